@@ -1,0 +1,2 @@
+/* kmc/base/units.c */
+typedef int kmc_placeholder_tu_;

@@ -1,0 +1,36 @@
+/* kmc/base/units.h — units accepted in decks and .pot files, converted once at the
+ * input boundary into the internal set:
+ *   temperature K; energy eV; time s; length Å; current density A/m²;
+ *   areal charge C/m²; pressure MPa; deposition flux ML/s; frequency 1/s.
+ * `A` is the ampere, never the ångström: lengths are `Ang` or `nm`. */
+#ifndef KMC_BASE_UNITS_H
+#define KMC_BASE_UNITS_H
+
+#include <stdbool.h>
+
+typedef enum unit_kind {
+    UNIT_TEMPERATURE,    /* K */
+    UNIT_ENERGY,         /* eV, meV */
+    UNIT_TIME,           /* s, ms, us, ns, min, h */
+    UNIT_LENGTH,         /* Ang, nm, um */
+    UNIT_CURRENT_DENSITY,/* mA/cm2, A/cm2, A/m2 */
+    UNIT_AREAL_CHARGE,   /* mAh/cm2, C/m2 */
+    UNIT_PRESSURE,       /* MPa, kPa, Pa */
+    UNIT_FLUX,           /* ML/s */
+    UNIT_FREQUENCY,      /* Hz, 1/s */
+    UNIT_KIND_COUNT
+} unit_kind;
+
+/* Convert `value` given in `unit` to the internal unit of `kind`. Returns false,
+ * leaving *out alone, if `unit` is not a unit of that kind. Not collective. */
+bool unit_to_internal(unit_kind kind, const char *unit, double value, double *out);
+/* Comma-separated list of the units accepted for a kind, for error messages,
+ * e.g. "mA/cm2, A/cm2, A/m2". */
+const char *unit_expected(unit_kind kind);
+/* What a kind measures, for messages: "a temperature", "a current density" ... */
+const char *unit_kind_name(unit_kind kind);
+/* The kind a unit string belongs to, or UNIT_KIND_COUNT if none (so a message can
+ * say "'mAh/cm2' is an areal charge, not a current density"). */
+unit_kind unit_kind_of(const char *unit);
+
+#endif /* KMC_BASE_UNITS_H */

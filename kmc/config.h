@@ -1,0 +1,41 @@
+/* kmc/config.h — the validated, unit-normalised content of a deck. Plain data
+ * (fixed-size arrays, no pointers), so rank 0 parses and everyone receives it with
+ * one MPI_Bcast of bytes (every rank runs the same binary). */
+#ifndef KMC_CONFIG_H
+#define KMC_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kmc/base/err.h"
+#include "kmc/base/species.h"
+
+#define CFG_PATH_MAX 1024
+
+typedef enum cfg_hops { CFG_HOPS_OFF, CFG_HOPS_1NN, CFG_HOPS_1NN_2NN } cfg_hops;
+typedef enum cfg_dep_mode { CFG_DEP_OFF, CFG_DEP_FLUX, CFG_DEP_CURRENT } cfg_dep_mode;
+typedef enum cfg_dep_sites { CFG_SITES_SURFACE, CFG_SITES_COLUMN } cfg_dep_sites;
+typedef enum cfg_stop { CFG_STOP_NONE, CFG_STOP_TIME, CFG_STOP_EVENTS } cfg_stop;
+
+typedef struct kmc_config {
+    char deck_path[CFG_PATH_MAX];
+    char pot_path[CFG_PATH_MAX]; /* `potential FILE`, resolved against the deck's folder */
+    int pot_line;                /* deck line of the potential command (for messages) */
+    int box[3];                  /* `box NX NY NZ`: unit cells; required */
+    double temp_K;               /* `temperature 300 K`; required */
+    cfg_hops hops;               /* `hops off | 1nn | 1nn+2nn`; default 1nn */
+    int collector_species;       /* `collector cu thickness N`: species (KMC_SP_*) */
+    int collector_cells;         /*   N unit-cell layers at the bottom; default 0 (none) */
+    cfg_dep_mode dep_mode;       /* default off */
+    cfg_dep_sites dep_sites;     /* `deposit flux F ML/s [sites column|surface]`, default surface */
+    double flux_ML_per_s;        /* deposition flux in monolayers per second */
+    double current_A_m2;         /* `deposit current J mA/cm2` (internal A/m²) */
+    cfg_stop stop;               /* `run time T s` | `run events N`; required */
+    double stop_time_s;
+    int64_t stop_events;
+    int64_t thermo_every;        /* `thermo N`: a thermo line every N events; default 1000 */
+    uint64_t seed;               /* `seed N`; -seed on the command line overrides */
+    bool seed_set;
+} kmc_config;
+
+#endif /* KMC_CONFIG_H */

@@ -1,0 +1,2 @@
+/* kmc/deck.c */
+typedef int kmc_placeholder_tu_;

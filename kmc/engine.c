@@ -1,0 +1,2 @@
+/* kmc/engine.c */
+typedef int kmc_placeholder_tu_;

@@ -1,0 +1,2 @@
+/* kmc/select.c */
+typedef int kmc_placeholder_tu_;

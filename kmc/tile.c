@@ -1,0 +1,2 @@
+/* kmc/tile.c */
+typedef int kmc_placeholder_tu_;

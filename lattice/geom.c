@@ -1,0 +1,2 @@
+/* lattice/geom.c */
+typedef int kmc_placeholder_tu_;

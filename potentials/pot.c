@@ -1,0 +1,2 @@
+/* potentials/pot.c */
+typedef int kmc_placeholder_tu_;

@@ -1,0 +1,64 @@
+/* potentials/pot.h — the parameter file (*.pot) and the rate model built from it.
+ *
+ * pot_read() parses a .pot file into pot_params, in internal units (eV, 1/s, Å,
+ * A/m²). Every value in the file carries a unit; errors name file:line:col.
+ * The rate model (pot_model, in pot_model.c) turns parameters + temperature into
+ * tables computed once at set-up, so no exp() runs during the simulation. */
+#ifndef KMC_POTENTIALS_POT_H
+#define KMC_POTENTIALS_POT_H
+
+#include <stdbool.h>
+
+#include "kmc/base/err.h"
+#include "kmc/base/log.h"
+#include "kmc/base/species.h"
+#include "lattice/geom.h"
+
+#define POT_MAX_N 16 /* table entries by neighbour count (0 .. 15) */
+
+typedef struct pot_params {
+    lat_kind lattice;          /* `lattice bcc a 3.51 Ang` */
+    double a_A;                /* lattice constant */
+    double nu_per_s;           /* `attempt_frequency 1e13 Hz` */
+    /* Bond counting: the barrier of a Li hop in shell k is
+     *   E = hop_e0_eV[k] + sum over occupied 1NN j of bond_eV[0][sp_j]
+     *                    + sum over occupied 2NN j of bond_eV[1][sp_j]  (+ ES)
+     * `hop 1nn base 0.05 eV`, `bond li cu 1nn 0.2 eV` (first species must be li). */
+    double hop_e0_eV[LAT_NSHELL];
+    double bond_eV[LAT_NSHELL][KMC_SP_COUNT];
+    /* Alternative: `hop_table 1nn 0.1 0.1 0.2 0.3 2.0 eV` — barrier of a shell-k
+     * hop by the number n of occupied 1NN sites of the initial site; the last value
+     * repeats for larger n. When set for a shell it replaces e0 + bonds. */
+    bool hop_table_set[LAT_NSHELL];
+    int hop_table_len[LAT_NSHELL];
+    double hop_table_eV[LAT_NSHELL][POT_MAX_N];
+    /* Ehrlich–Schwoebel: `schwoebel 2nn nmax 4 nmin 6 barrier 0.1 eV`. A shell-k
+     * hop s->t crosses a step if (c_s <= nmax and c_t >= nmin) or (c_t <= nmax and
+     * c_s >= nmin), with c_s, c_t the occupied 1NN counts of origin and
+     * destination, each not counting the other. Applied both ways, so it is a
+     * transition-state term: it does not change the ratio of forward and backward
+     * rates. */
+    bool es_set[LAT_NSHELL];
+    int es_nmax[LAT_NSHELL], es_nmin[LAT_NSHELL];
+    double es_eV[LAT_NSHELL];
+    /* Deposition site weights: w = w_coord[n] * w_species[best], n the number of
+     * conducting 1NN sites of the empty site, best the neighbour species with the
+     * largest factor. `deposit_weight coord 1 2 4 8` (last repeats),
+     * `deposit_weight species ag 20`. Defaults: 1 for everything. */
+    int dep_w_coord_len;
+    double dep_w_coord[POT_MAX_N];
+    double dep_w_species[KMC_SP_COUNT];
+    /* Butler–Volmer, for the reported overpotential: `exchange_current 1.0 mA/cm2`,
+     * `transfer_coefficient 0.5`. */
+    double i0_A_m2;
+    double alpha;
+} pot_params;
+
+/* Read and check a .pot file. Reports every error of the file through lg (rank 0
+ * prints) as "file:line:col: message", then returns the first code: KMC_ERR_NOFILE
+ * if it cannot be opened, KMC_ERR_INPUT otherwise; st gets a one-line summary.
+ * Not collective. */
+KMC_NODISCARD kmc_err pot_read(const char *path, const kmc_log *lg, pot_params *p,
+                               kmc_status *st);
+
+#endif /* KMC_POTENTIALS_POT_H */
