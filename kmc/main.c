@@ -1,1 +1,251 @@
-int main(void) { return 0; }
+/* kmc/main.c — the program: command line, deck and .pot on rank 0, broadcast,
+ * run. The only file (with the tests' mains) that names MPI_COMM_WORLD. */
+#include <errno.h>
+#include <inttypes.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kmc/base/err.h"
+#include "kmc/base/log.h"
+#include "kmc/base/version.h"
+#include "kmc/deck.h"
+#include "kmc/engine.h"
+#include "potentials/pot.h"
+#include "potentials/pot_model.h"
+
+#define MAX_VARS 256
+
+typedef struct cli {
+    const char *deck;
+    deck_var vars[MAX_VARS];
+    int nvars;
+    uint64_t seed;
+    bool seed_set, check, help, version;
+    const char *log_path;
+} cli;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: kmc DECK [-var NAME VALUE]... [-seed N] [-log FILE] [-check] [-h] [--version]\n"
+            "  -var NAME VALUE  set deck variable NAME (overrides `variable NAME ...` in the deck)\n"
+            "  -seed N          random seed (overrides `seed` in the deck)\n"
+            "  -log FILE        also write the log to FILE\n"
+            "  -check           read and check the deck and .pot, print what would run, exit\n"
+            "  -h               this help and the deck reference\n"
+            "  --version        print the version\n"
+            "exit codes: 0 ok, 64 usage, 65 bad deck/.pot, 66 file not found,\n"
+            "            68 deposit outgrew the box, 70 internal error, 71 out of memory\n");
+}
+
+/* Same argv on every rank: every rank reaches the same verdict, no communication. */
+static kmc_err parse_cli(int argc, char **argv, cli *c, kmc_status *st)
+{
+    memset(c, 0, sizeof *c);
+    for (int i = 1; i < argc; ++i) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            c->help = true;
+        } else if (strcmp(a, "--version") == 0) {
+            c->version = true;
+        } else if (strcmp(a, "-check") == 0) {
+            c->check = true;
+        } else if (strcmp(a, "-var") == 0) {
+            if (i + 2 >= argc)
+                return kmc_fail(st, KMC_ERR_USAGE, KMC_NOLOC, "-var needs NAME and VALUE");
+            if (c->nvars == MAX_VARS)
+                return kmc_fail(st, KMC_ERR_USAGE, KMC_NOLOC, "more than %d -var options",
+                                MAX_VARS);
+            c->vars[c->nvars].name = argv[i + 1];
+            c->vars[c->nvars].value = argv[i + 2];
+            ++c->nvars;
+            i += 2;
+        } else if (strcmp(a, "-seed") == 0) {
+            if (i + 1 >= argc)
+                return kmc_fail(st, KMC_ERR_USAGE, KMC_NOLOC, "-seed needs a value");
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(argv[i + 1], &end, 0);
+            if (errno != 0 || *end != '\0' || argv[i + 1][0] == '-' || argv[i + 1][0] == '\0')
+                return kmc_fail(st, KMC_ERR_USAGE, KMC_NOLOC,
+                                "-seed '%s' is not an unsigned integer", argv[i + 1]);
+            c->seed = (uint64_t)v;
+            c->seed_set = true;
+            ++i;
+        } else if (strcmp(a, "-log") == 0) {
+            if (i + 1 >= argc)
+                return kmc_fail(st, KMC_ERR_USAGE, KMC_NOLOC, "-log needs a file name");
+            c->log_path = argv[++i];
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return kmc_fail(st, KMC_ERR_USAGE, KMC_NOLOC, "unknown option '%s'", a);
+        } else if (c->deck == NULL) {
+            c->deck = a;
+        } else {
+            return kmc_fail(st, KMC_ERR_USAGE, KMC_NOLOC,
+                            "more than one deck given ('%s' and '%s')", c->deck, a);
+        }
+    }
+    if (c->deck == NULL && !c->help && !c->version)
+        return kmc_fail(st, KMC_ERR_USAGE, KMC_NOLOC, "no deck given");
+    return KMC_OK;
+}
+
+static int bcast_verdict(kmc_err rc)
+{
+    int v = (int)rc;
+    MPI_Bcast(&v, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    return v;
+}
+
+static void print_setup(const kmc_log *lg, const kmc_config *cfg, const pot_model *pm, int size)
+{
+    int nb = lat_kind_nbasis(pm->lattice);
+    double nsite = (double)cfg->box[0] * cfg->box[1] * cfg->box[2] * nb;
+    int nshell = cfg->hops == CFG_HOPS_OFF ? 0 : cfg->hops == CFG_HOPS_1NN ? 1 : 2;
+    int plane_half = pm->lattice == LAT_SC ? 2 : 1;
+    double ml_sites = (double)cfg->box[0] * cfg->box[1] * nb * plane_half / 2.0;
+    double area_m2 = (double)cfg->box[0] * cfg->box[1] * pm->a_A * pm->a_A * 1e-20;
+    double dep_per_s = cfg->dep_mode == CFG_DEP_FLUX      ? cfg->flux_ML_per_s * ml_sites
+                       : cfg->dep_mode == CFG_DEP_CURRENT ? cfg->current_A_m2 * area_m2 / 1.602176634e-19
+                                                          : 0.0;
+    double f_site = dep_per_s / ml_sites, d = pot_terrace_hop_rate(pm, nshell);
+    log_info(lg, "kmc %s: %s on %d rank%s\n", KMC_VERSION_STRING, cfg->deck_path, size,
+             size == 1 ? "" : "s");
+    log_info(lg, "  lattice      %s, a = %.4g Ang, box %d x %d x %d cells = %.0f sites (%.1f x %.1f x %.1f nm)\n",
+             lat_kind_keyword(pm->lattice), pm->a_A, cfg->box[0], cfg->box[1], cfg->box[2], nsite,
+             cfg->box[0] * pm->a_A / 10, cfg->box[1] * pm->a_A / 10, cfg->box[2] * pm->a_A / 10);
+    log_info(lg, "  potential    %s (nu = %.4g Hz, T = %.2f K, kT = %.5f eV)\n", cfg->pot_path,
+             pm->nu_per_s, pm->temp_K, pm->kT_eV);
+    log_info(lg, "  tiles        1 (whole box, exact BKL)\n");
+    log_info(lg, "  hops         %s\n", nshell == 0 ? "off" : nshell == 1 ? "1nn" : "1nn+2nn");
+    if (cfg->collector_cells > 0)
+        log_info(lg, "  collector    %s, %d cells\n", sp_keyword((uint8_t)cfg->collector_species),
+                 cfg->collector_cells);
+    if (cfg->dep_mode == CFG_DEP_OFF)
+        log_info(lg, "  deposition   off\n");
+    else
+        log_info(lg, "  deposition   %.4g atoms/s (%.4g ML/s, %.4g mA/cm2), sites %s\n", dep_per_s,
+                 dep_per_s / ml_sites, dep_per_s * 1.602176634e-19 / area_m2 / 10.0,
+                 cfg->dep_sites == CFG_SITES_COLUMN ? "column" : "surface");
+    if (dep_per_s > 0.0) {
+        if (d > 0.0)
+            log_info(lg, "  D/F          %.4g (terrace hop rate %.4g /s over deposition %.4g /s per surface site)\n",
+                     d / f_site, d, f_site);
+        else
+            log_info(lg, "  D/F          0 (no terrace diffusion with these hops%s)\n",
+                     pm->lattice == LAT_BCC ? "; on bcc(100) it needs `hops 1nn+2nn`" : "");
+    }
+    log_info(lg, "  memory       %.1f MB estimated (%.2f bytes/site + event classes)\n",
+             nsite * eng_estimate_bytes_per_site() / 1e6, eng_estimate_bytes_per_site());
+    if (cfg->stop == CFG_STOP_TIME)
+        log_info(lg, "  run          until t = %.6g s, thermo every %" PRId64 " events\n",
+                 cfg->stop_time_s, cfg->thermo_every);
+    else
+        log_info(lg, "  run          %" PRId64 " events, thermo every %" PRId64 " events\n",
+                 cfg->stop_events, cfg->thermo_every);
+    log_info(lg, "  seed         %" PRIu64 "\n", cfg->seed);
+}
+
+static int finish(kmc_log *lg, kmc_err rc)
+{
+    log_flush(lg);
+    log_fini(lg);
+    MPI_Finalize();
+    return kmc_exit_code(rc);
+}
+
+int main(int argc, char **argv)
+{
+    int rank, size;
+    kmc_log lg;
+    kmc_status st = {0};
+    cli c;
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    log_init(&lg, rank, LOG_INFO);
+
+    kmc_err rc = parse_cli(argc, argv, &c, &st);
+    if (rc != KMC_OK) {
+        log_error(&lg, "%s\n", st.msg);
+        if (rank == 0)
+            usage(stderr);
+        return finish(&lg, rc);
+    }
+    if (c.help || c.version) {
+        if (rank == 0) {
+            if (c.version)
+                printf("kmc %s\n", KMC_VERSION_STRING);
+            if (c.help) {
+                usage(stdout);
+                printf("\ndeck commands:\n");
+                deck_print_reference(stdout);
+            }
+        }
+        return finish(&lg, KMC_OK);
+    }
+    if (rank == 0 && c.log_path != NULL) {
+        lg.file = fopen(c.log_path, "w");
+        if (lg.file == NULL)
+            log_error(&lg, "cannot open log file '%s': %s\n", c.log_path, strerror(errno));
+    }
+    int ok_log = rank != 0 || c.log_path == NULL || lg.file != NULL;
+    MPI_Bcast(&ok_log, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (!ok_log)
+        return finish(&lg, KMC_ERR_IO);
+
+    /* rank 0 reads and checks everything; the others wait for the verdict */
+    kmc_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    if (rank == 0)
+        rc = deck_load(c.deck, c.vars, c.nvars, &lg, &cfg, &st);
+    rc = (kmc_err)bcast_verdict(rc);
+    if (rc != KMC_OK) {
+        if (st.msg[0] != '\0')
+            log_info(&lg, "%s", "");
+        return finish(&lg, rc);
+    }
+    MPI_Bcast(&cfg, (int)sizeof cfg, MPI_BYTE, 0, MPI_COMM_WORLD);
+    if (c.seed_set) {
+        cfg.seed = c.seed;
+        cfg.seed_set = true;
+    }
+
+    pot_params pp;
+    pot_model pm;
+    memset(&pm, 0, sizeof pm);
+    if (rank == 0) {
+        rc = pot_read(cfg.pot_path, &lg, &pp, &st);
+        if (rc == KMC_OK)
+            rc = pot_model_build(&pp, cfg.temp_K, &pm, &st);
+        if (rc != KMC_OK && st.msg[0] != '\0')
+            log_error(&lg, "%s\n", st.msg);
+    }
+    rc = (kmc_err)bcast_verdict(rc);
+    if (rc != KMC_OK)
+        return finish(&lg, rc);
+    /* the rate model is computed once, on rank 0, so every rank uses the same bits */
+    MPI_Bcast(&pm, (int)sizeof pm, MPI_BYTE, 0, MPI_COMM_WORLD);
+
+    print_setup(&lg, &cfg, &pm, size);
+    if (c.check) {
+        log_info(&lg, "deck and potential are valid; nothing was run (-check)\n");
+        return finish(&lg, KMC_OK);
+    }
+
+    eng_run *run = NULL;
+    rc = eng_create(MPI_COMM_WORLD, &cfg, &pm, &lg, &run, &st);
+    if (rc == KMC_OK) {
+        rc = eng_run_deck(run, &st);
+        eng_destroy(&run);
+    }
+    if (rc != KMC_OK) {
+        if (st.loc.file != NULL && st.loc.line > 0)
+            log_error(&lg, "%s:%d: %s\n", st.loc.file, st.loc.line, st.msg);
+        else
+            log_error(&lg, "%s\n", st.msg);
+    }
+    return finish(&lg, rc);
+}

@@ -1,2 +1,94 @@
 /* potentials/pot_model.c */
-typedef int kmc_placeholder_tu_;
+#include "potentials/pot_model.h"
+
+#include <math.h>
+#include <string.h>
+
+#define KB_EV_PER_K 8.617333262e-5   /* Boltzmann constant, eV/K (CODATA 2018, exact) */
+#define F_OVER_R_K_PER_V 11604.51812 /* F/R = e/k_B, K/V (CODATA 2018) */
+
+kmc_err pot_model_build(const pot_params *p, double temp_K, pot_model *m, kmc_status *st)
+{
+    memset(m, 0, sizeof *m);
+    if (!(temp_K > 0.0))
+        return kmc_fail(st, KMC_ERR_INPUT, KMC_NOLOC, "temperature must be > 0 K, found %g K",
+                        temp_K);
+    m->temp_K = temp_K;
+    m->kT_eV = KB_EV_PER_K * temp_K;
+    m->nu_per_s = p->nu_per_s;
+    m->a_A = p->a_A;
+    m->lattice = p->lattice;
+    for (int k = 0; k < LAT_NSHELL; ++k) {
+        m->table[k] = p->hop_table_set[k];
+        m->table_len[k] = p->hop_table_len[k];
+        for (int n = 0; n < p->hop_table_len[k]; ++n)
+            m->table_rate[k][n] = p->nu_per_s * exp(-p->hop_table_eV[k][n] / m->kT_eV);
+        m->hop_base[k] = p->nu_per_s * exp(-p->hop_e0_eV[k] / m->kT_eV);
+        for (int sp = 0; sp < KMC_SP_COUNT; ++sp) {
+            if (p->bond_eV[k][sp] != 0.0)
+                m->bond_any[k] = true;
+            for (int n = 0; n <= LAT_MAX_NBR; ++n)
+                m->bond_pow[k][sp][n] = exp(-(double)n * p->bond_eV[k][sp] / m->kT_eV);
+        }
+        m->es_on[k] = p->es_set[k];
+        m->es_nmax[k] = p->es_nmax[k];
+        m->es_nmin[k] = p->es_nmin[k];
+        m->es_factor[k] = exp(-p->es_eV[k] / m->kT_eV);
+    }
+    m->dep_nc_len = p->dep_w_coord_len > 0 ? p->dep_w_coord_len : 1;
+    for (int n = 0; n < POT_MAX_N; ++n)
+        for (int sp = 0; sp < KMC_SP_COUNT; ++sp) {
+            double wc = p->dep_w_coord_len > 0 ? p->dep_w_coord[KMC_MIN(n, m->dep_nc_len - 1)] : 1.0;
+            m->dep_w[n][sp] = wc * p->dep_w_species[sp];
+        }
+    memcpy(m->dep_species_w, p->dep_w_species, sizeof m->dep_species_w);
+    m->i0_A_m2 = p->i0_A_m2;
+    m->alpha = p->alpha;
+    return KMC_OK;
+}
+
+double pot_model_bond_factor(const pot_model *m, const uint8_t *n1, const uint8_t *n2)
+{
+    double f = 1.0;
+    for (int sp = 0; sp < KMC_SP_COUNT; ++sp) {
+        if (m->bond_any[0] && n1[sp] != 0)
+            f *= m->bond_pow[0][sp][n1[sp]];
+        if (m->bond_any[1] && n2[sp] != 0)
+            f *= m->bond_pow[1][sp][n2[sp]];
+    }
+    return f;
+}
+
+/* Solve Butler–Volmer for |eta| by bisection on a monotone function: robust for
+ * every alpha in (0, 1), and 200 halvings reach the last bit. */
+double pot_bv_overpotential_V(const pot_model *m, double j_A_m2)
+{
+    if (!(j_A_m2 > 0.0) || !(m->i0_A_m2 > 0.0))
+        return 0.0;
+    double f = F_OVER_R_K_PER_V / m->temp_K, a = m->alpha, r = j_A_m2 / m->i0_A_m2;
+    double lo = 0.0, hi = 1.0;
+    while (exp(a * f * hi) - exp(-(1.0 - a) * f * hi) < r && hi < 100.0)
+        hi *= 2.0;
+    for (int it = 0; it < 200; ++it) {
+        double mid = 0.5 * (lo + hi);
+        if (exp(a * f * mid) - exp(-(1.0 - a) * f * mid) < r)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return -0.5 * (lo + hi);
+}
+
+double pot_terrace_hop_rate(const pot_model *m, int nshell)
+{
+    /* An adatom in the (100) hollow: sc has 1 Li 1NN below and 4 Li 2NN (the
+     * diagonals below); bcc 4 Li 1NN below and 1 Li 2NN straight below; fcc 4 Li
+     * 1NN below and 1 Li 2NN below. */
+    int shell = m->lattice == LAT_BCC ? 1 : 0;
+    if (nshell <= shell)
+        return 0.0;
+    uint8_t n1[KMC_SP_COUNT] = {0}, n2[KMC_SP_COUNT] = {0};
+    n1[KMC_SP_LI] = m->lattice == LAT_SC ? 1 : 4;
+    n2[KMC_SP_LI] = m->lattice == LAT_SC ? 4 : 1;
+    return pot_hop_rate(m, shell, n1[KMC_SP_LI], pot_model_bond_factor(m, n1, n2));
+}

@@ -1,0 +1,93 @@
+/* kmc/engine.h — the run: lattice and collector, tiles, the event loop, thermo
+ * output and the checksum.
+ *
+ * This version runs the whole box as one tile on one rank: exact rejection-free
+ * BKL (Bortz, Kalos, Lebowitz 1975). Events:
+ *   hop      a Li atom moves to an empty 1NN (or 2NN) site that stays attached,
+ *            i.e. has a conducting 1NN neighbour other than the mover;
+ *   deposit  `column`: a uniformly random column (x, y, basis), the atom lands on
+ *            top of it (random deposition); `surface`: an empty site with a
+ *            conducting 1NN neighbour, chosen with probability w_i / W.
+ * Ownership: the run owns its arrays and tiles; it borrows the log. */
+#ifndef KMC_ENGINE_H
+#define KMC_ENGINE_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+#include "kmc/base/err.h"
+#include "kmc/base/log.h"
+#include "kmc/base/pcg32.h"
+#include "kmc/config.h"
+#include "lattice/geom.h"
+#include "potentials/pot_model.h"
+
+typedef struct eng_run eng_run;
+
+typedef enum eng_event_kind { ENG_EV_NONE, ENG_EV_HOP, ENG_EV_DEPOSIT } eng_event_kind;
+
+typedef struct eng_event { /* what the last step did (for tests and diagnostics) */
+    eng_event_kind kind;
+    int from[4];           /* hop origin: global x, y, z, basis */
+    int to[4];             /* destination (hop) or landing site (deposit) */
+    double dt_s;           /* waiting time drawn for this event */
+} eng_event;
+
+typedef struct eng_stats {
+    double time_s;
+    int64_t events, hops, deposits;
+    int64_t atoms;         /* Li sites in the lattice */
+    double coverage_ML;    /* deposits / sites per monolayer */
+    double roughness_A;    /* RMS of the column heights */
+    double mean_height_A;
+    double eta_V;          /* Butler–Volmer overpotential (plating < 0) */
+    double rate_hop_per_s, rate_dep_per_s;
+} eng_stats;
+
+/* Build the lattice (collector, empty electrolyte), the tiles and every site's
+ * events. Collective on comm. Errors: KMC_ERR_INPUT for a box or rank count this
+ * version cannot run (one rank only), with a message saying what to change. */
+KMC_NODISCARD kmc_err eng_create(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm,
+                                 const kmc_log *lg, eng_run **out, kmc_status *st);
+void eng_destroy(eng_run **run);
+
+/* Run to the deck's stop condition, printing thermo lines and the summary.
+ * Collective on the run's communicator. Errors: KMC_ERR_LIMIT if the deposit
+ * reaches the top cell layer. */
+KMC_NODISCARD kmc_err eng_run_deck(eng_run *run, kmc_status *st);
+
+/* One BKL event. Returns false (and does nothing) when no event is possible.
+ * Not collective (single tile). */
+bool eng_step(eng_run *run, eng_event *ev, kmc_status *st);
+
+/* Set a site's species before or between steps; rates around it are updated.
+ * (x, y) global cells, z cell, b basis. Not collective. */
+void eng_set_site(eng_run *run, int x, int y, int z, int b, uint8_t species);
+uint8_t eng_get_site(const eng_run *run, int x, int y, int z, int b);
+
+/* Current observables. Collective on the run's communicator. */
+KMC_NODISCARD kmc_err eng_stats_global(const eng_run *run, eng_stats *out, kmc_status *st);
+
+/* 64-bit checksum of the lattice (species and flags) in global site order:
+ * sum over sites of mix64(gid * 256 + byte) mod 2^64, independent of how sites are
+ * spread over ranks. Collective on the run's communicator. */
+uint64_t eng_checksum_global(const eng_run *run);
+
+/* Recompute every site's events from scratch and compare with the incremental
+ * state: returns the number of sites whose class differs, and sets *totals_equal
+ * if the channel totals of a fresh build equal the incremental ones bit for bit.
+ * Not collective. For tests. */
+int64_t eng_verify_rebuild(eng_run *run, bool *totals_equal);
+
+/* The box geometry (whole box, local indexing). Not collective. */
+const lat_geom *eng_geom(const eng_run *run);
+/* Sites per monolayer (one atomic plane normal to z). */
+int64_t eng_sites_per_ml(const eng_run *run);
+/* Waiting time for total rate R: -ln(u)/R, u in (0, 1]. */
+double eng_waiting_time_s(pcg32 *rng, double rate_per_s);
+/* Bytes held by the run on this rank (arrays + selection), for the memory report. */
+size_t eng_bytes(const eng_run *run);
+/* Bytes per lattice site the run will need at start, for `-check`. */
+double eng_estimate_bytes_per_site(void);
+
+#endif /* KMC_ENGINE_H */

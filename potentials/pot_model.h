@@ -1,0 +1,81 @@
+/* potentials/pot_model.h — rate factors computed once at set-up from a .pot and the
+ * temperature, so that the simulation never calls exp(): a hop rate is a product of
+ * these factors in a fixed order, the same double on every machine and rank
+ * (DESIGN §3). Rank 0 builds the model; the others receive it as bytes.
+ *
+ * Hop rate of a Li atom at s to an empty, attached destination t in shell k:
+ *   bond mode:  nu exp(-E0_k/kT) * prod over species X (in species order) of
+ *               exp(-n1_X eps1_X/kT) * exp(-n2_X eps2_X/kT)      [* es_factor_k]
+ *   table mode: nu exp(-E_k(n)/kT), n = occupied 1NN of s          [* es_factor_k]
+ * with n1_X, n2_X the numbers of 1NN and 2NN neighbours of s of species X. */
+#ifndef KMC_POTENTIALS_POT_MODEL_H
+#define KMC_POTENTIALS_POT_MODEL_H
+
+#include "potentials/pot.h"
+
+#define POT_NWCLASS (POT_MAX_N * KMC_SP_COUNT) /* deposition weight classes */
+
+typedef struct pot_model {
+    double temp_K, kT_eV, nu_per_s, a_A;
+    lat_kind lattice;
+    bool table[LAT_NSHELL];
+    int table_len[LAT_NSHELL];
+    double table_rate[LAT_NSHELL][POT_MAX_N];  /* 1/s */
+    double hop_base[LAT_NSHELL];               /* nu exp(-E0/kT), 1/s */
+    double bond_pow[LAT_NSHELL][KMC_SP_COUNT][LAT_MAX_NBR + 1]; /* exp(-n eps/kT) */
+    bool bond_any[LAT_NSHELL];                 /* some bond of this shell is nonzero */
+    bool es_on[LAT_NSHELL];
+    int es_nmax[LAT_NSHELL], es_nmin[LAT_NSHELL];
+    double es_factor[LAT_NSHELL];              /* exp(-E_ES/kT) */
+    int dep_nc_len;                            /* weight classes by conducting 1NN count */
+    double dep_w[POT_MAX_N][KMC_SP_COUNT];     /* weight by (count, best neighbour species) */
+    double dep_species_w[KMC_SP_COUNT];
+    double i0_A_m2, alpha;
+} pot_model;
+
+/* Build the rate factors. Errors: KMC_ERR_INPUT for a temperature <= 0. Not collective. */
+KMC_NODISCARD kmc_err pot_model_build(const pot_params *p, double temp_K, pot_model *m,
+                                      kmc_status *st);
+
+/* Rate (1/s) of a single hop in shell k of a Li atom whose 1NN occupied count is n1
+ * and whose bond factor is bond_factor (pot_model_bond_factor), without ES. */
+static inline double pot_hop_rate(const pot_model *m, int k, int n1, double bond_factor)
+{
+    if (m->table[k])
+        return m->table_rate[k][n1 < m->table_len[k] ? n1 : m->table_len[k] - 1];
+    return m->hop_base[k] * bond_factor;
+}
+
+/* Product over species (in species order) of the bond factors for neighbour counts
+ * n1[X] (1NN) and n2[X] (2NN). */
+double pot_model_bond_factor(const pot_model *m, const uint8_t *n1, const uint8_t *n2);
+
+/* Deposition weight class (1-based) of an empty site with nc conducting 1NN sites,
+ * the most favourable of them of species best; 0 if nc == 0. */
+static inline uint16_t pot_dep_wclass(const pot_model *m, int nc, int best)
+{
+    if (nc <= 0)
+        return 0;
+    int i = nc < m->dep_nc_len ? nc : m->dep_nc_len - 1;
+    return (uint16_t)(1 + i * KMC_SP_COUNT + best);
+}
+static inline double pot_dep_weight(const pot_model *m, uint16_t wclass)
+{
+    int w = wclass - 1;
+    return m->dep_w[w / KMC_SP_COUNT][w % KMC_SP_COUNT];
+}
+
+/* Overpotential (V) that drives a plating current density j_A_m2 >= 0 through
+ * Butler–Volmer, j = i0 [exp(alpha F|eta|/RT) - exp(-(1-alpha) F|eta|/RT)].
+ * Sign convention: eta = E - E_eq, so plating (cathodic) gives eta <= 0. Output
+ * only, never fed back into the dynamics. Not collective. */
+double pot_bv_overpotential_V(const pot_model *m, double j_A_m2);
+
+/* Hop rate (1/s, one direction) of a Li adatom on a flat Li (100) terrace, by the
+ * shell that carries terrace diffusion on this lattice (sc, fcc: 1NN; bcc: 2NN,
+ * since on bcc(100) the in-plane step between hollows is a 2NN vector). Returns 0
+ * when the shells in use (nshell: 1 = 1NN, 2 = 1NN+2NN) cannot move an adatom on the
+ * terrace. For the D/F report. Not collective. */
+double pot_terrace_hop_rate(const pot_model *m, int nshell);
+
+#endif /* KMC_POTENTIALS_POT_MODEL_H */

@@ -1,0 +1,169 @@
+/* tests/unit/test_engine.c — lattice geometry, conservation, incremental state equal
+ * to a rebuild, reproducibility of the checksum. */
+#include "tests/kt.h"
+#include "tests/kt_engine.h"
+
+#include "kmc/base/species.h"
+#include "lattice/geom.h"
+
+static kmc_log quiet_log(void)
+{
+    kmc_log lg;
+    log_init(&lg, 1, LOG_ERROR); /* rank != 0: prints nothing */
+    return lg;
+}
+
+/* Neighbour shells: sc 6/12, bcc 8/6, fcc 12/6; every neighbour relation is
+ * symmetric and lands on a site at the right distance. */
+static void test_geometry_shells(void **state)
+{
+    (void)state;
+    const int want[3][2] = {{6, 12}, {8, 6}, {12, 6}};
+    const int len2[3][2] = {{4, 8}, {3, 4}, {2, 4}};
+    for (int k = 0; k < 3; ++k) {
+        lat_geom g;
+        kmc_status st = {0};
+        assert_int_equal(lat_geom_init(&g, (lat_kind)k, 6, 5, 4, 2, &st), KMC_OK);
+        for (int s = 0; s < 2; ++s) {
+            assert_int_equal(g.nnbr[s], want[k][s]);
+            for (int b = 0; b < g.nbasis; ++b)
+                for (int n = 0; n < g.nnbr[s]; ++n) {
+                    const lat_vec *v = &g.vec[s][b][n];
+                    assert_int_equal(v->dx2 * v->dx2 + v->dy2 * v->dy2 + v->dz2 * v->dz2,
+                                     len2[k][s]);
+                    /* the reverse vector from the neighbour leads back */
+                    int found = 0;
+                    for (int m = 0; m < g.nnbr[s]; ++m) {
+                        const lat_vec *w = &g.vec[s][v->to_basis][m];
+                        if (w->dx2 == -v->dx2 && w->dy2 == -v->dy2 && w->dz2 == -v->dz2 &&
+                            w->to_basis == b && g.off[s][v->to_basis][m] == -g.off[s][b][n])
+                            ++found;
+                    }
+                    assert_int_equal(found, 1);
+                }
+        }
+        /* index <-> coordinates */
+        int64_t i = lat_index(&g, 3, 4, 2, g.nbasis - 1);
+        int x, y, z, b;
+        lat_coords(&g, i, &x, &y, &z, &b);
+        assert_int_equal(x, 3);
+        assert_int_equal(y, 4);
+        assert_int_equal(z, 2);
+        assert_int_equal(b, g.nbasis - 1);
+    }
+}
+
+static eng_run *make(lat_kind lat, cfg_hops hops, cfg_dep_sites sites, uint64_t seed, int n)
+{
+    static kmc_log lg; /* tests only: outlives the run */
+    lg = quiet_log();
+    pot_params p = kt_params_const(lat, 0.1, 0.15);
+    /* barrier rising with coordination, so classes are many */
+    p.hop_table_len[0] = 5;
+    const double tab[5] = {0.1, 0.1, 0.2, 0.3, 0.5};
+    memcpy(p.hop_table_eV[0], tab, sizeof tab);
+    p.dep_w_coord_len = 3;
+    p.dep_w_coord[0] = 1.0;
+    p.dep_w_coord[1] = 1.0;
+    p.dep_w_coord[2] = 3.0;
+    pot_model pm;
+    kmc_status st = {0};
+    assert_int_equal(pot_model_build(&p, 300.0, &pm, &st), KMC_OK);
+    kmc_config c = kt_config(n, n, 12, hops, 2);
+    c.dep_mode = CFG_DEP_FLUX;
+    c.dep_sites = sites;
+    c.flux_ML_per_s = 1e6;
+    c.seed = seed;
+    eng_run *r = NULL;
+    assert_int_equal(eng_create(MPI_COMM_WORLD, &c, &pm, &lg, &r, &st), KMC_OK);
+    return r;
+}
+
+/* Atoms in the lattice = atoms deposited, and after thousands of incremental
+ * updates every site's class equals a from-scratch rebuild, bit for bit. */
+static void test_conservation_and_rebuild(void **state)
+{
+    (void)state;
+    const cfg_hops hops[3] = {CFG_HOPS_1NN, CFG_HOPS_1NN_2NN, CFG_HOPS_1NN_2NN};
+    for (int k = 0; k < 3; ++k) {
+        eng_run *r = make((lat_kind)k, hops[k], CFG_SITES_SURFACE, 7, 8);
+        eng_event ev;
+        kmc_status st = {0};
+        int64_t deps = 0;
+        for (int i = 0; i < 20000; ++i) {
+            assert_true(eng_step(r, &ev, &st));
+            deps += ev.kind == ENG_EV_DEPOSIT;
+        }
+        eng_stats s;
+        assert_int_equal(eng_stats_global(r, &s, &st), KMC_OK);
+        assert_int_equal(s.atoms, deps);
+        assert_int_equal(s.events, 20000);
+        assert_true(s.hops > 0 && s.deposits > 0);
+        bool same = false;
+        assert_int_equal(eng_verify_rebuild(r, &same), 0);
+        assert_true(same);
+        eng_destroy(&r);
+    }
+}
+
+static uint64_t run_checksum(uint64_t seed)
+{
+    eng_run *r = make(LAT_BCC, CFG_HOPS_1NN_2NN, CFG_SITES_SURFACE, seed, 8);
+    eng_event ev;
+    kmc_status st = {0};
+    for (int i = 0; i < 5000; ++i)
+        assert_true(eng_step(r, &ev, &st));
+    uint64_t sum = eng_checksum_global(r);
+    eng_destroy(&r);
+    return sum;
+}
+
+static void test_checksum_reproducible(void **state)
+{
+    (void)state;
+    uint64_t a = run_checksum(11), b = run_checksum(11), c = run_checksum(12);
+    assert_true(a == b);
+    assert_true(a != c);
+}
+
+/* A hop never leaves the mover floating: after every hop the atom has a
+ * conducting 1NN neighbour. */
+static void test_hops_stay_attached(void **state)
+{
+    (void)state;
+    eng_run *r = make(LAT_FCC, CFG_HOPS_1NN_2NN, CFG_SITES_SURFACE, 3, 8);
+    const lat_geom *g = eng_geom(r);
+    eng_event ev;
+    kmc_status st = {0};
+    int nhop = 0;
+    for (int i = 0; i < 20000; ++i) {
+        assert_true(eng_step(r, &ev, &st));
+        if (ev.kind != ENG_EV_HOP)
+            continue;
+        ++nhop;
+        int cond = 0;
+        for (int k = 0; k < g->nnbr[0]; ++k) {
+            const lat_vec *v = &g->vec[0][ev.to[3]][k];
+            int z = ev.to[2] + v->dcz;
+            if (z < 0 || z >= g->n[2])
+                continue;
+            cond += sp_conducts(sp_of(eng_get_site(r, ev.to[0] + v->dcx, ev.to[1] + v->dcy, z,
+                                                   v->to_basis)));
+        }
+        assert_true(cond > 0);
+    }
+    assert_true(nhop > 1000);
+    eng_destroy(&r);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_geometry_shells),
+        cmocka_unit_test(test_conservation_and_rebuild),
+        cmocka_unit_test(test_checksum_reproducible),
+        cmocka_unit_test(test_hops_stay_attached),
+    };
+    kt_mpi_init(&argc, &argv);
+    return kt_mpi_finalize(cmocka_run_group_tests(tests, NULL, NULL));
+}
