@@ -18,7 +18,16 @@ typedef struct eng_stencil {
     int8_t dc[ENG_STENCIL][3]; /* cell offset */
     int8_t to_basis[ENG_STENCIL];
     int64_t off[ENG_STENCIL];  /* index offset, valid away from the box edges */
+    int8_t pos2[ENG_STENCIL][3]; /* the same, as a displacement in a/2 */
 } eng_stencil;
+
+/* Sites a hop (origin of basis b, vector k of shell s) can affect: the union of the
+ * origin's and the destination's stencils, each site once. Interior use only. */
+typedef struct eng_hop_stencil {
+    int n;
+    int32_t *off;      /* [n] index offsets from the origin; owned by the run */
+    int8_t *to_basis;  /* [n] */
+} eng_hop_stencil;
 
 struct eng_run {
     MPI_Comm comm; /* owned duplicate */
@@ -31,7 +40,9 @@ struct eng_run {
     sel_slot *cls;  /* [g.nsites] class slot of each owned site in its tile; owned */
     tile tile;      /* the one tile of this version */
     int nshell;     /* hop shells in use: 0, 1 (1NN) or 2 (1NN + 2NN) */
+    bool table_only; /* every shell in use takes its barrier from a coordination table */
     eng_stencil sten[LAT_MAX_BASIS];
+    eng_hop_stencil hsten[LAT_NSHELL][LAT_MAX_BASIS][LAT_MAX_NBR];
     double dep_rate_per_s; /* total deposition rate of the box (atoms/s) */
     int64_t ml_sites;      /* sites per monolayer */
     int64_t ncolumns;      /* deposition columns (x, y, basis) */
@@ -57,7 +68,7 @@ static int stencil_add(int (*pos)[3], int np, int px, int py, int pz)
     for (int q = 0; q < np; ++q)
         if (pos[q][0] == px && pos[q][1] == py && pos[q][2] == pz)
             return np;
-    KMC_ASSERT(np < 512);
+    KMC_ASSERT(np < 2 * ENG_STENCIL);
     pos[np][0] = px;
     pos[np][1] = py;
     pos[np][2] = pz;
@@ -72,7 +83,7 @@ static void build_stencil(eng_run *r)
 {
     const lat_geom *g = &r->g;
     for (int b = 0; b < g->nbasis; ++b) {
-        int pos[512][3] = {{0}}, np = 0;
+        int pos[2 * ENG_STENCIL][3] = {{0}}, np = 0;
         int bx = g->basis_xy2[b][0], by = g->basis_xy2[b][1], bz = g->basis_z2[b];
         np = stencil_add(pos, np, 0, 0, 0);
         for (int s = 0; s < LAT_NSHELL; ++s)
@@ -105,8 +116,55 @@ static void build_stencil(eng_run *r)
             st->dc[q][2] = (int8_t)((p[2] - g->basis_z2[c]) / 2);
             st->off[q] = st->dc[q][0] * g->stride[0] + st->dc[q][1] * g->stride[1] +
                          st->dc[q][2] * g->stride[2] + (c - b);
+            for (int d = 0; d < 3; ++d)
+                st->pos2[q][d] = (int8_t)pos[q][d];
         }
     }
+}
+
+/* Half-unit displacement from a site of basis b -> index offset and target basis. */
+static int64_t offset_of(const lat_geom *g, int b, int px, int py, int pz, int *to)
+{
+    int p[3] = {g->basis_xy2[b][0] + px, g->basis_xy2[b][1] + py, g->basis_z2[b] + pz};
+    int c = 0;
+    for (; c < g->nbasis; ++c)
+        if (((p[0] - g->basis_xy2[c][0]) % 2) == 0 && ((p[1] - g->basis_xy2[c][1]) % 2) == 0 &&
+            ((p[2] - g->basis_z2[c]) % 2) == 0)
+            break;
+    KMC_ASSERT(c < g->nbasis);
+    *to = c;
+    return (int64_t)((p[0] - g->basis_xy2[c][0]) / 2) * g->stride[0] +
+           (int64_t)((p[1] - g->basis_xy2[c][1]) / 2) * g->stride[1] +
+           (int64_t)((p[2] - g->basis_z2[c]) / 2) * g->stride[2] + (c - b);
+}
+
+static kmc_err build_hop_stencils(eng_run *r, kmc_status *st)
+{
+    const lat_geom *g = &r->g;
+    for (int s = 0; s < r->nshell; ++s)
+        for (int b = 0; b < g->nbasis; ++b)
+            for (int k = 0; k < g->nnbr[s]; ++k) {
+                const lat_vec *v = &g->vec[s][b][k];
+                const eng_stencil *so = &r->sten[b], *sd = &r->sten[v->to_basis];
+                int pos[2 * ENG_STENCIL][3] = {{0}}, np = 0;
+                for (int q = 0; q < so->n; ++q)
+                    np = stencil_add(pos, np, so->pos2[q][0], so->pos2[q][1], so->pos2[q][2]);
+                for (int q = 0; q < sd->n; ++q)
+                    np = stencil_add(pos, np, v->dx2 + sd->pos2[q][0], v->dy2 + sd->pos2[q][1],
+                                     v->dz2 + sd->pos2[q][2]);
+                eng_hop_stencil *h = &r->hsten[s][b][k];
+                h->off = malloc((size_t)np * sizeof *h->off);
+                h->to_basis = malloc((size_t)np);
+                if (h->off == NULL || h->to_basis == NULL)
+                    return kmc_fail(st, KMC_ERR_NOMEM, KMC_NOLOC, "out of memory");
+                h->n = np;
+                for (int q = 0; q < np; ++q) {
+                    int to;
+                    h->off[q] = (int32_t)offset_of(g, b, pos[q][0], pos[q][1], pos[q][2], &to);
+                    h->to_basis[q] = (int8_t)to;
+                }
+            }
+    return KMC_OK;
 }
 
 /* Propensities of an owned site: its hop rate (Li) or deposition weight class
@@ -120,23 +178,30 @@ static void eval_site(const eng_run *r, int64_t i, int b, double *hop, uint16_t 
     *hop = 0.0;
     *wcl = 0;
     if (sp == KMC_SP_LI && r->nshell > 0) {
-        uint8_t n1[KMC_SP_COUNT] = {0}, n2[KMC_SP_COUNT] = {0};
         int occ1 = 0;
-        for (int k = 0; k < g->nnbr[0]; ++k) {
-            uint8_t s = sp_of(site[i + g->off[0][b][k]]);
-            if (s != KMC_SP_EMPTY && s < KMC_SP_COUNT) {
-                ++n1[s];
-                ++occ1;
+        double bf = 1.0;
+        if (r->table_only) { /* barrier by coordination alone: no species counts */
+            for (int k = 0; k < g->nnbr[0]; ++k) {
+                uint8_t s = sp_of(site[i + g->off[0][b][k]]);
+                occ1 += s != KMC_SP_EMPTY && s < KMC_SP_COUNT;
             }
+        } else {
+            uint8_t n1[KMC_SP_COUNT] = {0}, n2[KMC_SP_COUNT] = {0};
+            for (int k = 0; k < g->nnbr[0]; ++k) {
+                uint8_t s = sp_of(site[i + g->off[0][b][k]]);
+                if (s != KMC_SP_EMPTY && s < KMC_SP_COUNT) {
+                    ++n1[s];
+                    ++occ1;
+                }
+            }
+            if (m->bond_any[1])
+                for (int k = 0; k < g->nnbr[1]; ++k) {
+                    uint8_t s = sp_of(site[i + g->off[1][b][k]]);
+                    if (s != KMC_SP_EMPTY && s < KMC_SP_COUNT)
+                        ++n2[s];
+                }
+            bf = pot_model_bond_factor(m, n1, n2);
         }
-        if (m->bond_any[1])
-            for (int k = 0; k < g->nnbr[1]; ++k) {
-                uint8_t s = sp_of(site[i + g->off[1][b][k]]);
-                if (s != KMC_SP_EMPTY && s < KMC_SP_COUNT)
-                    ++n2[s];
-            }
-        double bf = (m->table[0] && (r->nshell < 2 || m->table[1])) ? 1.0
-                                                                    : pot_model_bond_factor(m, n1, n2);
         double total = 0.0;
         for (int s = 0; s < r->nshell; ++s) {
             int plain = 0, es = 0;
@@ -180,7 +245,9 @@ static void eval_site(const eng_run *r, int64_t i, int b, double *hop, uint16_t 
             if (best < 0 || m->dep_species_w[s] > m->dep_species_w[best])
                 best = s;
         }
-        *wcl = pot_dep_wclass(m, nc, best < 0 ? 0 : best);
+        /* the class names the weight, not the neighbour: species of equal weight
+         * share the class of the first of them (pot_model's canonical species) */
+        *wcl = pot_dep_wclass(m, nc, best < 0 ? 0 : m->dep_canon[best]);
     }
 }
 
@@ -190,6 +257,10 @@ static void refresh_site(eng_run *r, int64_t i, int b)
     double hop;
     uint16_t wcl;
     eval_site(r, i, b, &hop, &wcl);
+    sel_slot cur = r->cls[i];
+    if (cur != 0 ? r->tile.sel.cls[cur].hop_per_s == hop && r->tile.sel.cls[cur].wclass == wcl
+                 : hop == 0.0 && wcl == 0)
+        return; /* most refreshed sites keep their class */
     sel_slot to = 0;
     if (hop > 0.0 || wcl > 0)
         to = sel_slot_for(&r->tile.sel, hop, wcl, wcl > 0 ? pot_dep_weight(&r->pm, wcl) : 0.0);
@@ -306,6 +377,9 @@ kmc_err eng_create(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm, co
     if (rc != KMC_OK)
         goto fail;
     r->nshell = cfg->hops == CFG_HOPS_OFF ? 0 : cfg->hops == CFG_HOPS_1NN ? 1 : 2;
+    r->table_only = true;
+    for (int s = 0; s < r->nshell; ++s)
+        r->table_only = r->table_only && pm->table[s];
     r->site = malloc((size_t)r->g.nsites);
     r->cls = calloc((size_t)r->g.nsites, sizeof *r->cls);
     if (r->site == NULL || r->cls == NULL) {
@@ -323,6 +397,9 @@ kmc_err eng_create(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm, co
                 for (int b = 0; b < r->g.nbasis; ++b)
                     r->site[idx(r, x, y, z, b)] = (uint8_t)cfg->collector_species;
     build_stencil(r);
+    rc = build_hop_stencils(r, st);
+    if (rc != KMC_OK)
+        goto fail;
     rc = tile_init(&r->tile, 0, 0, r->g.n[0], 0, r->g.n[1], cfg->seed, st);
     if (rc != KMC_OK)
         goto fail;
@@ -350,6 +427,12 @@ void eng_destroy(eng_run **rp)
         return;
     eng_run *r = *rp;
     tile_fini(&r->tile);
+    for (int s = 0; s < LAT_NSHELL; ++s)
+        for (int b = 0; b < LAT_MAX_BASIS; ++b)
+            for (int k = 0; k < LAT_MAX_NBR; ++k) {
+                free(r->hsten[s][b][k].off);
+                free(r->hsten[s][b][k].to_basis);
+            }
     free(r->site);
     free(r->cls);
     if (r->comm != MPI_COMM_NULL && r->comm != 0)
@@ -459,8 +542,16 @@ static void do_hop(eng_run *r, int64_t i, eng_event *ev)
     ev->to[3] = tb;
     write_site(r, c[0], c[1], c[2], b, KMC_SP_EMPTY);
     write_site(r, tx, ty, tz, tb, KMC_SP_LI);
-    refresh_around(r, c[0], c[1], c[2], b);
-    refresh_around(r, tx, ty, tz, tb);
+    const int m2 = ENG_HALO + 1; /* the union stencil reaches one cell further */
+    if (c[0] >= m2 && c[0] < g->n[0] - m2 && c[1] >= m2 && c[1] < g->n[1] - m2 &&
+        c[2] >= m2 && c[2] < g->n[2] - m2) {
+        const eng_hop_stencil *h = &r->hsten[dshell[pick]][b][dk[pick]];
+        for (int q = 0; q < h->n; ++q)
+            refresh_site(r, i + h->off[q], h->to_basis[q]);
+    } else {
+        refresh_around(r, c[0], c[1], c[2], b);
+        refresh_around(r, tx, ty, tz, tb);
+    }
     ++r->tile.n_hops;
     check_top(r, tz);
 }

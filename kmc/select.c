@@ -30,8 +30,12 @@ kmc_err sel_init(sel_set *s, kmc_status *st)
 void sel_fini(sel_set *s)
 {
     if (s->cls != NULL)
-        for (int i = 0; i < s->nslots; ++i)
-            free(s->cls[i].members);
+        for (int i = 0; i < s->nslots; ++i) {
+            for (int c = 0; c < s->cls[i].nchunk; ++c)
+                free(s->cls[i].chunk[c]);
+            free(s->cls[i].chunk);
+            free(s->cls[i].first);
+        }
     free(s->cls);
     free(s->order);
     free(s->hash);
@@ -105,42 +109,111 @@ sel_slot sel_slot_for(sel_set *s, double hop_per_s, uint16_t wclass, double dep_
     return (sel_slot)slot;
 }
 
-/* First position in a sorted array whose value is >= v. */
+/* First position in a sorted array whose value is >= v. Branch-free halving: the
+ * comparison outcome is data (a conditional move), not a mispredicted jump. */
 static int32_t lower_bound(const kmc_lidx *a, int32_t n, kmc_lidx v)
 {
-    int32_t lo = 0, hi = n;
-    while (lo < hi) {
-        int32_t mid = lo + (hi - lo) / 2;
-        if (a[mid] < v)
-            lo = mid + 1;
-        else
-            hi = mid;
+    if (n == 0)
+        return 0;
+    const kmc_lidx *base = a;
+    int32_t len = n;
+    while (len > 1) {
+        int32_t half = len / 2;
+        base += (ptrdiff_t)(base[half - 1] < v) * half; /* arithmetic, not a jump */
+        len -= half;
     }
-    return lo;
+    return (int32_t)(base - a) + (*base < v);
+}
+
+/* Index of the chunk that holds (or would hold) v: the last one whose first value
+ * is <= v, or 0. */
+static int32_t find_chunk(const sel_class *c, kmc_lidx v)
+{
+    int32_t ci = 0;
+    for (int32_t j = 1; j < c->nchunk; ++j) /* few chunks: a branch-free count */
+        ci += c->first[j] <= v;
+    return ci;
+}
+
+static void chunk_insert_at(sel_class *c, int32_t at, sel_chunk *k)
+{
+    if (c->nchunk == c->capchunk) {
+        c->capchunk = c->capchunk == 0 ? 4 : 2 * c->capchunk;
+        c->chunk = xrealloc(c->chunk, (size_t)c->capchunk * sizeof *c->chunk);
+        c->first = xrealloc(c->first, (size_t)c->capchunk * sizeof *c->first);
+    }
+    memmove(c->chunk + at + 1, c->chunk + at, (size_t)(c->nchunk - at) * sizeof *c->chunk);
+    memmove(c->first + at + 1, c->first + at, (size_t)(c->nchunk - at) * sizeof *c->first);
+    c->chunk[at] = k;
+    c->first[at] = k->n > 0 ? k->v[0] : 0;
+    ++c->nchunk;
+}
+
+static void class_insert(sel_class *c, kmc_lidx site)
+{
+    if (c->nchunk == 0) {
+        sel_chunk *k = xrealloc(NULL, sizeof *k);
+        k->n = 0;
+        chunk_insert_at(c, 0, k);
+    }
+    int32_t ci = find_chunk(c, site);
+    sel_chunk *k = c->chunk[ci];
+    if (k->n == SEL_CHUNK) { /* split: the upper half goes to a new chunk */
+        sel_chunk *h = xrealloc(NULL, sizeof *h);
+        h->n = SEL_CHUNK / 2;
+        memcpy(h->v, k->v + SEL_CHUNK / 2, (SEL_CHUNK / 2) * sizeof(kmc_lidx));
+        k->n = SEL_CHUNK / 2;
+        chunk_insert_at(c, ci + 1, h);
+        if (site >= h->v[0]) {
+            k = h;
+            ++ci;
+        }
+    }
+    int32_t i = lower_bound(k->v, k->n, site);
+    memmove(k->v + i + 1, k->v + i, (size_t)(k->n - i) * sizeof(kmc_lidx));
+    k->v[i] = site;
+    ++k->n;
+    c->first[ci] = k->v[0];
+    ++c->count;
+}
+
+static void class_remove(sel_class *c, kmc_lidx site)
+{
+    KMC_ASSERT(c->nchunk > 0);
+    int32_t ci = find_chunk(c, site);
+    sel_chunk *k = c->chunk[ci];
+    int32_t i = lower_bound(k->v, k->n, site);
+    KMC_ASSERT(i < k->n && k->v[i] == site);
+    memmove(k->v + i, k->v + i + 1, (size_t)(k->n - i - 1) * sizeof(kmc_lidx));
+    --k->n;
+    --c->count;
+    if (k->n == 0) {
+        free(k);
+        memmove(c->chunk + ci, c->chunk + ci + 1, (size_t)(c->nchunk - ci - 1) * sizeof *c->chunk);
+        memmove(c->first + ci, c->first + ci + 1, (size_t)(c->nchunk - ci - 1) * sizeof *c->first);
+        --c->nchunk;
+    } else {
+        c->first[ci] = k->v[0];
+    }
+}
+
+/* The k-th member in site order. */
+static kmc_lidx class_kth(const sel_class *c, uint32_t k)
+{
+    int32_t ci = 0;
+    while (k >= (uint32_t)c->chunk[ci]->n)
+        k -= (uint32_t)c->chunk[ci++]->n;
+    return c->chunk[ci]->v[k];
 }
 
 void sel_move(sel_set *s, kmc_lidx site, sel_slot from, sel_slot to)
 {
     if (from == to)
         return;
-    if (from != 0) {
-        sel_class *c = &s->cls[from];
-        int32_t i = lower_bound(c->members, c->count, site);
-        KMC_ASSERT(i < c->count && c->members[i] == site);
-        memmove(c->members + i, c->members + i + 1, (size_t)(c->count - i - 1) * sizeof(kmc_lidx));
-        --c->count;
-    }
-    if (to != 0) {
-        sel_class *c = &s->cls[to];
-        if (c->count == c->cap) {
-            c->cap = c->cap == 0 ? 16 : 2 * c->cap;
-            c->members = xrealloc(c->members, (size_t)c->cap * sizeof(kmc_lidx));
-        }
-        int32_t i = lower_bound(c->members, c->count, site);
-        memmove(c->members + i + 1, c->members + i, (size_t)(c->count - i) * sizeof(kmc_lidx));
-        c->members[i] = site;
-        ++c->count;
-    }
+    if (from != 0)
+        class_remove(&s->cls[from], site);
+    if (to != 0)
+        class_insert(&s->cls[to], site);
 }
 
 double sel_hop_total(const sel_set *s)
@@ -208,8 +281,7 @@ static kmc_lidx pick(const sel_set *s, double target, pcg32 *rng, int dep)
             break;
     }
     KMC_ASSERT(last != NULL);
-    uint32_t k = pcg32_bounded(rng, (uint32_t)last->count);
-    return last->members[k];
+    return class_kth(last, pcg32_bounded(rng, (uint32_t)last->count));
 }
 
 kmc_lidx sel_pick_hop(const sel_set *s, double target, pcg32 *rng) { return pick(s, target, rng, 0); }
@@ -221,6 +293,7 @@ size_t sel_bytes(const sel_set *s)
     size_t b = (size_t)s->capslots * (sizeof *s->cls + sizeof *s->order) +
                s->hashcap * sizeof *s->hash;
     for (int i = 1; i < s->nslots; ++i)
-        b += (size_t)s->cls[i].cap * sizeof(kmc_lidx);
+        b += (size_t)s->cls[i].nchunk * sizeof(sel_chunk) +
+             (size_t)s->cls[i].capchunk * (sizeof(sel_chunk *) + sizeof(kmc_lidx));
     return b;
 }

@@ -22,12 +22,23 @@
 typedef uint16_t sel_slot; /* class slot; 0 = the site has no event */
 #define SEL_MAX_SLOTS 65535
 
+#define SEL_CHUNK 256 /* members per chunk at most */
+
+/* Members of a class live in sorted chunks (a two-level sorted list), so an
+ * insertion or removal moves at most one chunk, however large the class. */
+typedef struct sel_chunk {
+    int32_t n;
+    kmc_lidx v[SEL_CHUNK]; /* sorted ascending; every value above the previous chunk's */
+} sel_chunk;
+
 typedef struct sel_class {
     double hop_per_s;   /* hop rate of each member */
     double dep_weight;  /* deposition weight of each member (0: not eligible) */
     uint16_t wclass;    /* deposition weight class (+1; 0 = none) */
-    int32_t count, cap;
-    kmc_lidx *members;  /* sorted ascending; owned */
+    int32_t count;      /* members */
+    int32_t nchunk, capchunk;
+    sel_chunk **chunk;  /* [nchunk], each owned */
+    kmc_lidx *first;    /* [capchunk] first value of each chunk, for the search; owned */
 } sel_class;
 
 typedef struct sel_set {

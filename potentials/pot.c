@@ -1,2 +1,847 @@
-/* potentials/pot.c */
-typedef int kmc_placeholder_tu_;
+/* potentials/pot.c — the .pot reader.
+ *
+ * Format (potentials/README.md has the same text with examples):
+ *
+ *   One statement per line; `#` starts a comment that runs to the end of the line;
+ *   blank lines are ignored; fields are separated by blanks or tabs. Every physical
+ *   value is a number followed by its unit as a separate field (`3.51 Ang`, never
+ *   `3.51Ang`); units are converted once, here, with unit_to_internal(). `A` is the
+ *   ampere: lengths are `Ang` or `nm`.
+ *
+ *   lattice KIND a VALUE LENGTH            KIND sc | bcc | fcc; a > 0      (required)
+ *   attempt_frequency VALUE FREQ           nu > 0 (Hz, 1/s)                 (required)
+ *   hop SHELL base VALUE ENERGY            E0 of shell-SHELL hops, any sign (default 0)
+ *   bond li SP SHELL VALUE ENERGY          bond of a Li atom with an SP neighbour in
+ *                                          SHELL, >= 0 (default 0)
+ *   hop_table SHELL V0 V1 ... Vk ENERGY    barrier by occupied 1NN count n of the
+ *                                          origin, Vk for n >= k; each >= 0; up to
+ *                                          POT_MAX_N values
+ *   schwoebel SHELL nmax N nmin M barrier VALUE ENERGY
+ *                                          0 <= N < M <= 12, barrier >= 0
+ *   deposit_weight coord W0 W1 ... Wk      by conducting 1NN count n, Wk for n >= k; > 0
+ *   deposit_weight species SP W            W > 0 (default 1)
+ *   exchange_current VALUE CURRENT_DENSITY i0 > 0 (default 1 mA/cm2 = 10 A/m2)
+ *   transfer_coefficient VALUE             0 < alpha < 1, no unit (default 0.5)
+ *
+ *   SHELL is `1nn` or `2nn`; SP a species keyword of kmc/base/species.h other than
+ *   `empty`. Hops of a shell exist only if the file has `hop SHELL base` or
+ *   `hop_table SHELL` (pot_params.hop_set); a shell may have one of the two, not
+ *   both. Each statement may appear once per (shell, species) it sets.
+ *
+ * Why `hop base` may be negative: in initial-state bond counting the barrier is
+ *   E = E0 + sum of the bonds the atom has before the hop,
+ * so E0 is the energy of the saddle point measured from a free atom. When the bonds
+ * are full bond energies (fitted to surface energies, as in li_bcc.pot), the saddle
+ * itself is bound and E0 < 0; the rate model must then cap E at 0 (rate <= nu) for
+ * atoms bound more weakly than the saddle.
+ *
+ * Errors: every error of the file is printed, gcc style, through log_error:
+ *   kmc: error: FILE:LINE:COL: message
+ *      LINE | source line
+ *           | ^~~~~
+ *           = note (expected values, usage)
+ * then pot_read returns the first error's code and puts "N errors in FILE" in st. */
+#include "potentials/pot.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kmc/base/units.h"
+
+#define POT_MAX_TOK 48     /* fields per statement */
+#define POT_MAX_SHOWN 50   /* errors printed; the rest are only counted */
+#define POT_NAME_MAX 32    /* longest keyword the nearest-name hint compares */
+
+typedef struct pot_tok {
+    const char *s; /* NUL-terminated, inside pot_line.work */
+    int col;       /* 1-based byte column in the source line */
+    int len;
+} pot_tok;
+
+typedef struct pot_line {
+    int lineno;
+    const char *text; /* the source line without its newline; borrowed */
+    int ntok;
+    pot_tok tok[POT_MAX_TOK];
+    int end_col; /* column just past the last field, for "missing ..." carets */
+} pot_line;
+
+typedef struct pot_ctx {
+    const char *path; /* borrowed */
+    const kmc_log *lg;
+    pot_params *p;
+    int nerr;
+    /* Line where each setting was given (0: not yet), for "given twice" and for
+     * the checks that run after the whole file is read. */
+    int at_lattice, at_nu, at_i0, at_alpha, at_wcoord;
+    int at_base[LAT_NSHELL], at_table[LAT_NSHELL], at_es[LAT_NSHELL];
+    int at_bond[LAT_NSHELL][KMC_SP_COUNT];
+    int at_wsp[KMC_SP_COUNT];
+    /* Statements seen, valid or not, so a bad `lattice` line is not reported a
+     * second time as a missing one. */
+    bool seen_lattice, seen_nu, hop_tried[LAT_NSHELL];
+} pot_ctx;
+
+typedef void (*pot_handler)(pot_ctx *c, const pot_line *ln, const char *usage);
+
+typedef struct pot_stmt {
+    const char *name;
+    pot_handler run;
+    const char *usage;
+} pot_stmt;
+
+static const char *const pot_shell_kw[LAT_NSHELL] = {"1nn", "2nn"};
+
+static const struct {
+    const char *kw;
+    lat_kind kind;
+} pot_lattices[] = {{"sc", LAT_SC}, {"bcc", LAT_BCC}, {"fcc", LAT_FCC}};
+
+/* Reporting */
+
+static void pot_vreport(pot_ctx *c, const pot_line *ln, int col, int len, const char *note,
+                        const char *fmt, va_list ap) KMC_PRINTF(6, 0);
+
+static void pot_vreport(pot_ctx *c, const pot_line *ln, int col, int len, const char *note,
+                        const char *fmt, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    c->nerr++;
+    if (c->nerr > POT_MAX_SHOWN)
+        return;
+
+    char notebuf[600] = "";
+    if (note != NULL)
+        snprintf(notebuf, sizeof notebuf, "      = %s\n", note);
+    if (ln == NULL) {
+        log_error(c->lg, "%s: %s\n%s", c->path, msg, notebuf);
+        return;
+    }
+    /* The caret line copies the tabs of the source line, so it lines up in any
+     * tab width. */
+    char caret[1024];
+    size_t n = 0, tl = strlen(ln->text);
+    for (int i = 0; i + 1 < col && n + 2 < sizeof caret; ++i)
+        caret[n++] = ((size_t)i < tl && ln->text[i] == '\t') ? '\t' : ' ';
+    if (n + 2 < sizeof caret)
+        caret[n++] = '^';
+    for (int i = 1; i < len && n + 2 < sizeof caret; ++i)
+        caret[n++] = '~';
+    caret[n] = '\0';
+    log_error(c->lg, "%s:%d:%d: %s\n%5d | %s\n      | %s\n%s", c->path, ln->lineno, col, msg,
+              ln->lineno, ln->text, caret, notebuf);
+}
+
+/* An error at field i of the line (i == ntok: just past the end of the line). */
+static void pot_error(pot_ctx *c, const pot_line *ln, int i, const char *note, const char *fmt,
+                      ...) KMC_PRINTF(5, 6);
+
+static void pot_error(pot_ctx *c, const pot_line *ln, int i, const char *note, const char *fmt,
+                      ...)
+{
+    int col = i < ln->ntok ? ln->tok[i].col : ln->end_col;
+    int len = i < ln->ntok ? ln->tok[i].len : 1;
+    va_list ap;
+    va_start(ap, fmt);
+    pot_vreport(c, ln, col, len, note, fmt, ap);
+    va_end(ap);
+}
+
+/* An error about the file as a whole or about an earlier line (no source echo). */
+static void pot_error_file(pot_ctx *c, int line, const char *note, const char *fmt, ...)
+    KMC_PRINTF(4, 5);
+
+static void pot_error_file(pot_ctx *c, int line, const char *note, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    c->nerr++;
+    if (c->nerr > POT_MAX_SHOWN)
+        return;
+    char notebuf[600] = "";
+    if (note != NULL)
+        snprintf(notebuf, sizeof notebuf, "      = %s\n", note);
+    if (line > 0)
+        log_error(c->lg, "%s:%d:1: %s\n%s", c->path, line, msg, notebuf);
+    else
+        log_error(c->lg, "%s: %s\n%s", c->path, msg, notebuf);
+}
+
+/* Nearest name */
+
+static int edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la >= POT_NAME_MAX || lb >= POT_NAME_MAX)
+        return INT_MAX;
+    int row[POT_NAME_MAX + 1];
+    for (size_t j = 0; j <= lb; ++j)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= la; ++i) {
+        int diag = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= lb; ++j) {
+            int up = row[j];
+            int best = diag + (a[i - 1] != b[j - 1]);
+            best = KMC_MIN(best, up + 1);
+            best = KMC_MIN(best, row[j - 1] + 1);
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+/* Keep `cand` in *best if it is closer to `word` than what *best holds (distance
+ * at most 2, the hint threshold of STYLE §2.7). */
+static void nearest_consider(const char *word, const char *cand, const char **best, int *dist)
+{
+    int d = edit_distance(word, cand);
+    if (d <= 2 && d < *dist) {
+        *dist = d;
+        *best = cand;
+    }
+}
+
+static const char *nearest_species(const char *word)
+{
+    const char *best = NULL;
+    int dist = INT_MAX;
+    for (int sp = 0; sp < KMC_SP_COUNT; ++sp)
+        nearest_consider(word, sp_keyword((uint8_t)sp), &best, &dist);
+    return best;
+}
+
+/* Fields */
+
+static bool is_real(const char *s, double *out)
+{
+    char *end = NULL;
+    double v = strtod(s, &end);
+    /* Overflow gives HUGE_VAL (not finite); underflow a tiny finite value, accepted. */
+    if (end == s || *end != '\0' || !isfinite(v))
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool is_int(const char *s, long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || errno == ERANGE)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool need(pot_ctx *c, const pot_line *ln, int i, const char *what, const char *usage)
+{
+    if (i < ln->ntok)
+        return true;
+    pot_error(c, ln, i, usage, "missing %s after '%s'", what, ln->tok[ln->ntok - 1].s);
+    return false;
+}
+
+static bool get_real(pot_ctx *c, const pot_line *ln, int i, const char *what, const char *usage,
+                     double *out)
+{
+    if (!need(c, ln, i, what, usage))
+        return false;
+    if (is_real(ln->tok[i].s, out))
+        return true;
+    /* `3.51Ang`: the number and its unit run together */
+    char *end = NULL;
+    (void)strtod(ln->tok[i].s, &end);
+    if (end != ln->tok[i].s && unit_kind_of(end) != UNIT_KIND_COUNT)
+        pot_error(c, ln, i, usage, "'%s': put a blank between the number and its unit",
+                  ln->tok[i].s);
+    else
+        pot_error(c, ln, i, usage, "expected %s (a number), found '%s'", what, ln->tok[i].s);
+    return false;
+}
+
+static bool get_int(pot_ctx *c, const pot_line *ln, int i, const char *what, const char *usage,
+                    long *out)
+{
+    if (!need(c, ln, i, what, usage))
+        return false;
+    if (is_int(ln->tok[i].s, out))
+        return true;
+    pot_error(c, ln, i, usage, "expected %s (an integer), found '%s'", what, ln->tok[i].s);
+    return false;
+}
+
+/* Convert `value` with the unit in field i. */
+static bool get_unit(pot_ctx *c, const pot_line *ln, int i, unit_kind kind, const char *what,
+                     double value, double *out)
+{
+    char note[256];
+    snprintf(note, sizeof note, "expected one of: %s", unit_expected(kind));
+    if (i >= ln->ntok) {
+        pot_error(c, ln, i, note, "missing unit after '%s': %s is %s", ln->tok[i - 1].s, what,
+                  unit_kind_name(kind));
+        return false;
+    }
+    const char *u = ln->tok[i].s;
+    if (unit_to_internal(kind, u, value, out))
+        return true;
+    const char *hint = unit_hint(kind, u);
+    unit_kind other = unit_kind_of(u);
+    if (hint != NULL)
+        pot_error(c, ln, i, hint, "unit '%s' is not %s", u, unit_kind_name(kind));
+    else if (other != UNIT_KIND_COUNT)
+        pot_error(c, ln, i, note, "unit '%s' is %s, not %s (%s)", u, unit_kind_name(other),
+                  unit_kind_name(kind), what);
+    else
+        pot_error(c, ln, i, note, "unknown unit '%s' for %s", u, what);
+    return false;
+}
+
+/* A number and its unit in fields i, i + 1. */
+static bool get_quantity(pot_ctx *c, const pot_line *ln, int i, unit_kind kind,
+                         const char *what, const char *usage, double *out)
+{
+    double v;
+    if (!get_real(c, ln, i, what, usage, &v))
+        return false;
+    return get_unit(c, ln, i + 1, kind, what, v, out);
+}
+
+static bool get_keyword(pot_ctx *c, const pot_line *ln, int i, const char *kw,
+                        const char *usage)
+{
+    char what[64];
+    snprintf(what, sizeof what, "'%s'", kw);
+    if (!need(c, ln, i, what, usage))
+        return false;
+    if (strcmp(ln->tok[i].s, kw) == 0)
+        return true;
+    pot_error(c, ln, i, usage, "expected '%s', found '%s'", kw, ln->tok[i].s);
+    return false;
+}
+
+static bool get_shell(pot_ctx *c, const pot_line *ln, int i, const char *usage, int *shell)
+{
+    if (!need(c, ln, i, "a shell (1nn or 2nn)", usage))
+        return false;
+    for (int k = 0; k < LAT_NSHELL; ++k)
+        if (strcmp(ln->tok[i].s, pot_shell_kw[k]) == 0) {
+            *shell = k;
+            return true;
+        }
+    pot_error(c, ln, i, "expected one of: 1nn, 2nn", "unknown neighbour shell '%s'",
+              ln->tok[i].s);
+    return false;
+}
+
+/* A species keyword other than `empty`, which has no bond and anchors nothing. */
+static bool get_species(pot_ctx *c, const pot_line *ln, int i, const char *usage, int *sp)
+{
+    if (!need(c, ln, i, "a species", usage))
+        return false;
+    const char *s = ln->tok[i].s;
+    int v = sp_from_keyword(s);
+    if (v == KMC_SP_EMPTY) {
+        pot_error(c, ln, i, usage, "'empty' is no neighbour: only occupied sites bond or anchor");
+        return false;
+    }
+    if (v >= 0) {
+        *sp = v;
+        return true;
+    }
+    char note[256];
+    size_t n = (size_t)snprintf(note, sizeof note, "expected one of:");
+    for (int k = 1; k < KMC_SP_COUNT && n < sizeof note; ++k)
+        n += (size_t)snprintf(note + n, sizeof note - n, "%s %s", k > 1 ? "," : "",
+                              sp_keyword((uint8_t)k));
+    const char *near = nearest_species(s);
+    if (near != NULL)
+        pot_error(c, ln, i, note, "unknown species '%s'; did you mean '%s'?", s, near);
+    else
+        pot_error(c, ln, i, note, "unknown species '%s'", s);
+    return false;
+}
+
+static void no_more(pot_ctx *c, const pot_line *ln, int i, const char *usage)
+{
+    if (i < ln->ntok)
+        pot_error(c, ln, i, usage, "unexpected '%s' after the end of the statement",
+                  ln->tok[i].s);
+}
+
+/* Record that the line sets something; false (and an error) if it was set before. */
+static bool first_time(pot_ctx *c, const pot_line *ln, int *at, int field, const char *what)
+{
+    if (*at != 0) {
+        pot_error(c, ln, field, NULL, "%s given twice (first on line %d)", what, *at);
+        return false;
+    }
+    *at = ln->lineno;
+    return true;
+}
+
+/* Statements */
+
+static void st_lattice(pot_ctx *c, const pot_line *ln, const char *usage)
+{
+    double a_A;
+    c->seen_lattice = true;
+    if (!need(c, ln, 1, "a lattice kind (sc, bcc or fcc)", usage))
+        return;
+    int kind = -1;
+    for (size_t k = 0; k < sizeof pot_lattices / sizeof pot_lattices[0]; ++k)
+        if (strcmp(ln->tok[1].s, pot_lattices[k].kw) == 0)
+            kind = (int)pot_lattices[k].kind;
+    if (kind < 0) {
+        pot_error(c, ln, 1, "expected one of: sc, bcc, fcc", "unknown lattice '%s'",
+                  ln->tok[1].s);
+        return;
+    }
+    if (!get_keyword(c, ln, 2, "a", usage) ||
+        !get_quantity(c, ln, 3, UNIT_LENGTH, "the lattice constant", usage, &a_A))
+        return;
+    if (!(a_A > 0.0)) {
+        pot_error(c, ln, 3, NULL, "the lattice constant must be > 0, found %s %s",
+                  ln->tok[3].s, ln->tok[4].s);
+        return;
+    }
+    no_more(c, ln, 5, usage);
+    if (!first_time(c, ln, &c->at_lattice, 0, "'lattice'"))
+        return;
+    c->p->lattice = (lat_kind)kind;
+    c->p->a_A = a_A;
+}
+
+static void st_attempt_frequency(pot_ctx *c, const pot_line *ln, const char *usage)
+{
+    double nu;
+    c->seen_nu = true;
+    if (!get_quantity(c, ln, 1, UNIT_FREQUENCY, "the attempt frequency", usage, &nu))
+        return;
+    if (!(nu > 0.0)) {
+        pot_error(c, ln, 1, NULL, "the attempt frequency must be > 0, found %s %s",
+                  ln->tok[1].s, ln->tok[2].s);
+        return;
+    }
+    no_more(c, ln, 3, usage);
+    if (first_time(c, ln, &c->at_nu, 0, "'attempt_frequency'"))
+        c->p->nu_per_s = nu;
+}
+
+static void st_hop(pot_ctx *c, const pot_line *ln, const char *usage)
+{
+    int k;
+    double e0;
+    if (!get_shell(c, ln, 1, usage, &k))
+        return;
+    c->hop_tried[k] = true;
+    if (!get_keyword(c, ln, 2, "base", usage) ||
+        !get_quantity(c, ln, 3, UNIT_ENERGY, "the base barrier", usage, &e0))
+        return;
+    no_more(c, ln, 5, usage);
+    char what[64];
+    snprintf(what, sizeof what, "'hop %s base'", pot_shell_kw[k]);
+    if (!first_time(c, ln, &c->at_base[k], 0, what))
+        return;
+    if (c->at_table[k] != 0)
+        pot_error(c, ln, 0, "a hop_table replaces base + bonds for its shell: keep one of the two",
+                  "'hop %s base' and 'hop_table %s' (line %d) both given", pot_shell_kw[k],
+                  pot_shell_kw[k], c->at_table[k]);
+    c->p->hop_e0_eV[k] = e0;
+    c->p->hop_set[k] = true;
+}
+
+static void st_bond(pot_ctx *c, const pot_line *ln, const char *usage)
+{
+    int sp1, sp2, k;
+    double e;
+    if (!get_species(c, ln, 1, usage, &sp1))
+        return;
+    if (sp1 != KMC_SP_LI) {
+        char note[160];
+        snprintf(note, sizeof note, "write 'bond li %s ...'", ln->tok[1].s);
+        pot_error(c, ln, 1, note,
+                  "the first species of a bond must be li (bonds are those of a hopping Li "
+                  "atom), found '%s'",
+                  ln->tok[1].s);
+        return;
+    }
+    if (!get_species(c, ln, 2, usage, &sp2) || !get_shell(c, ln, 3, usage, &k) ||
+        !get_quantity(c, ln, 4, UNIT_ENERGY, "the bond energy", usage, &e))
+        return;
+    if (!(e >= 0.0)) {
+        pot_error(c, ln, 4, "a bond energy is the binding it adds to the barrier: >= 0",
+                  "bond energy must be >= 0, found %s %s", ln->tok[4].s, ln->tok[5].s);
+        return;
+    }
+    no_more(c, ln, 6, usage);
+    char what[96];
+    snprintf(what, sizeof what, "'bond li %s %s'", sp_keyword((uint8_t)sp2), pot_shell_kw[k]);
+    if (first_time(c, ln, &c->at_bond[k][sp2], 0, what))
+        c->p->bond_eV[k][sp2] = e;
+}
+
+static void st_hop_table(pot_ctx *c, const pot_line *ln, const char *usage)
+{
+    int k;
+    double v[POT_MAX_N];
+    if (!get_shell(c, ln, 1, usage, &k))
+        return;
+    c->hop_tried[k] = true;
+    if (!need(c, ln, 2, "a barrier", usage))
+        return;
+    int n = 0, i = 2;
+    for (; i < ln->ntok; ++i) {
+        double x;
+        if (!is_real(ln->tok[i].s, &x))
+            break;
+        if (n == POT_MAX_N) {
+            pot_error(c, ln, i, usage, "too many values: a hop_table has at most %d (n = 0..%d)",
+                      POT_MAX_N, POT_MAX_N - 1);
+            return;
+        }
+        v[n++] = x;
+    }
+    if (n == 0) {
+        if (!get_real(c, ln, 2, "a barrier", usage, &v[0]))
+            return;
+    }
+    /* Field i must be the unit, and the last field: anything after it means field i
+     * was meant as a number. */
+    if (i + 1 < ln->ntok) {
+        pot_error(c, ln, i, usage, "expected a barrier (a number), found '%s'", ln->tok[i].s);
+        return;
+    }
+    for (int j = 0; j < n; ++j) {
+        if (!get_unit(c, ln, i, UNIT_ENERGY, "a barrier", v[j], &v[j]))
+            return;
+        if (!(v[j] >= 0.0)) {
+            pot_error(c, ln, 2 + j, NULL, "barrier must be >= 0, found %s %s",
+                      ln->tok[2 + j].s, ln->tok[i].s);
+            return;
+        }
+    }
+    char what[64];
+    snprintf(what, sizeof what, "'hop_table %s'", pot_shell_kw[k]);
+    if (!first_time(c, ln, &c->at_table[k], 0, what))
+        return;
+    if (c->at_base[k] != 0)
+        pot_error(c, ln, 0, "a hop_table replaces base + bonds for its shell: keep one of the two",
+                  "'hop_table %s' and 'hop %s base' (line %d) both given", pot_shell_kw[k],
+                  pot_shell_kw[k], c->at_base[k]);
+    pot_params *p = c->p;
+    p->hop_table_set[k] = true;
+    p->hop_set[k] = true;
+    p->hop_table_len[k] = n;
+    for (int j = 0; j < POT_MAX_N; ++j) /* entries past the list repeat the last value */
+        p->hop_table_eV[k][j] = v[KMC_MIN(j, n - 1)];
+}
+
+static void st_schwoebel(pot_ctx *c, const pot_line *ln, const char *usage)
+{
+    int k;
+    long nmax, nmin;
+    double e;
+    if (!get_shell(c, ln, 1, usage, &k) || !get_keyword(c, ln, 2, "nmax", usage) ||
+        !get_int(c, ln, 3, "nmax", usage, &nmax) || !get_keyword(c, ln, 4, "nmin", usage) ||
+        !get_int(c, ln, 5, "nmin", usage, &nmin) || !get_keyword(c, ln, 6, "barrier", usage) ||
+        !get_quantity(c, ln, 7, UNIT_ENERGY, "the Schwoebel barrier", usage, &e))
+        return;
+    if (nmax < 0 || nmax > LAT_MAX_NBR) {
+        pot_error(c, ln, 3, NULL, "nmax must be in [0, %d] (a count of 1NN neighbours), found %ld",
+                  LAT_MAX_NBR, nmax);
+        return;
+    }
+    if (nmin <= nmax || nmin > LAT_MAX_NBR) {
+        pot_error(c, ln, 5, "a step hop goes between a poorly (<= nmax) and a well (>= nmin) "
+                            "coordinated site",
+                  "nmin must be in (nmax, %d], found %ld with nmax %ld", LAT_MAX_NBR, nmin,
+                  nmax);
+        return;
+    }
+    if (!(e >= 0.0)) {
+        pot_error(c, ln, 7, NULL, "the Schwoebel barrier must be >= 0, found %s %s",
+                  ln->tok[7].s, ln->tok[8].s);
+        return;
+    }
+    no_more(c, ln, 9, usage);
+    char what[64];
+    snprintf(what, sizeof what, "'schwoebel %s'", pot_shell_kw[k]);
+    if (!first_time(c, ln, &c->at_es[k], 0, what))
+        return;
+    c->p->es_set[k] = true;
+    c->p->es_nmax[k] = (int)nmax;
+    c->p->es_nmin[k] = (int)nmin;
+    c->p->es_eV[k] = e;
+}
+
+static void st_deposit_weight(pot_ctx *c, const pot_line *ln, const char *usage)
+{
+    if (!need(c, ln, 1, "'coord' or 'species'", usage))
+        return;
+    pot_params *p = c->p;
+    if (strcmp(ln->tok[1].s, "coord") == 0) {
+        double w[POT_MAX_N];
+        int n = 0;
+        if (!need(c, ln, 2, "a weight", usage))
+            return;
+        for (int i = 2; i < ln->ntok; ++i) {
+            if (n == POT_MAX_N) {
+                pot_error(c, ln, i, usage, "too many weights: at most %d (n = 0..%d)",
+                          POT_MAX_N, POT_MAX_N - 1);
+                return;
+            }
+            if (!get_real(c, ln, i, "a weight", "weights have no unit", &w[n]))
+                return;
+            if (!(w[n] > 0.0)) {
+                pot_error(c, ln, i, NULL, "a deposition weight must be > 0, found %s",
+                          ln->tok[i].s);
+                return;
+            }
+            ++n;
+        }
+        if (!first_time(c, ln, &c->at_wcoord, 1, "'deposit_weight coord'"))
+            return;
+        p->dep_w_coord_len = n;
+        for (int j = 0; j < POT_MAX_N; ++j) /* entries past the list repeat the last value */
+            p->dep_w_coord[j] = w[KMC_MIN(j, n - 1)];
+    } else if (strcmp(ln->tok[1].s, "species") == 0) {
+        int sp;
+        double w;
+        if (!get_species(c, ln, 2, usage, &sp) || !get_real(c, ln, 3, "a weight", usage, &w))
+            return;
+        if (!(w > 0.0)) {
+            pot_error(c, ln, 3, NULL, "a deposition weight must be > 0, found %s",
+                      ln->tok[3].s);
+            return;
+        }
+        no_more(c, ln, 4, "weights have no unit");
+        char what[64];
+        snprintf(what, sizeof what, "'deposit_weight species %s'", sp_keyword((uint8_t)sp));
+        if (first_time(c, ln, &c->at_wsp[sp], 0, what))
+            p->dep_w_species[sp] = w;
+    } else {
+        pot_error(c, ln, 1, usage, "expected 'coord' or 'species', found '%s'", ln->tok[1].s);
+    }
+}
+
+static void st_exchange_current(pot_ctx *c, const pot_line *ln, const char *usage)
+{
+    double i0;
+    if (!get_quantity(c, ln, 1, UNIT_CURRENT_DENSITY, "the exchange current density", usage,
+                      &i0))
+        return;
+    if (!(i0 > 0.0)) {
+        pot_error(c, ln, 1, NULL, "the exchange current density must be > 0, found %s %s",
+                  ln->tok[1].s, ln->tok[2].s);
+        return;
+    }
+    no_more(c, ln, 3, usage);
+    if (first_time(c, ln, &c->at_i0, 0, "'exchange_current'"))
+        c->p->i0_A_m2 = i0;
+}
+
+static void st_transfer_coefficient(pot_ctx *c, const pot_line *ln, const char *usage)
+{
+    double a;
+    if (!get_real(c, ln, 1, "the transfer coefficient", usage, &a))
+        return;
+    if (!(a > 0.0 && a < 1.0)) {
+        pot_error(c, ln, 1, NULL, "the transfer coefficient must be in (0, 1), found %s",
+                  ln->tok[1].s);
+        return;
+    }
+    if (ln->ntok > 2) {
+        pot_error(c, ln, 2, usage, "the transfer coefficient has no unit: unexpected '%s'",
+                  ln->tok[2].s);
+        return;
+    }
+    if (first_time(c, ln, &c->at_alpha, 0, "'transfer_coefficient'"))
+        c->p->alpha = a;
+}
+
+static const pot_stmt pot_stmts[] = {
+    {"lattice", st_lattice, "usage: lattice sc|bcc|fcc a VALUE Ang|nm"},
+    {"attempt_frequency", st_attempt_frequency, "usage: attempt_frequency VALUE Hz|1/s"},
+    {"hop", st_hop, "usage: hop 1nn|2nn base VALUE eV|meV"},
+    {"bond", st_bond, "usage: bond li SPECIES 1nn|2nn VALUE eV|meV"},
+    {"hop_table", st_hop_table, "usage: hop_table 1nn|2nn E0 E1 ... Ek eV|meV"},
+    {"schwoebel", st_schwoebel, "usage: schwoebel 1nn|2nn nmax N nmin M barrier VALUE eV|meV"},
+    {"deposit_weight", st_deposit_weight,
+     "usage: deposit_weight coord W0 W1 ... Wk | deposit_weight species SPECIES W"},
+    {"exchange_current", st_exchange_current,
+     "usage: exchange_current VALUE mA/cm2|A/cm2|A/m2"},
+    {"transfer_coefficient", st_transfer_coefficient, "usage: transfer_coefficient VALUE"},
+};
+#define POT_NSTMTS (sizeof pot_stmts / sizeof pot_stmts[0])
+
+/* Reading */
+
+static void pot_defaults(pot_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->lattice = LAT_BCC; /* overwritten: `lattice` is required */
+    p->dep_w_coord_len = 1;
+    for (int n = 0; n < POT_MAX_N; ++n)
+        p->dep_w_coord[n] = 1.0;
+    for (int sp = 0; sp < KMC_SP_COUNT; ++sp)
+        p->dep_w_species[sp] = 1.0;
+    p->i0_A_m2 = 10.0; /* 1 mA/cm2, the order of i0 for Li in carbonates (PHYSICS §2) */
+    p->alpha = 0.5;
+}
+
+/* Split `work` (a copy of the line, comment removed) into fields. */
+static void pot_split(pot_ctx *c, pot_line *ln, char *work)
+{
+    ln->ntok = 0;
+    ln->end_col = 1;
+    char *s = work;
+    while (*s != '\0') {
+        while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\v' || *s == '\f')
+            *s++ = '\0';
+        if (*s == '\0')
+            break;
+        char *start = s;
+        while (*s != '\0' && *s != ' ' && *s != '\t' && *s != '\r' && *s != '\v' && *s != '\f')
+            ++s;
+        if (ln->ntok == POT_MAX_TOK) {
+            ln->end_col = (int)(start - work) + 1;
+            pot_error(c, ln, POT_MAX_TOK, NULL, "too many fields (at most %d)", POT_MAX_TOK);
+            ln->ntok = 0; /* skip the statement */
+            return;
+        }
+        pot_tok *t = &ln->tok[ln->ntok++];
+        t->s = start;
+        t->col = (int)(start - work) + 1;
+        t->len = (int)(s - start);
+        ln->end_col = t->col + t->len; /* the column just past the field */
+    }
+}
+
+static void pot_statement(pot_ctx *c, const pot_line *ln)
+{
+    const char *kw = ln->tok[0].s;
+    for (size_t i = 0; i < POT_NSTMTS; ++i)
+        if (strcmp(kw, pot_stmts[i].name) == 0) {
+            pot_stmts[i].run(c, ln, pot_stmts[i].usage);
+            return;
+        }
+    const char *best = NULL;
+    int dist = INT_MAX;
+    for (size_t i = 0; i < POT_NSTMTS; ++i)
+        nearest_consider(kw, pot_stmts[i].name, &best, &dist);
+    if (best != NULL) {
+        /* a misspelt required statement is reported here, not again as missing */
+        c->seen_lattice |= strcmp(best, "lattice") == 0;
+        c->seen_nu |= strcmp(best, "attempt_frequency") == 0;
+        pot_error(c, ln, 0, NULL, "unknown statement '%s'; did you mean '%s'?", kw, best);
+    } else {
+        char note[512];
+        size_t n = (size_t)snprintf(note, sizeof note, "expected one of:");
+        for (size_t i = 0; i < POT_NSTMTS && n < sizeof note; ++i)
+            n += (size_t)snprintf(note + n, sizeof note - n, "%s %s", i > 0 ? "," : "",
+                                  pot_stmts[i].name);
+        pot_error(c, ln, 0, note, "unknown statement '%s'", kw);
+    }
+}
+
+/* Checks that need the whole file. */
+static void pot_check_whole(pot_ctx *c)
+{
+    if (!c->seen_lattice)
+        pot_error_file(c, 0, "e.g. 'lattice bcc a 3.51 Ang'",
+                       "missing required statement 'lattice'");
+    if (!c->seen_nu)
+        pot_error_file(c, 0, "e.g. 'attempt_frequency 1e13 Hz'",
+                       "missing required statement 'attempt_frequency'");
+    for (int k = 0; k < LAT_NSHELL; ++k)
+        if (c->at_es[k] != 0 && !c->hop_tried[k]) {
+            char note[160];
+            snprintf(note, sizeof note, "add 'hop %s base ...' or 'hop_table %s ...'",
+                     pot_shell_kw[k], pot_shell_kw[k]);
+            pot_error_file(c, c->at_es[k], note,
+                           "'schwoebel %s' applies to %s hops, but the file defines none",
+                           pot_shell_kw[k], pot_shell_kw[k]);
+        }
+}
+
+kmc_err pot_read(const char *path, const kmc_log *lg, pot_params *p, kmc_status *st)
+{
+    pot_ctx c;
+    memset(&c, 0, sizeof c);
+    c.path = path;
+    c.lg = lg;
+    c.p = p;
+    pot_defaults(p);
+
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        int e = errno;
+        log_error(lg, "cannot open potential file '%s': %s\n", path, strerror(e));
+        return kmc_fail(st, KMC_ERR_NOFILE, (kmc_loc){path, 0, 0},
+                        "cannot open potential file '%s': %s", path, strerror(e));
+    }
+
+    char *buf = NULL, *work = NULL;
+    size_t cap = 0, work_cap = 0;
+    ssize_t got;
+    pot_line ln;
+    memset(&ln, 0, sizeof ln);
+    kmc_err rc = KMC_OK;
+    errno = 0;
+    while ((got = getline(&buf, &cap, f)) != -1) {
+        ln.lineno++;
+        size_t len = strlen(buf); /* a NUL byte ends the line: binary junk is an error below */
+        while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+            buf[--len] = '\0';
+        if (len + 1 > work_cap) {
+            char *w = realloc(work, len + 1);
+            if (w == NULL) {
+                rc = kmc_fail(st, KMC_ERR_NOMEM, KMC_NOLOC, "reading '%s': out of memory", path);
+                goto done;
+            }
+            work = w;
+            work_cap = len + 1;
+        }
+        memcpy(work, buf, len + 1);
+        char *hash = strchr(work, '#');
+        if (hash != NULL)
+            *hash = '\0';
+        ln.text = buf;
+        pot_split(&c, &ln, work);
+        if (ln.ntok > 0)
+            pot_statement(&c, &ln);
+        errno = 0;
+    }
+    if (ferror(f)) {
+        int e = errno;
+        log_error(lg, "cannot read potential file '%s': %s\n", path, strerror(e));
+        rc = kmc_fail(st, KMC_ERR_NOFILE, (kmc_loc){path, 0, 0},
+                      "cannot read potential file '%s': %s", path, strerror(e));
+        goto done;
+    }
+
+    pot_check_whole(&c);
+    if (c.nerr > POT_MAX_SHOWN)
+        log_error(lg, "%s: %d more errors not shown\n", path, c.nerr - POT_MAX_SHOWN);
+    if (c.nerr > 0)
+        rc = kmc_fail(st, KMC_ERR_INPUT, (kmc_loc){path, 0, 0}, "%d error%s in %s", c.nerr,
+                      c.nerr == 1 ? "" : "s", path);
+
+done:
+    free(buf);
+    free(work);
+    fclose(f);
+    return rc;
+}

@@ -26,9 +26,16 @@ typedef struct pot_params {
      * `hop 1nn base 0.05 eV`, `bond li cu 1nn 0.2 eV` (first species must be li). */
     double hop_e0_eV[LAT_NSHELL];
     double bond_eV[LAT_NSHELL][KMC_SP_COUNT];
+    /* hop_e0_eV may be negative: with full bond energies (fitted to surface
+     * energies) it is the saddle-point energy from a free atom, which is bound. The
+     * rate model must then cap E at 0 (rate <= nu). Bonds are >= 0. */
+    /* Shell k has hop events only if the file has `hop K base` or `hop_table K`;
+     * a shell the file does not mention has no hops (set by pot_read). */
+    bool hop_set[LAT_NSHELL];
     /* Alternative: `hop_table 1nn 0.1 0.1 0.2 0.3 2.0 eV` — barrier of a shell-k
      * hop by the number n of occupied 1NN sites of the initial site; the last value
-     * repeats for larger n. When set for a shell it replaces e0 + bonds. */
+     * repeats for larger n (pot_read also fills the entries past hop_table_len with
+     * it). When set for a shell it replaces e0 + bonds. */
     bool hop_table_set[LAT_NSHELL];
     int hop_table_len[LAT_NSHELL];
     double hop_table_eV[LAT_NSHELL][POT_MAX_N];
@@ -44,7 +51,8 @@ typedef struct pot_params {
     /* Deposition site weights: w = w_coord[n] * w_species[best], n the number of
      * conducting 1NN sites of the empty site, best the neighbour species with the
      * largest factor. `deposit_weight coord 1 2 4 8` (last repeats),
-     * `deposit_weight species ag 20`. Defaults: 1 for everything. */
+     * `deposit_weight species ag 20`. Defaults: 1 for everything. pot_read fills
+     * the entries past dep_w_coord_len with the last value. */
     int dep_w_coord_len;
     double dep_w_coord[POT_MAX_N];
     double dep_w_species[KMC_SP_COUNT];
@@ -57,7 +65,8 @@ typedef struct pot_params {
 /* Read and check a .pot file. Reports every error of the file through lg (rank 0
  * prints) as "file:line:col: message", then returns the first code: KMC_ERR_NOFILE
  * if it cannot be opened, KMC_ERR_INPUT otherwise; st gets a one-line summary.
- * Not collective. */
+ * On error *p holds defaults and part of the file: do not use it. The format is
+ * described at the top of pot.c and in potentials/README.md. Not collective. */
 KMC_NODISCARD kmc_err pot_read(const char *path, const kmc_log *lg, pot_params *p,
                                kmc_status *st);
 

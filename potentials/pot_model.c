@@ -42,6 +42,12 @@ kmc_err pot_model_build(const pot_params *p, double temp_K, pot_model *m, kmc_st
             m->dep_w[n][sp] = wc * p->dep_w_species[sp];
         }
     memcpy(m->dep_species_w, p->dep_w_species, sizeof m->dep_species_w);
+    for (int sp = 0; sp < KMC_SP_COUNT; ++sp) {
+        int c = 0;
+        while (p->dep_w_species[c] != p->dep_w_species[sp])
+            ++c;
+        m->dep_canon[sp] = (uint8_t)c;
+    }
     m->i0_A_m2 = p->i0_A_m2;
     m->alpha = p->alpha;
     return KMC_OK;

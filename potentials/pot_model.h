@@ -30,6 +30,7 @@ typedef struct pot_model {
     int dep_nc_len;                            /* weight classes by conducting 1NN count */
     double dep_w[POT_MAX_N][KMC_SP_COUNT];     /* weight by (count, best neighbour species) */
     double dep_species_w[KMC_SP_COUNT];
+    uint8_t dep_canon[KMC_SP_COUNT];           /* first species with the same weight factor */
     double i0_A_m2, alpha;
 } pot_model;
 
@@ -43,7 +44,10 @@ static inline double pot_hop_rate(const pot_model *m, int k, int n1, double bond
 {
     if (m->table[k])
         return m->table_rate[k][n1 < m->table_len[k] ? n1 : m->table_len[k] - 1];
-    return m->hop_base[k] * bond_factor;
+    /* a negative total barrier (weakly bound atom, negative base) is taken as 0:
+     * no hop is faster than the attempt frequency */
+    double r = m->hop_base[k] * bond_factor;
+    return r < m->nu_per_s ? r : m->nu_per_s;
 }
 
 /* Product over species (in species order) of the bond factors for neighbour counts

@@ -3,18 +3,11 @@
 
 #include <string.h>
 
-static const bool sp_conducts_tab[KMC_SP_COUNT] = {
-#define KMC_SP_COND(id, kw, conducts) conducts,
-    KMC_SPECIES(KMC_SP_COND)
-#undef KMC_SP_COND
-};
 static const char *const sp_kw_tab[KMC_SP_COUNT] = {
 #define KMC_SP_KW(id, kw, conducts) kw,
     KMC_SPECIES(KMC_SP_KW)
 #undef KMC_SP_KW
 };
-
-bool sp_conducts(uint8_t sp) { return sp < KMC_SP_COUNT && sp_conducts_tab[sp]; }
 
 const char *sp_keyword(uint8_t sp) { return sp < KMC_SP_COUNT ? sp_kw_tab[sp] : "?"; }
 

@@ -28,8 +28,18 @@ _Static_assert(KMC_SP_COUNT <= 16, "species must fit in the low 4 bits of a site
 
 static inline uint8_t sp_of(uint8_t site) { return (uint8_t)(site & KMC_SP_MASK); }
 
-/* Conducting species: the 1NN neighbour rule for attachment and percolation. */
-bool sp_conducts(uint8_t sp);
+/* Conducting species: the 1NN neighbour rule for attachment and percolation.
+ * Inline: it sits in the innermost loop of every rate evaluation. Anything that is
+ * not a species (the pad value of the lattice's z walls) does not conduct. */
+static inline bool sp_conducts(uint8_t sp)
+{
+    static const bool tab[16] = {
+#define KMC_SP_COND(id, kw, conducts) conducts,
+        KMC_SPECIES(KMC_SP_COND)
+#undef KMC_SP_COND
+    };
+    return sp < 16 && tab[sp];
+}
 /* Deck/.pot keyword of a species, e.g. "li". */
 const char *sp_keyword(uint8_t sp);
 /* Species of a keyword, or -1 if unknown. */

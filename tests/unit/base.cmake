@@ -1,1 +1,2 @@
 # tests/unit/base.cmake
+kmc_unit_test(test_pcg32 unit/test_pcg32.c unit)

@@ -1,1 +1,2 @@
 # tests/unit/pot.cmake
+kmc_unit_test(test_pot unit/test_pot.c unit)

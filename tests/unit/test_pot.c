@@ -1,0 +1,368 @@
+/* tests/unit/test_pot.c — the .pot reader: the shipped files parse to the documented
+ * values in internal units (and li_bcc.pot's barriers land in the literature range
+ * its comments claim), and each kind of bad input gives KMC_ERR_INPUT with a
+ * "file:line:col: message" that says what was expected. Runs in the repository root. */
+#include "tests/kt.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kmc/base/log.h"
+#include "potentials/pot.h"
+
+#define EPS 1e-12
+
+/* Read `path`, capturing what pot_read logs into out[outsz]. */
+static kmc_err read_path(const char *path, pot_params *p, kmc_status *st, char *out,
+                         size_t outsz)
+{
+    kmc_log lg;
+    log_init(&lg, 0, LOG_INFO);
+    lg.file = tmpfile();
+    assert_non_null(lg.file);
+    memset(st, 0, sizeof *st);
+    kmc_err rc = pot_read(path, &lg, p, st);
+    rewind(lg.file);
+    size_t n = fread(out, 1, outsz - 1, lg.file);
+    out[n] = '\0';
+    log_fini(&lg);
+    return rc;
+}
+
+/* Write text to a fresh temporary .pot file, read it, remove it; path[] keeps
+ * the name so the test can look for it in the messages. */
+static kmc_err read_text(const char *text, pot_params *p, kmc_status *st, char *out,
+                         size_t outsz, char path[64])
+{
+    snprintf(path, 64, "/tmp/kmc_test_pot_XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    kmc_err rc = read_path(path, p, st, out, outsz);
+    unlink(path);
+    return rc;
+}
+
+/* The bad file gives KMC_ERR_INPUT and the log holds "PATH:WHERE: WHAT". */
+static void expect_error(const char *text, const char *where, const char *what)
+{
+    pot_params p;
+    kmc_status st;
+    char out[8192], path[64], want[512];
+    kmc_err rc = read_text(text, &p, &st, out, sizeof out, path);
+    assert_int_equal(rc, KMC_ERR_INPUT);
+    assert_int_equal(st.code, KMC_ERR_INPUT);
+    if (where[0] == '\0') /* about the whole file: no line:col */
+        snprintf(want, sizeof want, "kmc: error: %s: %s", path, what);
+    else
+        snprintf(want, sizeof want, "kmc: error: %s:%s: %s", path, where, what);
+    if (strstr(out, want) == NULL)
+        print_error("wanted: %s\ngot:\n%s\n", want, out);
+    assert_non_null(strstr(out, want));
+}
+
+static void expect_note(const char *text, const char *note)
+{
+    pot_params p;
+    kmc_status st;
+    char out[8192], path[64];
+    assert_int_equal(read_text(text, &p, &st, out, sizeof out, path), KMC_ERR_INPUT);
+    if (strstr(out, note) == NULL)
+        print_error("wanted note: %s\ngot:\n%s\n", note, out);
+    assert_non_null(strstr(out, note));
+}
+
+#define HEAD "lattice bcc a 3.51 Ang\nattempt_frequency 1e13 Hz\n"
+
+static void test_li_bcc(void **state)
+{
+    (void)state;
+    pot_params p;
+    kmc_status st;
+    char out[4096];
+    assert_int_equal(read_path("potentials/li_bcc.pot", &p, &st, out, sizeof out), KMC_OK);
+    assert_string_equal(out, "");
+    assert_int_equal(p.lattice, LAT_BCC);
+    KT_ASSERT_NEAR(p.a_A, 3.51, EPS);
+    KT_ASSERT_NEAR(p.nu_per_s, 1e13, 1.0);
+    KT_ASSERT_NEAR(p.bond_eV[0][KMC_SP_LI], 0.15, EPS);
+    KT_ASSERT_NEAR(p.bond_eV[1][KMC_SP_LI], 0.13, EPS);
+    assert_true(p.hop_set[0] && p.hop_set[1]);
+    assert_false(p.hop_table_set[0] || p.hop_table_set[1]);
+    KT_ASSERT_NEAR(p.i0_A_m2, 10.0, EPS); /* 1 mA/cm2 */
+    KT_ASSERT_NEAR(p.alpha, 0.5, EPS);
+    /* Ag is favoured for deposition and binds Li more strongly than Cu does. */
+    assert_true(p.dep_w_species[KMC_SP_AG] > p.dep_w_species[KMC_SP_CU]);
+    assert_true(p.bond_eV[0][KMC_SP_AG] > p.bond_eV[0][KMC_SP_CU]);
+    for (int k = 0; k < LAT_NSHELL; ++k)
+        for (int sp = 0; sp < KMC_SP_COUNT; ++sp)
+            assert_true(p.bond_eV[k][sp] >= 0.0);
+
+    /* The claims in the file's header: terrace hops inside the DFT range
+     * 0.02-0.15 eV (PHYSICS §2). bcc(100) adatom, 2NN hop: 4 Li 1NN + 1 Li 2NN;
+     * bcc(110) adatom, 1NN hop: 2 Li 1NN + 2 Li 2NN. */
+    double e100 = p.hop_e0_eV[1] + 4 * p.bond_eV[0][KMC_SP_LI] + p.bond_eV[1][KMC_SP_LI];
+    double e110 = p.hop_e0_eV[0] + 2 * p.bond_eV[0][KMC_SP_LI] + 2 * p.bond_eV[1][KMC_SP_LI];
+    assert_true(e100 >= 0.02 && e100 <= 0.15);
+    assert_true(e110 >= 0.02 && e110 <= 0.15);
+    /* Schwoebel term is present, non-negative, and for a real step (nmax < nmin). */
+    assert_true(p.es_set[0]);
+    assert_true(p.es_eV[0] >= 0.0 && p.es_nmax[0] < p.es_nmin[0]);
+}
+
+static void test_sc_bench(void **state)
+{
+    (void)state;
+    pot_params p;
+    kmc_status st;
+    char out[4096];
+    assert_int_equal(read_path("potentials/sc_bench.pot", &p, &st, out, sizeof out), KMC_OK);
+    assert_int_equal(p.lattice, LAT_SC);
+    KT_ASSERT_NEAR(p.a_A, 3.51, EPS);
+    KT_ASSERT_NEAR(p.nu_per_s, 1e13, 1.0);
+    assert_true(p.hop_set[0] && p.hop_table_set[0]);
+    assert_false(p.hop_set[1]); /* only 1NN hops in the benchmark */
+    assert_int_equal(p.hop_table_len[0], 5);
+    static const double want[] = {0.1, 0.1, 0.2, 0.3, 2.0, 2.0, 2.0};
+    for (int n = 0; n < 7; ++n)
+        KT_ASSERT_NEAR(p.hop_table_eV[0][n], want[n], EPS);
+    KT_ASSERT_NEAR(p.hop_table_eV[0][POT_MAX_N - 1], 2.0, EPS);
+    assert_false(p.es_set[0] || p.es_set[1]);
+    for (int n = 0; n < POT_MAX_N; ++n)
+        KT_ASSERT_NEAR(p.dep_w_coord[n], 1.0, EPS);
+    for (int sp = 0; sp < KMC_SP_COUNT; ++sp)
+        KT_ASSERT_NEAR(p.dep_w_species[sp], 1.0, EPS);
+    KT_ASSERT_NEAR(p.i0_A_m2, 10.0, EPS);
+    KT_ASSERT_NEAR(p.alpha, 0.5, EPS);
+}
+
+static void test_sc_test(void **state)
+{
+    (void)state;
+    pot_params p;
+    kmc_status st;
+    char out[4096];
+    assert_int_equal(read_path("potentials/sc_test.pot", &p, &st, out, sizeof out), KMC_OK);
+    assert_int_equal(p.lattice, LAT_SC);
+    KT_ASSERT_NEAR(p.nu_per_s, 1e13, 1.0);
+    assert_true(p.hop_table_set[0] && p.hop_table_set[1]);
+    assert_int_equal(p.hop_table_len[0], 1);
+    for (int n = 0; n < POT_MAX_N; ++n) {
+        KT_ASSERT_NEAR(p.hop_table_eV[0][n], 0.10, EPS);
+        KT_ASSERT_NEAR(p.hop_table_eV[1][n], 0.15, EPS);
+    }
+    /* defaults */
+    KT_ASSERT_NEAR(p.i0_A_m2, 10.0, EPS);
+    KT_ASSERT_NEAR(p.alpha, 0.5, EPS);
+    assert_int_equal(p.dep_w_coord_len, 1);
+}
+
+static void test_units_and_syntax(void **state)
+{
+    (void)state;
+    pot_params p;
+    kmc_status st;
+    char out[4096], path[64];
+    const char *text = "# comment line\n"
+                       "\n"
+                       "lattice\tfcc a 0.4 nm   # tab-separated, comment after\r\n"
+                       "attempt_frequency 2e12 1/s\n"
+                       "hop 1nn base 50 meV\n"
+                       "bond li sei 2nn 30 meV\n"
+                       "hop_table 2nn 100 200 meV\n"
+                       "schwoebel 2nn nmax 3 nmin 5 barrier 0.1 eV\n"
+                       "deposit_weight coord 0.5 1 2\n"
+                       "deposit_weight species ag 20\n"
+                       "exchange_current 0.002 A/cm2\n"
+                       "transfer_coefficient 0.7\n";
+    assert_int_equal(read_text(text, &p, &st, out, sizeof out, path), KMC_OK);
+    assert_int_equal(p.lattice, LAT_FCC);
+    KT_ASSERT_NEAR(p.a_A, 4.0, EPS);
+    KT_ASSERT_NEAR(p.nu_per_s, 2e12, 1e-3);
+    KT_ASSERT_NEAR(p.hop_e0_eV[0], 0.05, EPS);
+    KT_ASSERT_NEAR(p.bond_eV[1][KMC_SP_SEI], 0.03, EPS);
+    KT_ASSERT_NEAR(p.hop_table_eV[1][0], 0.1, EPS);
+    KT_ASSERT_NEAR(p.hop_table_eV[1][1], 0.2, EPS);
+    KT_ASSERT_NEAR(p.hop_table_eV[1][9], 0.2, EPS);
+    assert_true(p.es_set[1] && p.es_nmax[1] == 3 && p.es_nmin[1] == 5);
+    KT_ASSERT_NEAR(p.es_eV[1], 0.1, EPS);
+    assert_int_equal(p.dep_w_coord_len, 3);
+    KT_ASSERT_NEAR(p.dep_w_coord[0], 0.5, EPS);
+    KT_ASSERT_NEAR(p.dep_w_coord[5], 2.0, EPS);
+    KT_ASSERT_NEAR(p.dep_w_species[KMC_SP_AG], 20.0, EPS);
+    KT_ASSERT_NEAR(p.dep_w_species[KMC_SP_CU], 1.0, EPS);
+    KT_ASSERT_NEAR(p.i0_A_m2, 20.0, 1e-9); /* 2 mA/cm2 */
+    KT_ASSERT_NEAR(p.alpha, 0.7, EPS);
+}
+
+static void test_missing_file(void **state)
+{
+    (void)state;
+    pot_params p;
+    kmc_status st;
+    char out[4096];
+    kmc_err rc = read_path("potentials/no_such_file.pot", &p, &st, out, sizeof out);
+    assert_int_equal(rc, KMC_ERR_NOFILE);
+    assert_int_equal(st.code, KMC_ERR_NOFILE);
+    assert_non_null(strstr(out, "potentials/no_such_file.pot"));
+    assert_non_null(strstr(st.msg, "potentials/no_such_file.pot"));
+}
+
+static void test_unknown_statement(void **state)
+{
+    (void)state;
+    expect_error("latice bcc a 3.51 Ang\nattempt_frequency 1e13 Hz\n", "1:1",
+                 "unknown statement 'latice'; did you mean 'lattice'?");
+    expect_error(HEAD "hop_tabel 1nn 0.1 eV\n", "3:1",
+                 "unknown statement 'hop_tabel'; did you mean 'hop_table'?");
+    /* nothing near: list what is expected */
+    expect_error(HEAD "temperature 300 K\n", "3:1", "unknown statement 'temperature'");
+    expect_note(HEAD "temperature 300 K\n", "= expected one of: lattice, attempt_frequency");
+    /* a misspelt required statement is one error, not also a missing one */
+    {
+        pot_params p;
+        kmc_status st;
+        char out[8192], path[64], want[128];
+        assert_int_equal(read_text("latice bcc a 3.51 Ang\nattempt_frequency 1e13 Hz\n", &p,
+                                   &st, out, sizeof out, path),
+                         KMC_ERR_INPUT);
+        snprintf(want, sizeof want, "1 error in %s", path);
+        assert_string_equal(st.msg, want);
+    }
+    /* the source line and a caret under the whole word */
+    expect_note("latice bcc a 3.51 Ang\n", "    1 | latice bcc a 3.51 Ang\n      | ^~~~~~\n");
+}
+
+static void test_units(void **state)
+{
+    (void)state;
+    /* missing unit: caret just past the number */
+    expect_error("lattice bcc a 3.51\nattempt_frequency 1e13 Hz\n", "1:19",
+                 "missing unit after '3.51': the lattice constant is a length");
+    expect_note("lattice bcc a 3.51\n", "= expected one of: Ang, nm");
+    /* `A` is the ampere */
+    expect_error("lattice bcc a 3.51 A\nattempt_frequency 1e13 Hz\n", "1:20",
+                 "unit 'A' is not a length");
+    expect_note("lattice bcc a 3.51 A\n", "'A' is the ampere");
+    /* a unit of the wrong kind */
+    expect_error("lattice bcc a 3.51 Ang\nattempt_frequency 1e13 eV\n", "2:24",
+                 "unit 'eV' is an energy, not a frequency");
+    expect_error(HEAD "exchange_current 1 mAh/cm2\n", "3:20",
+                 "unit 'mAh/cm2' is an areal charge, not a current density");
+    expect_error(HEAD "hop 1nn base 0.1 ev\n", "3:18", "unknown unit 'ev' for the base barrier");
+    expect_error(HEAD "hop_table 1nn 0.1 0.2\n", "3:22", "missing unit after '0.2'");
+    expect_error(HEAD "transfer_coefficient 0.5 eV\n", "3:26",
+                 "the transfer coefficient has no unit");
+}
+
+static void test_numbers(void **state)
+{
+    (void)state;
+    expect_error("lattice bcc a 3.51 Ang\nattempt_frequency 1e1x3 Hz\n", "2:19",
+                 "expected the attempt frequency (a number), found '1e1x3'");
+    expect_error("lattice bcc a 3.51Ang\nattempt_frequency 1e13 Hz\n", "1:15",
+                 "'3.51Ang': put a blank between the number and its unit");
+    expect_error(HEAD "hop_table 1nn 0.1 0.x 0.2 eV\n", "3:19",
+                 "expected a barrier (a number), found '0.x'");
+    expect_error(HEAD "attempt_frequency nan Hz\n", "3:19",
+                 "expected the attempt frequency (a number), found 'nan'");
+    expect_error(HEAD "schwoebel 2nn nmax 2.5 nmin 6 barrier 0.1 eV\nhop 2nn base 0 eV\n",
+                 "3:20", "expected nmax (an integer), found '2.5'");
+    expect_error(HEAD "deposit_weight coord 1 2 eV\n", "3:26",
+                 "expected a weight (a number), found 'eV'");
+}
+
+static void test_species_and_lattice(void **state)
+{
+    (void)state;
+    expect_error(HEAD "bond li cux 1nn 0.2 eV\n", "3:9",
+                 "unknown species 'cux'; did you mean 'cu'?");
+    expect_error(HEAD "deposit_weight species silver 20\n", "3:24", "unknown species 'silver'");
+    expect_note(HEAD "deposit_weight species silver 20\n", "= expected one of: li, cu, ag");
+    expect_error(HEAD "bond cu li 1nn 0.2 eV\n", "3:6",
+                 "the first species of a bond must be li");
+    expect_note(HEAD "bond cu li 1nn 0.2 eV\n", "write 'bond li cu ...'");
+    expect_error(HEAD "bond li empty 1nn 0.2 eV\n", "3:9", "'empty' is no neighbour");
+    expect_error(HEAD "bond li cu 3nn 0.2 eV\n", "3:12", "unknown neighbour shell '3nn'");
+    expect_error("lattice hcp a 3.51 Ang\nattempt_frequency 1e13 Hz\n", "1:9",
+                 "unknown lattice 'hcp'");
+    expect_note("lattice hcp a 3.51 Ang\n", "= expected one of: sc, bcc, fcc");
+    expect_error("lattice bcc 3.51 Ang\nattempt_frequency 1e13 Hz\n", "1:13",
+                 "expected 'a', found '3.51'");
+}
+
+static void test_values_and_structure(void **state)
+{
+    (void)state;
+    expect_error(HEAD "bond li li 1nn -0.1 eV\n", "3:16", "bond energy must be >= 0");
+    expect_error(HEAD "hop_table 1nn 0.1 -0.2 eV\n", "3:19", "barrier must be >= 0");
+    expect_error(HEAD "transfer_coefficient 1.5\n", "3:22",
+                 "the transfer coefficient must be in (0, 1)");
+    expect_error(HEAD "deposit_weight species ag 0\n", "3:27", "a deposition weight must be > 0");
+    expect_error("lattice bcc a -3.51 Ang\nattempt_frequency 1e13 Hz\n", "1:15",
+                 "the lattice constant must be > 0");
+    expect_error(HEAD "exchange_current 0 mA/cm2\n", "3:18",
+                 "the exchange current density must be > 0");
+    expect_error(HEAD "hop 2nn base 0 eV\nschwoebel 2nn nmax 4 nmin 4 barrier 0.1 eV\n", "4:27",
+                 "nmin must be in (nmax, 12], found 4 with nmax 4");
+    expect_error(HEAD "lattice sc a 3 Ang\n", "3:1", "'lattice' given twice (first on line 1)");
+    expect_error(HEAD "hop 1nn base 0.1 eV\nhop_table 1nn 0.1 eV\n", "4:1",
+                 "'hop_table 1nn' and 'hop 1nn base' (line 3) both given");
+    expect_error(HEAD "schwoebel 2nn nmax 4 nmin 6 barrier 0.1 eV\n", "3:1",
+                 "'schwoebel 2nn' applies to 2nn hops, but the file defines none");
+    expect_error(HEAD "hop 1nn base 0.1 eV extra\n", "3:21",
+                 "unexpected 'extra' after the end of the statement");
+    expect_error(HEAD "hop 1nn\n", "3:8", "missing 'base' after '1nn'");
+    expect_error("attempt_frequency 1e13 Hz\n", "", "missing required statement 'lattice'");
+}
+
+static void test_all_errors_reported(void **state)
+{
+    (void)state;
+    pot_params p;
+    kmc_status st;
+    char out[8192], path[64], want[128];
+    const char *text = "lattice bcc a 3.51 A\n"           /* 1: unit */
+                       "attempt_frequency 1e13 Hz\n"
+                       "bond cu li 1nn 0.2 eV\n"          /* 3: first species */
+                       "\thop_tabel 1nn 0.1 eV\n";        /* 4: keyword, after a tab */
+    assert_int_equal(read_text(text, &p, &st, out, sizeof out, path), KMC_ERR_INPUT);
+    snprintf(want, sizeof want, "%s:1:20:", path);
+    assert_non_null(strstr(out, want));
+    snprintf(want, sizeof want, "%s:3:6:", path);
+    assert_non_null(strstr(out, want));
+    snprintf(want, sizeof want, "%s:4:2:", path);
+    assert_non_null(strstr(out, want));
+    /* the caret copies the tab, so it lines up under the word in any tab width */
+    assert_non_null(strstr(out, "      | \t^~~~~~~~~\n"));
+    snprintf(want, sizeof want, "3 errors in %s", path);
+    assert_string_equal(st.msg, want);
+    /* first error wins the code; every error line is prefixed once */
+    int n = 0;
+    for (const char *s = out; (s = strstr(s, "kmc: error: ")) != NULL; s += 12)
+        ++n;
+    assert_int_equal(n, 3);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_li_bcc),
+        cmocka_unit_test(test_sc_bench),
+        cmocka_unit_test(test_sc_test),
+        cmocka_unit_test(test_units_and_syntax),
+        cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_unknown_statement),
+        cmocka_unit_test(test_units),
+        cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_species_and_lattice),
+        cmocka_unit_test(test_values_and_structure),
+        cmocka_unit_test(test_all_errors_reported),
+    };
+    return cmocka_run_group_tests_name("pot", tests, NULL, NULL);
+}
