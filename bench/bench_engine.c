@@ -3,7 +3,8 @@
  * sc 96 x 96 x 40, 1nn hops, two collector layers, barrier by the number n of
  * occupied 1NN of the initial site (0.1 eV n <= 1, 0.2 n = 2, 0.3 n = 3, 2.0 n >= 4),
  * kT = 0.025 eV, deposition F = 1e-6 nu ML/s (surface sites, unit weights).
- * usage: bench_engine [events] [nx ny nz]   (default 1e7 events, 96 96 40)
+ * usage: bench_engine [events] [nx ny nz [collector_cells]]
+ *        (default 1e7 events, 96 96 40, 2 collector cells)
  * Prints events/s (one core) and the peak resident set per site. */
 #include <inttypes.h>
 #include <mpi.h>
@@ -28,9 +29,12 @@ int main(int argc, char **argv)
     MPI_Init(&argc, &argv);
     int64_t nev = argc > 1 ? (int64_t)atof(argv[1]) : 10000000;
     int n[3] = {96, 96, 40};
+    int ncoll = 2;
     if (argc > 4)
         for (int d = 0; d < 3; ++d)
             n[d] = atoi(argv[2 + d]);
+    if (argc > 5)
+        ncoll = atoi(argv[5]);
     kmc_log lg;
     log_init(&lg, 0, LOG_INFO);
     pot_params p;
@@ -58,17 +62,20 @@ int main(int argc, char **argv)
     c.temp_K = temp_K;
     c.hops = CFG_HOPS_1NN;
     c.collector_species = KMC_SP_CU;
-    c.collector_cells = 2;
+    c.collector_cells = ncoll;
     c.dep_mode = CFG_DEP_FLUX;
     c.dep_sites = CFG_SITES_SURFACE;
     c.flux_ML_per_s = 1e-6 * p.nu_per_s;
     c.seed = 1;
     eng_run *r = NULL;
+    double t_start = now_s();
     if (eng_create(MPI_COMM_SELF, &c, &pm, &lg, &r, &st) != KMC_OK) {
         fprintf(stderr, "%s\n", st.msg);
         return 1;
     }
     eng_event ev;
+    double t_setup = now_s();
+    printf("set-up        %.3f s\n", t_setup - t_start);
     double t0 = now_s();
     int64_t done = 0;
     while (done < nev && eng_step(r, &ev, &st))
@@ -80,7 +87,8 @@ int main(int argc, char **argv)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     double nsite = (double)n[0] * n[1] * n[2];
-    printf("model         sc %dx%dx%d, 1nn hops, F = 1e-6 nu, kT = 0.025 eV\n", n[0], n[1], n[2]);
+    printf("model         sc %dx%dx%d (%.3g sites), %d collector cells, 1nn hops, F = 1e-6 nu, "
+           "kT = 0.025 eV\n", n[0], n[1], n[2], (double)n[0] * n[1] * n[2], ncoll);
     printf("events        %" PRId64 " (hops %" PRId64 ", depositions %" PRId64 "), %.3g ML\n",
            done, s.hops, s.deposits, s.coverage_ML);
     printf("wall          %.3f s\n", wall);

@@ -1,2 +1,1308 @@
-/* kmc/deck.c */
-typedef int kmc_placeholder_tu_;
+/* kmc/deck.c — the deck reader (see deck.h).
+ *
+ * Layout: small string buffer; error printing (gcc-like, with the source line, a
+ * caret under the offending word, notes and the included-from chain); value parsers
+ * (integers, reals, quantities with units, keywords); the command handlers and the
+ * one command table that the parser, the "did you mean" hint and
+ * deck_print_reference() all use; line reading (comments, ${NAME} substitution,
+ * tokens, includes); cross-checks; deck_load().
+ *
+ * Every error is printed when it is found and counted; reading goes on to the end of
+ * the deck (up to DECK_MAX_ERRORS), then the cross-command checks run, then one
+ * summary line. No global mutable state: everything lives in a deck_ctx. */
+#include "kmc/deck.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "kmc/base/species.h"
+#include "kmc/base/units.h"
+
+#define DECK_MAX_ERRORS 20 /* stop reading after this many */
+#define DECK_MAX_DEPTH 16  /* include nesting */
+#define DECK_MAX_TOKENS 64 /* words on one line */
+#define DECK_QUOTE_MAX 60  /* quoted user text is cut here */
+#define DECK_MAX_SUBST 8   /* substitution errors reported per line */
+
+/* "'%.*s%s'" with DECK_Q(s): user text quoted and cut at DECK_QUOTE_MAX characters. */
+#define DECK_Q(s) deck_qlen(s), (s), deck_qell(s)
+
+static int deck_qlen(const char *s)
+{
+    size_t n = strlen(s);
+    return n > DECK_QUOTE_MAX ? DECK_QUOTE_MAX - 3 : (int)n;
+}
+
+static const char *deck_qell(const char *s)
+{
+    return strlen(s) > DECK_QUOTE_MAX ? "..." : "";
+}
+
+/* ---------------------------------------------------------------- string buffer */
+
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+    bool oom;
+} sbuf;
+
+static void sb_reserve(sbuf *sb, size_t extra)
+{
+    if (sb->oom)
+        return;
+    if (sb->len + extra + 1 <= sb->cap)
+        return;
+    size_t cap = sb->cap ? sb->cap : 128;
+    while (cap < sb->len + extra + 1)
+        cap *= 2;
+    char *p = realloc(sb->p, cap);
+    if (p == NULL) {
+        sb->oom = true;
+        return;
+    }
+    sb->p = p;
+    sb->cap = cap;
+}
+
+static void sb_putn(sbuf *sb, const char *s, size_t n)
+{
+    sb_reserve(sb, n);
+    if (sb->oom)
+        return;
+    memcpy(sb->p + sb->len, s, n);
+    sb->len += n;
+    sb->p[sb->len] = '\0';
+}
+
+static void sb_puts(sbuf *sb, const char *s) { sb_putn(sb, s, strlen(s)); }
+
+static void sb_vprintf(sbuf *sb, const char *fmt, va_list ap) KMC_PRINTF(2, 0);
+static void sb_vprintf(sbuf *sb, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0) {
+        sb->oom = true;
+        return;
+    }
+    sb_reserve(sb, (size_t)n);
+    if (sb->oom)
+        return;
+    vsnprintf(sb->p + sb->len, sb->cap - sb->len, fmt, ap);
+    sb->len += (size_t)n;
+}
+
+static void sb_printf(sbuf *sb, const char *fmt, ...) KMC_PRINTF(2, 3);
+static void sb_printf(sbuf *sb, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vprintf(sb, fmt, ap);
+    va_end(ap);
+}
+
+static const char *sb_str(const sbuf *sb) { return sb->p != NULL ? sb->p : ""; }
+
+static void sb_free(sbuf *sb)
+{
+    free(sb->p);
+    *sb = (sbuf){0};
+}
+
+static char *deck_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p != NULL)
+        memcpy(p, s, n);
+    return p;
+}
+
+/* ---------------------------------------------------------------- context */
+
+typedef struct deck_file { /* one file of the include chain; owned by deck_ctx */
+    char *path;            /* as opened, e.g. "inputs/x/main.deck" */
+    char *dir;             /* its folder, "" for the working directory */
+    dev_t dev;             /* identity of the open file, for the cycle check */
+    ino_t ino;
+    bool have_id;
+    const struct deck_file *parent;
+    int parent_line; /* line of the include command in parent */
+    int depth;       /* 0 for the deck itself */
+    struct deck_file *next;
+} deck_file;
+
+typedef struct deck_varrec {
+    char *name, *value;
+    const deck_file *file; /* NULL: from -var */
+    int line;
+    bool used;
+} deck_varrec;
+
+typedef struct deck_line {
+    const deck_file *file;
+    int line;
+    const char *text; /* the line after substitution, for the error display */
+    int ntok;
+    const char *tok[DECK_MAX_TOKENS]; /* tok[0] is the command */
+    int col[DECK_MAX_TOKENS];         /* 1-based column of each token in text */
+} deck_line;
+
+typedef struct deck_seen {
+    const deck_file *file; /* NULL: not seen */
+    int line;
+} deck_seen;
+
+typedef struct deck_ctx deck_ctx;
+typedef kmc_err (*deck_handler)(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+
+typedef struct deck_cmd {
+    const char *name; /* keyword as typed */
+    int min_args, max_args;
+    deck_handler run;
+    bool once;     /* a second one is an error */
+    bool required; /* a deck without it is an error */
+    const char *usage;
+    const char *help;
+} deck_cmd;
+
+static kmc_err cmd_box(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_potential(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_temperature(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_hops(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_collector(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_deposit(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_run(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_thermo(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_seed(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_variable(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_include(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+
+#define DEPOSIT_USAGE                                                                          \
+    "deposit flux F ML/s [sites column|surface] | deposit current J mA/cm2 | deposit off"
+#define RUN_USAGE "run time T s | run events N"
+
+/* The one list of commands. Argument counts exclude the command word; a quantity's
+ * unit is optional in the count so that a missing unit gets its own message. */
+static const deck_cmd deck_cmds[] = {
+    {"box", 3, 3, cmd_box, true, true, "box NX NY NZ",
+     "simulation box in unit cells (integers >= 1, NZ >= 2); required"},
+    {"potential", 1, 1, cmd_potential, true, true, "potential FILE",
+     "interaction file, relative to the folder of the deck that names it; required"},
+    {"temperature", 1, 2, cmd_temperature, true, true, "temperature T K",
+     "temperature, 0 < T <= 5000 K; required"},
+    {"hops", 1, 1, cmd_hops, true, false, "hops off|1nn|1nn+2nn",
+     "hop events: none, first neighbours, or first and second neighbours; default 1nn"},
+    {"collector", 3, 3, cmd_collector, true, false, "collector SPECIES thickness N",
+     "current collector of N >= 1 unit-cell layers at the bottom; SPECIES cu, ag, implant "
+     "or zn; default none"},
+    {"deposit", 1, 5, cmd_deposit, true, false, DEPOSIT_USAGE,
+     "Li deposition: a flux (sites surface or column; default surface) or a current "
+     "density; default off"},
+    {"run", 2, 3, cmd_run, true, true, RUN_USAGE,
+     "stop after a simulated time (T > 0; s, ms, us, ns, min, h) or N >= 1 events; exactly "
+     "one is required"},
+    {"thermo", 1, 1, cmd_thermo, true, false, "thermo N",
+     "print a thermo line every N >= 1 events; default 1000"},
+    {"seed", 1, 1, cmd_seed, true, false, "seed N",
+     "random seed, an unsigned 64-bit integer; default 12345 (-seed overrides)"},
+    {"variable", 2, 2, cmd_variable, false, false, "variable NAME VALUE",
+     "define ${NAME} for later lines; -var NAME VALUE on the command line overrides it"},
+    {"include", 1, 1, cmd_include, false, false, "include FILE",
+     "read FILE here; the path is relative to the folder of the including file"},
+};
+#define DECK_NCMDS (sizeof deck_cmds / sizeof deck_cmds[0])
+
+struct deck_ctx {
+    const char *deck_path;
+    const kmc_log *lg;
+    deck_file *files; /* every file opened, for freeing at the end */
+    deck_varrec *vars;
+    int nvars, capvars;
+    int nerr;
+    kmc_err first; /* code of the first error */
+    bool stopped;  /* too many errors, or out of memory: stop reading */
+    deck_seen seen[DECK_NCMDS];
+};
+
+static int deck_cmd_index(const char *name)
+{
+    for (size_t i = 0; i < DECK_NCMDS; ++i)
+        if (strcmp(name, deck_cmds[i].name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* ---------------------------------------------------------------- nearest name */
+
+#define DECK_LEV_MAX 40
+
+/* Levenshtein distance; a large number if either word is too long to be a typo of
+ * a keyword. */
+static int deck_edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > DECK_LEV_MAX || lb > DECK_LEV_MAX)
+        return INT_MAX;
+    int row[DECK_LEV_MAX + 1];
+    for (size_t j = 0; j <= lb; ++j)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= la; ++i) {
+        int diag = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= lb; ++j) {
+            int up = row[j];
+            int best = diag + (a[i - 1] != b[j - 1]);
+            best = KMC_MIN(best, up + 1);
+            best = KMC_MIN(best, row[j - 1] + 1);
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+/* The candidate nearest to `word` within edit distance 2 (and less than the
+ * candidate's length), or NULL. */
+static const char *deck_nearest(const char *word, const char *const *cand, size_t n)
+{
+    const char *best = NULL;
+    int bestd = 3;
+    for (size_t i = 0; i < n; ++i) {
+        int d = deck_edit_distance(word, cand[i]);
+        if (d < bestd && d < (int)strlen(cand[i])) {
+            bestd = d;
+            best = cand[i];
+        }
+    }
+    return best;
+}
+
+static const char *deck_nearest_cmd(const char *word)
+{
+    const char *names[DECK_NCMDS];
+    for (size_t i = 0; i < DECK_NCMDS; ++i)
+        names[i] = deck_cmds[i].name;
+    return deck_nearest(word, names, DECK_NCMDS);
+}
+
+/* ---------------------------------------------------------------- error printing */
+
+/* Print through log_error() without the "kmc: error: " prefix (the summary line),
+ * to the same places and only on rank 0. */
+static void deck_log_plain(const kmc_log *lg, const char *fmt, ...) KMC_PRINTF(2, 3);
+static void deck_log_plain(const kmc_log *lg, const char *fmt, ...)
+{
+    if (lg == NULL || lg->rank != 0)
+        return;
+    va_list ap, ap2;
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    vfprintf(stderr, fmt, ap);
+    if (lg->file != NULL)
+        vfprintf(lg->file, fmt, ap2);
+    va_end(ap2);
+    va_end(ap);
+}
+
+static void deck_count(deck_ctx *dc, kmc_err code)
+{
+    if (dc->nerr == 0)
+        dc->first = code;
+    ++dc->nerr;
+    if (dc->nerr >= DECK_MAX_ERRORS || code == KMC_ERR_NOMEM)
+        dc->stopped = true;
+}
+
+static void deck_oom(deck_ctx *dc)
+{
+    if (dc->lg != NULL)
+        log_error(dc->lg, "out of memory while reading %s\n", dc->deck_path);
+    deck_count(dc, KMC_ERR_NOMEM);
+}
+
+/* The general error printer:
+ *   kmc: error: FILE:LINE:COL: MESSAGE
+ *      LINE | TEXT
+ *           |    ^~~~
+ *           = NOTE1
+ *           = NOTE2
+ *           = in a file included from PARENT:LINE   (one per level)
+ * f NULL: no location; line 0: "FILE: MESSAGE"; col 0 or text NULL: no caret. */
+static kmc_err deck_vreport(deck_ctx *dc, kmc_err code, const deck_file *f, int line,
+                            const char *text, int col, int len, const char *note1,
+                            const char *note2, const char *fmt, va_list ap)
+    KMC_PRINTF(10, 0);
+static kmc_err deck_vreport(deck_ctx *dc, kmc_err code, const deck_file *f, int line,
+                            const char *text, int col, int len, const char *note1,
+                            const char *note2, const char *fmt, va_list ap)
+{
+    sbuf sb = {0};
+    if (f != NULL && line > 0 && col > 0)
+        sb_printf(&sb, "%s:%d:%d: ", f->path, line, col);
+    else if (f != NULL && line > 0)
+        sb_printf(&sb, "%s:%d: ", f->path, line);
+    else if (f != NULL)
+        sb_printf(&sb, "%s: ", f->path);
+    sb_vprintf(&sb, fmt, ap);
+    sb_puts(&sb, "\n");
+    if (text != NULL && line > 0) {
+        sb_printf(&sb, "%5d | %s\n", line, text);
+        if (col > 0) {
+            size_t tl = strlen(text);
+            sb_printf(&sb, "%5s | ", "");
+            for (int i = 0; i < col - 1; ++i)
+                sb_putn(&sb, (size_t)i < tl && text[i] == '\t' ? "\t" : " ", 1);
+            sb_puts(&sb, "^");
+            for (int i = 1; i < len; ++i)
+                sb_puts(&sb, "~");
+            sb_puts(&sb, "\n");
+        }
+    }
+    if (note1 != NULL)
+        sb_printf(&sb, "%5s = %s\n", "", note1);
+    if (note2 != NULL)
+        sb_printf(&sb, "%5s = %s\n", "", note2);
+    for (const deck_file *p = f; p != NULL && p->parent != NULL; p = p->parent)
+        sb_printf(&sb, "%5s = in a file included from %s:%d\n", "", p->parent->path,
+                  p->parent_line);
+    if (sb.oom) {
+        sb_free(&sb);
+        deck_oom(dc);
+        return KMC_ERR_NOMEM;
+    }
+    if (dc->lg != NULL)
+        log_error(dc->lg, "%s", sb_str(&sb));
+    sb_free(&sb);
+    deck_count(dc, code);
+    return code;
+}
+
+static kmc_err deck_report(deck_ctx *dc, kmc_err code, const deck_file *f, int line,
+                           const char *text, int col, int len, const char *note1,
+                           const char *note2, const char *fmt, ...) KMC_PRINTF(10, 11);
+static kmc_err deck_report(deck_ctx *dc, kmc_err code, const deck_file *f, int line,
+                           const char *text, int col, int len, const char *note1,
+                           const char *note2, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    kmc_err rc = deck_vreport(dc, code, f, line, text, col, len, note1, note2, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* Column and width of token ti; past the end of the line: just after the last word. */
+static void deck_tok_span(const deck_line *ln, int ti, int *col, int *len)
+{
+    if (ti >= 0 && ti < ln->ntok) {
+        *col = ln->col[ti];
+        *len = (int)strlen(ln->tok[ti]);
+    } else if (ln->ntok > 0) {
+        int last = ln->ntok - 1;
+        *col = ln->col[last] + (int)strlen(ln->tok[last]) + 1;
+        *len = 1;
+    } else {
+        *col = 0;
+        *len = 0;
+    }
+}
+
+/* An input error at word ti of a line, with up to two notes (NULL for none). */
+static kmc_err deck_error_note(deck_ctx *dc, const deck_line *ln, int ti, const char *note1,
+                               const char *note2, const char *fmt, ...) KMC_PRINTF(6, 7);
+static kmc_err deck_error_note(deck_ctx *dc, const deck_line *ln, int ti, const char *note1,
+                               const char *note2, const char *fmt, ...)
+{
+    int col, len;
+    deck_tok_span(ln, ti, &col, &len);
+    va_list ap;
+    va_start(ap, fmt);
+    kmc_err rc = deck_vreport(dc, KMC_ERR_INPUT, ln->file, ln->line, ln->text, col, len, note1,
+                              note2, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static kmc_err deck_error(deck_ctx *dc, const deck_line *ln, int ti, const char *fmt, ...)
+    KMC_PRINTF(4, 5);
+static kmc_err deck_error(deck_ctx *dc, const deck_line *ln, int ti, const char *fmt, ...)
+{
+    int col, len;
+    deck_tok_span(ln, ti, &col, &len);
+    va_list ap;
+    va_start(ap, fmt);
+    kmc_err rc = deck_vreport(dc, KMC_ERR_INPUT, ln->file, ln->line, ln->text, col, len, NULL,
+                              NULL, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* Wrong number of words for the command (or for one form of it). */
+static kmc_err deck_usage_error(deck_ctx *dc, const deck_line *ln, const char *usage)
+{
+    char note[256];
+    snprintf(note, sizeof note, "usage: %s", usage);
+    int nargs = ln->ntok - 1;
+    return deck_error_note(dc, ln, 0, note, NULL,
+                           "wrong number of arguments for '%.*s%s' (found %d)",
+                           DECK_Q(ln->tok[0]), nargs);
+}
+
+/* ---------------------------------------------------------------- value parsers */
+
+/* A strictly parsed, finite real: the whole word must be the number. A number glued
+ * to its unit ("300K") gets a note. */
+static kmc_err deck_real(deck_ctx *dc, const deck_line *ln, int ti, double *out)
+{
+    const char *s = ln->tok[ti];
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0') {
+        char note[160];
+        const char *n1 = NULL;
+        if (end != s && unit_kind_of(end) != UNIT_KIND_COUNT) {
+            snprintf(note, sizeof note, "put a space between the number and its unit: '%.*s %s'",
+                     (int)(end - s), s, end);
+            n1 = note;
+        }
+        return deck_error_note(dc, ln, ti, n1, NULL, "bad number '%.*s%s'; expected a real number",
+                               DECK_Q(s));
+    }
+    if (!isfinite(v))
+        return deck_error(dc, ln, ti, "bad number '%.*s%s'; expected a finite real number",
+                          DECK_Q(s));
+    *out = v;
+    return KMC_OK;
+}
+
+/* A strictly parsed integer in [lo, hi]; `what` names it in range messages. */
+static kmc_err deck_int(deck_ctx *dc, const deck_line *ln, int ti, int64_t lo, int64_t hi,
+                        const char *what, int64_t *out)
+{
+    const char *s = ln->tok[ti];
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (end == s || *end != '\0') {
+        char *dend = NULL;
+        (void)strtod(s, &dend);
+        if (dend != s && *dend == '\0')
+            return deck_error(dc, ln, ti,
+                              "bad number '%.*s%s'; expected an integer (%s), not a real number",
+                              DECK_Q(s), what);
+        return deck_error(dc, ln, ti, "bad number '%.*s%s'; expected an integer (%s)", DECK_Q(s),
+                          what);
+    }
+    bool too_big = errno == ERANGE ? v > 0 : v > hi;
+    bool too_small = errno == ERANGE ? v < 0 : v < lo;
+    if (too_small)
+        return deck_error(dc, ln, ti, "%s must be at least %" PRId64 ", found %.*s%s", what, lo,
+                          DECK_Q(s));
+    if (too_big)
+        return deck_error(dc, ln, ti, "%s must be at most %" PRId64 ", found %.*s%s", what, hi,
+                          DECK_Q(s));
+    *out = (int64_t)v;
+    return KMC_OK;
+}
+
+static kmc_err deck_u64(deck_ctx *dc, const deck_line *ln, int ti, const char *what,
+                        uint64_t *out)
+{
+    const char *s = ln->tok[ti];
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (s[0] == '-' || s[0] == '+' || end == s || *end != '\0')
+        return deck_error(dc, ln, ti,
+                          "bad number '%.*s%s'; expected an unsigned integer (%s), 0 to %" PRIu64,
+                          DECK_Q(s), what, UINT64_MAX);
+    if (errno == ERANGE)
+        return deck_error(dc, ln, ti, "%s must be at most %" PRIu64 ", found %.*s%s", what,
+                          UINT64_MAX, DECK_Q(s));
+    *out = (uint64_t)v;
+    return KMC_OK;
+}
+
+/* A real at word ti followed by its unit at ti+1, converted to the internal unit of
+ * `kind`. Reports a missing unit, an unknown one and one of another kind. */
+static kmc_err deck_quantity(deck_ctx *dc, const deck_line *ln, int ti, unit_kind kind,
+                             double *out)
+{
+    double v = 0.0;
+    KMC_TRY(deck_real(dc, ln, ti, &v));
+    const char *expected = unit_expected(kind);
+    bool several = strchr(expected, ',') != NULL;
+    if (ti + 1 >= ln->ntok)
+        return deck_error(dc, ln, ti, "missing unit after '%.*s%s'; expected %s in %s%s",
+                          DECK_Q(ln->tok[ti]), unit_kind_name(kind),
+                          several ? "one of: " : "", expected);
+    const char *u = ln->tok[ti + 1];
+    if (unit_to_internal(kind, u, v, out))
+        return KMC_OK;
+    char note[160];
+    snprintf(note, sizeof note, "expected one of: %s", expected);
+    unit_kind other = unit_kind_of(u);
+    if (other != UNIT_KIND_COUNT)
+        return deck_error_note(dc, ln, ti + 1, note, NULL, "'%.*s%s' is %s, not %s", DECK_Q(u),
+                               unit_kind_name(other), unit_kind_name(kind));
+    return deck_error_note(dc, ln, ti + 1, note, unit_hint(kind, u), "unit '%.*s%s' is not %s",
+                           DECK_Q(u), unit_kind_name(kind));
+}
+
+/* Word ti must be one of `choices` (listed for the user as `list`); *out is its index. */
+static kmc_err deck_keyword(deck_ctx *dc, const deck_line *ln, int ti, const char *const *choices,
+                            size_t n, const char *what, const char *list, int *out)
+{
+    const char *s = ln->tok[ti];
+    for (size_t i = 0; i < n; ++i)
+        if (strcmp(s, choices[i]) == 0) {
+            *out = (int)i;
+            return KMC_OK;
+        }
+    const char *near = deck_nearest(s, choices, n);
+    if (near != NULL)
+        return deck_error(dc, ln, ti, "unknown %s '%.*s%s'; did you mean '%s'? (expected %s)",
+                          what, DECK_Q(s), near, list);
+    return deck_error(dc, ln, ti, "unknown %s '%.*s%s'; expected %s", what, DECK_Q(s), list);
+}
+
+/* dir + "/" + rel, or rel itself when it is absolute or dir is empty. NULL: no memory. */
+static char *deck_path_join(const char *dir, const char *rel)
+{
+    if (rel[0] == '/' || dir[0] == '\0')
+        return deck_strdup(rel);
+    size_t ld = strlen(dir), lr = strlen(rel);
+    bool slash = dir[ld - 1] != '/';
+    char *p = malloc(ld + slash + lr + 1);
+    if (p == NULL)
+        return NULL;
+    memcpy(p, dir, ld);
+    if (slash)
+        p[ld] = '/';
+    memcpy(p + ld + slash, rel, lr + 1);
+    return p;
+}
+
+/* The folder of a path, "" when it has none. NULL: no memory. */
+static char *deck_dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        return deck_strdup("");
+    size_t n = slash == path ? 1 : (size_t)(slash - path);
+    char *d = malloc(n + 1);
+    if (d == NULL)
+        return NULL;
+    memcpy(d, path, n);
+    d[n] = '\0';
+    return d;
+}
+
+/* ---------------------------------------------------------------- commands */
+
+static kmc_err cmd_box(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    static const char *const what[3] = {"box NX", "box NY", "box NZ"};
+    kmc_err rc = KMC_OK;
+    for (int d = 0; d < 3; ++d) {
+        int64_t v;
+        kmc_err r = deck_int(dc, ln, 1 + d, d == 2 ? 2 : 1, INT32_MAX, what[d], &v);
+        if (r == KMC_OK)
+            cfg->box[d] = (int)v;
+        else if (rc == KMC_OK)
+            rc = r;
+    }
+    return rc;
+}
+
+static kmc_err cmd_potential(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    char *p = deck_path_join(ln->file->dir, ln->tok[1]);
+    if (p == NULL) {
+        deck_oom(dc);
+        return KMC_ERR_NOMEM;
+    }
+    size_t n = strlen(p);
+    if (n >= sizeof cfg->pot_path) {
+        free(p);
+        return deck_error(dc, ln, 1, "potential path is %zu characters long; at most %zu allowed",
+                          n, sizeof cfg->pot_path - 1);
+    }
+    memcpy(cfg->pot_path, p, n + 1);
+    free(p);
+    cfg->pot_line = ln->line;
+    return KMC_OK;
+}
+
+static kmc_err cmd_temperature(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    double t_K;
+    KMC_TRY(deck_quantity(dc, ln, 1, UNIT_TEMPERATURE, &t_K));
+    if (!(t_K > 0.0 && t_K <= 5000.0))
+        return deck_error(dc, ln, 1, "temperature must be in (0, 5000] K, found %g K", t_K);
+    cfg->temp_K = t_K;
+    return KMC_OK;
+}
+
+static kmc_err cmd_hops(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    static const char *const modes[] = {"off", "1nn", "1nn+2nn"};
+    static const cfg_hops vals[] = {CFG_HOPS_OFF, CFG_HOPS_1NN, CFG_HOPS_1NN_2NN};
+    int i;
+    KMC_TRY(deck_keyword(dc, ln, 1, modes, 3, "hops mode", "off, 1nn or 1nn+2nn", &i));
+    cfg->hops = vals[i];
+    return KMC_OK;
+}
+
+static kmc_err cmd_collector(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    static const char *const kw[] = {"thickness"};
+    const char *name = ln->tok[1];
+    int sp = sp_from_keyword(name);
+    kmc_err rc = KMC_OK;
+    if (sp < 0 || sp == KMC_SP_LI || !sp_conducts((uint8_t)sp)) {
+        const char *cands[KMC_SP_COUNT];
+        size_t nc = 0;
+        char note[160] = "a collector is a conducting species other than li:";
+        for (int i = 0; i < KMC_SP_COUNT; ++i)
+            if (i != KMC_SP_LI && sp_conducts((uint8_t)i)) {
+                size_t used = strlen(note);
+                snprintf(note + used, sizeof note - used, "%s %s", nc ? "," : "",
+                         sp_keyword((uint8_t)i));
+                cands[nc++] = sp_keyword((uint8_t)i);
+            }
+        const char *near = sp < 0 ? deck_nearest(name, cands, nc) : NULL;
+        char hint[64] = "";
+        if (near != NULL)
+            snprintf(hint, sizeof hint, "; did you mean '%s'?", near);
+        rc = deck_error_note(dc, ln, 1, note, NULL, "%s '%.*s%s' cannot be a collector%s",
+                             sp < 0 ? "unknown species" : "species", DECK_Q(name), hint);
+    }
+    int k;
+    kmc_err r = deck_keyword(dc, ln, 2, kw, 1, "collector keyword", "'thickness'", &k);
+    if (r != KMC_OK)
+        return rc != KMC_OK ? rc : r;
+    int64_t n;
+    r = deck_int(dc, ln, 3, 1, INT32_MAX, "collector thickness", &n);
+    if (rc != KMC_OK || r != KMC_OK)
+        return rc != KMC_OK ? rc : r;
+    cfg->collector_species = sp;
+    cfg->collector_cells = (int)n;
+    return KMC_OK;
+}
+
+static kmc_err cmd_deposit(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    static const char *const modes[] = {"off", "flux", "current"};
+    int m;
+    KMC_TRY(deck_keyword(dc, ln, 1, modes, 3, "deposit mode", "flux, current or off", &m));
+    if (m == 0) {
+        if (ln->ntok != 2)
+            return deck_usage_error(dc, ln, "deposit off");
+        cfg->dep_mode = CFG_DEP_OFF;
+        return KMC_OK;
+    }
+    if (m == 1) {
+        static const char *const sites_kw[] = {"sites"};
+        static const char *const sites[] = {"surface", "column"};
+        static const cfg_dep_sites sites_val[] = {CFG_SITES_SURFACE, CFG_SITES_COLUMN};
+        const char *usage = "deposit flux F ML/s [sites column|surface]";
+        if (ln->ntok != 3 && ln->ntok != 4 && ln->ntok != 6)
+            return deck_usage_error(dc, ln, usage);
+        double f;
+        kmc_err rc = deck_quantity(dc, ln, 2, UNIT_FLUX, &f);
+        if (rc == KMC_OK && !(f > 0.0))
+            rc = deck_error(dc, ln, 2, "deposition flux must be > 0 ML/s, found %g ML/s", f);
+        int k, s = 0;
+        if (ln->ntok == 6) {
+            kmc_err r = deck_keyword(dc, ln, 4, sites_kw, 1, "deposit keyword", "'sites'", &k);
+            if (r == KMC_OK)
+                r = deck_keyword(dc, ln, 5, sites, 2, "deposition sites", "surface or column", &s);
+            if (rc == KMC_OK)
+                rc = r;
+        }
+        if (rc != KMC_OK)
+            return rc;
+        cfg->dep_mode = CFG_DEP_FLUX;
+        cfg->flux_ML_per_s = f;
+        cfg->dep_sites = sites_val[s];
+        return KMC_OK;
+    }
+    if (ln->ntok != 3 && ln->ntok != 4)
+        return deck_usage_error(dc, ln, "deposit current J mA/cm2");
+    double j;
+    KMC_TRY(deck_quantity(dc, ln, 2, UNIT_CURRENT_DENSITY, &j));
+    if (!(j > 0.0))
+        return deck_error(dc, ln, 2, "current density must be > 0, found %.*s%s %s",
+                          DECK_Q(ln->tok[2]), ln->tok[3]);
+    cfg->dep_mode = CFG_DEP_CURRENT;
+    cfg->current_A_m2 = j;
+    return KMC_OK;
+}
+
+static kmc_err cmd_run(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    static const char *const modes[] = {"time", "events"};
+    int m;
+    KMC_TRY(deck_keyword(dc, ln, 1, modes, 2, "run mode", "time or events", &m));
+    if (m == 0) {
+        double t;
+        KMC_TRY(deck_quantity(dc, ln, 2, UNIT_TIME, &t));
+        if (!(t > 0.0))
+            return deck_error(dc, ln, 2, "run time must be > 0, found %.*s%s %s",
+                              DECK_Q(ln->tok[2]), ln->tok[3]);
+        cfg->stop = CFG_STOP_TIME;
+        cfg->stop_time_s = t;
+        return KMC_OK;
+    }
+    if (ln->ntok != 3)
+        return deck_usage_error(dc, ln, "run events N");
+    int64_t n;
+    KMC_TRY(deck_int(dc, ln, 2, 1, INT64_MAX, "run events", &n));
+    cfg->stop = CFG_STOP_EVENTS;
+    cfg->stop_events = n;
+    return KMC_OK;
+}
+
+static kmc_err cmd_thermo(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    int64_t n;
+    KMC_TRY(deck_int(dc, ln, 1, 1, INT64_MAX, "thermo interval", &n));
+    cfg->thermo_every = n;
+    return KMC_OK;
+}
+
+static kmc_err cmd_seed(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    uint64_t s = 0;
+    KMC_TRY(deck_u64(dc, ln, 1, "seed", &s));
+    cfg->seed = s;
+    cfg->seed_set = true;
+    return KMC_OK;
+}
+
+static bool deck_var_name_ok(const char *s)
+{
+    if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
+        return false;
+    for (++s; *s; ++s)
+        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+              *s == '_'))
+            return false;
+    return true;
+}
+
+static deck_varrec *deck_var_find(deck_ctx *dc, const char *name, size_t n)
+{
+    for (int i = 0; i < dc->nvars; ++i)
+        if (strlen(dc->vars[i].name) == n && memcmp(dc->vars[i].name, name, n) == 0)
+            return &dc->vars[i];
+    return NULL;
+}
+
+/* Add a variable; false when out of memory (already reported). */
+static bool deck_var_add(deck_ctx *dc, const char *name, const char *value, const deck_file *f,
+                         int line)
+{
+    if (dc->nvars == dc->capvars) {
+        int cap = dc->capvars ? 2 * dc->capvars : 16;
+        deck_varrec *v = realloc(dc->vars, (size_t)cap * sizeof *v);
+        if (v == NULL) {
+            deck_oom(dc);
+            return false;
+        }
+        dc->vars = v;
+        dc->capvars = cap;
+    }
+    deck_varrec *r = &dc->vars[dc->nvars];
+    r->name = deck_strdup(name);
+    r->value = deck_strdup(value);
+    if (r->name == NULL || r->value == NULL) {
+        free(r->name);
+        free(r->value);
+        deck_oom(dc);
+        return false;
+    }
+    r->file = f;
+    r->line = line;
+    r->used = false;
+    ++dc->nvars;
+    return true;
+}
+
+static kmc_err cmd_variable(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    (void)cfg;
+    const char *name = ln->tok[1];
+    if (!deck_var_name_ok(name))
+        return deck_error(dc, ln, 1,
+                          "bad variable name '%.*s%s'; expected letters, digits and '_', not "
+                          "starting with a digit",
+                          DECK_Q(name));
+    deck_varrec *old = deck_var_find(dc, name, strlen(name));
+    if (old != NULL && old->file == NULL)
+        return KMC_OK; /* -var NAME on the command line wins */
+    if (old != NULL)
+        return deck_error(dc, ln, 1, "variable '%s' is already defined at %s:%d", name,
+                          old->file->path, old->line);
+    return deck_var_add(dc, name, ln->tok[2], ln->file, ln->line) ? KMC_OK : KMC_ERR_NOMEM;
+}
+
+static kmc_err deck_read_file(deck_ctx *dc, deck_file *f, FILE *fp, kmc_config *cfg);
+
+/* Record the identity of the open file fp (for the include-cycle check). */
+static void deck_file_id(deck_file *f, FILE *fp)
+{
+    struct stat sb;
+    if (fstat(fileno(fp), &sb) == 0) {
+        f->dev = sb.st_dev;
+        f->ino = sb.st_ino;
+        f->have_id = true;
+    }
+}
+
+/* A new file record in the include chain (owned by dc); NULL when out of memory. */
+static deck_file *deck_file_new(deck_ctx *dc, const char *path, const deck_file *parent,
+                                int parent_line)
+{
+    deck_file *f = calloc(1, sizeof *f);
+    if (f == NULL)
+        return NULL;
+    f->path = deck_strdup(path);
+    f->dir = deck_dir_of(path);
+    if (f->path == NULL || f->dir == NULL) {
+        free(f->path);
+        free(f->dir);
+        free(f);
+        return NULL;
+    }
+    f->parent = parent;
+    f->parent_line = parent_line;
+    f->depth = parent != NULL ? parent->depth + 1 : 0;
+    f->next = dc->files;
+    dc->files = f;
+    return f;
+}
+
+static kmc_err cmd_include(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    const deck_file *parent = ln->file;
+    if (parent->depth + 1 > DECK_MAX_DEPTH)
+        return deck_error(dc, ln, 1, "includes are nested more than %d deep (an include cycle?)",
+                          DECK_MAX_DEPTH);
+    char *path = deck_path_join(parent->dir, ln->tok[1]);
+    if (path == NULL) {
+        deck_oom(dc);
+        return KMC_ERR_NOMEM;
+    }
+    deck_file *f = deck_file_new(dc, path, parent, ln->line);
+    free(path);
+    if (f == NULL) {
+        deck_oom(dc);
+        return KMC_ERR_NOMEM;
+    }
+    FILE *fp = fopen(f->path, "r");
+    if (fp == NULL) {
+        int col, len;
+        deck_tok_span(ln, 1, &col, &len);
+        return deck_report(dc, KMC_ERR_NOFILE, ln->file, ln->line, ln->text, col, len, NULL, NULL,
+                           "cannot open include file '%s': %s", f->path, strerror(errno));
+    }
+    deck_file_id(f, fp);
+    for (const deck_file *p = parent; p != NULL; p = p->parent)
+        if (f->have_id && p->have_id && p->dev == f->dev && p->ino == f->ino) {
+            fclose(fp);
+            return deck_error(dc, ln, 1, "include cycle: '%s' is already being read", f->path);
+        }
+    kmc_err rc = deck_read_file(dc, f, fp, cfg);
+    fclose(fp);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- reading lines */
+
+typedef struct deck_subst_err {
+    int col, len;
+    int kind; /* 0 undefined, 1 unterminated, 2 bad name */
+    size_t name_at, name_len; /* in the output buffer */
+} deck_subst_err;
+
+/* Replace every ${NAME} in code (the line without its comment) into out. Problems are
+ * collected (up to DECK_MAX_SUBST) with their output column; the reference is then
+ * copied as written. */
+static int deck_substitute(deck_ctx *dc, const char *code, sbuf *out, deck_subst_err *errs)
+{
+    int nerr = 0;
+    const char *s = code;
+    while (*s) {
+        const char *dollar = strstr(s, "${");
+        if (dollar == NULL) {
+            sb_puts(out, s);
+            break;
+        }
+        sb_putn(out, s, (size_t)(dollar - s));
+        const char *name = dollar + 2;
+        const char *close = strchr(name, '}');
+        size_t at = out->len;
+        if (close == NULL) {
+            if (nerr < DECK_MAX_SUBST)
+                errs[nerr++] = (deck_subst_err){(int)at + 1, 2, 1, 0, 0};
+            sb_puts(out, dollar);
+            break;
+        }
+        size_t n = (size_t)(close - name);
+        deck_varrec *v = deck_var_find(dc, name, n);
+        if (v != NULL) {
+            v->used = true;
+            sb_puts(out, v->value);
+        } else {
+            sb_putn(out, dollar, n + 3);
+            char tmp[DECK_LEV_MAX + 2];
+            bool ok = n > 0 && n < sizeof tmp;
+            if (ok) {
+                memcpy(tmp, name, n);
+                tmp[n] = '\0';
+                ok = deck_var_name_ok(tmp);
+            }
+            if (nerr < DECK_MAX_SUBST)
+                errs[nerr++] = (deck_subst_err){(int)at + 1, (int)n + 3, ok ? 0 : 2, at + 2, n};
+        }
+        s = close + 1;
+    }
+    if (out->p == NULL)
+        sb_puts(out, "");
+    return nerr;
+}
+
+static void deck_report_subst(deck_ctx *dc, const deck_file *f, int line, const char *text,
+                              const deck_subst_err *e)
+{
+    if (e->kind == 1) {
+        deck_report(dc, KMC_ERR_INPUT, f, line, text, e->col, e->len,
+                    "write ${NAME} to use a variable", NULL, "unterminated '${' (no closing '}')");
+        return;
+    }
+    char name[DECK_QUOTE_MAX + 1];
+    size_t n = KMC_MIN(e->name_len, sizeof name - 1);
+    memcpy(name, text + e->name_at, n);
+    name[n] = '\0';
+    if (e->kind == 2) {
+        deck_report(dc, KMC_ERR_INPUT, f, line, text, e->col, e->len,
+                    "names are letters, digits and '_', not starting with a digit", NULL,
+                    "bad variable name '${%s}'", name);
+        return;
+    }
+    const char *cands[64];
+    size_t nc = 0;
+    for (int i = 0; i < dc->nvars && nc < 64; ++i)
+        cands[nc++] = dc->vars[i].name;
+    const char *near = deck_nearest(name, cands, nc);
+    char hint[DECK_LEV_MAX + 32] = "";
+    if (near != NULL)
+        snprintf(hint, sizeof hint, "; did you mean '${%s}'?", near);
+    deck_report(dc, KMC_ERR_INPUT, f, line, text, e->col, e->len,
+                "define it before this line with 'variable NAME VALUE', or give -var NAME VALUE",
+                NULL, "undefined variable '${%s}'%s", name, hint);
+}
+
+/* One line as read (without the newline). */
+static kmc_err deck_do_line(deck_ctx *dc, const deck_file *f, int lineno, char *raw,
+                            kmc_config *cfg)
+{
+    char *hash = strchr(raw, '#');
+    const char *comment = "";
+    if (hash != NULL) {
+        *hash = '\0';
+        comment = hash + 1;
+    }
+    /* text = substituted code, then the comment as written (for the display) */
+    sbuf text = {0};
+    deck_subst_err errs[DECK_MAX_SUBST];
+    int nsub = deck_substitute(dc, raw, &text, errs);
+    size_t code_len = text.len;
+    if (hash != NULL) {
+        sb_puts(&text, "#");
+        sb_puts(&text, comment);
+    }
+    char *words = text.oom ? NULL : malloc(code_len + 1);
+    if (words == NULL) {
+        sb_free(&text);
+        deck_oom(dc);
+        return KMC_ERR_NOMEM;
+    }
+    kmc_err rc = KMC_OK;
+    for (int i = 0; i < nsub && !dc->stopped; ++i)
+        deck_report_subst(dc, f, lineno, text.p, &errs[i]);
+    if (nsub > 0)
+        rc = KMC_ERR_INPUT;
+    memcpy(words, text.p, code_len);
+    words[code_len] = '\0';
+
+    deck_line ln = {.file = f, .line = lineno, .text = text.p, .ntok = 0};
+    for (char *p = words; *p;) {
+        while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\v' || *p == '\f')
+            ++p;
+        if (*p == '\0')
+            break;
+        if (ln.ntok == DECK_MAX_TOKENS) {
+            rc = deck_error(dc, &ln, DECK_MAX_TOKENS - 1, "more than %d words on one line",
+                            DECK_MAX_TOKENS);
+            goto out;
+        }
+        ln.tok[ln.ntok] = p;
+        ln.col[ln.ntok] = (int)(p - words) + 1;
+        ++ln.ntok;
+        while (*p && !(*p == ' ' || *p == '\t' || *p == '\r' || *p == '\v' || *p == '\f'))
+            ++p;
+        if (*p)
+            *p++ = '\0';
+    }
+    if (ln.ntok == 0)
+        goto out;
+
+    int ci = deck_cmd_index(ln.tok[0]);
+    if (nsub > 0) {
+        /* already reported; only note that the command was there (no "missing" cascade) */
+        if (ci >= 0 && dc->seen[ci].file == NULL)
+            dc->seen[ci] = (deck_seen){f, lineno};
+        goto out;
+    }
+    if (ci < 0) {
+        const char *near = deck_nearest_cmd(ln.tok[0]);
+        if (near != NULL)
+            rc = deck_error(dc, &ln, 0, "unknown command '%.*s%s'; did you mean '%s'?",
+                            DECK_Q(ln.tok[0]), near);
+        else
+            rc = deck_error_note(dc, &ln, 0, "'kmc -h deck' lists the commands", NULL,
+                                 "unknown command '%.*s%s'", DECK_Q(ln.tok[0]));
+        goto out;
+    }
+    const deck_cmd *cmd = &deck_cmds[ci];
+    if (cmd->once && dc->seen[ci].file != NULL) {
+        rc = deck_error_note(dc, &ln, 0,
+                             "give each command once; change values with variables or -var",
+                             NULL, "duplicate '%s' command (first at %s:%d)", cmd->name,
+                             dc->seen[ci].file->path, dc->seen[ci].line);
+        goto out;
+    }
+    if (dc->seen[ci].file == NULL)
+        dc->seen[ci] = (deck_seen){f, lineno};
+    int nargs = ln.ntok - 1;
+    if (nargs < cmd->min_args || nargs > cmd->max_args) {
+        rc = deck_usage_error(dc, &ln, cmd->usage);
+        goto out;
+    }
+    rc = cmd->run(dc, &ln, cfg);
+out:
+    free(words);
+    sb_free(&text);
+    return rc;
+}
+
+static kmc_err deck_read_file(deck_ctx *dc, deck_file *f, FILE *fp, kmc_config *cfg)
+{
+    char *raw = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int lineno = 0;
+    kmc_err rc = KMC_OK;
+    while (!dc->stopped && (n = getline(&raw, &cap, fp)) != -1) {
+        ++lineno;
+        while (n > 0 && (raw[n - 1] == '\n' || raw[n - 1] == '\r'))
+            raw[--n] = '\0';
+        kmc_err r = deck_do_line(dc, f, lineno, raw, cfg);
+        if (rc == KMC_OK)
+            rc = r;
+    }
+    if (!dc->stopped && ferror(fp))
+        rc = deck_report(dc, KMC_ERR_NOFILE, f, 0, NULL, 0, 0, NULL, NULL,
+                         "read error after line %d: %s", lineno, strerror(errno));
+    free(raw);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- deck_load */
+
+static void deck_cross_check(deck_ctx *dc, const deck_file *top, const kmc_config *cfg)
+{
+    for (size_t i = 0; i < DECK_NCMDS && !dc->stopped; ++i) {
+        if (!deck_cmds[i].required || dc->seen[i].file != NULL)
+            continue;
+        char note[256];
+        snprintf(note, sizeof note, "usage: %s", deck_cmds[i].usage);
+        deck_report(dc, KMC_ERR_INPUT, top, 0, NULL, 0, 0, note, NULL,
+                    "missing required command '%s'", deck_cmds[i].name);
+    }
+    int ibox = deck_cmd_index("box"), icol = deck_cmd_index("collector");
+    if (!dc->stopped && dc->seen[icol].file != NULL && dc->seen[ibox].file != NULL &&
+        cfg->collector_cells > 0 && cfg->box[2] > 0 && cfg->collector_cells >= cfg->box[2]) {
+        char note[CFG_PATH_MAX + 64];
+        snprintf(note, sizeof note, "box NZ = %d is given at %s:%d", cfg->box[2],
+                 dc->seen[ibox].file->path, dc->seen[ibox].line);
+        deck_report(dc, KMC_ERR_INPUT, dc->seen[icol].file, dc->seen[icol].line, NULL, 0, 0, note,
+                    NULL, "collector thickness %d leaves no room for lithium in a box %d cells high",
+                    cfg->collector_cells, cfg->box[2]);
+    }
+}
+
+static void deck_warn_unused(deck_ctx *dc)
+{
+    if (dc->lg == NULL)
+        return;
+    for (int i = 0; i < dc->nvars; ++i) {
+        const deck_varrec *v = &dc->vars[i];
+        if (v->used)
+            continue;
+        if (v->file == NULL)
+            log_warn(dc->lg, "-var %s: variable '%s' is never used in the deck (a typo?)\n",
+                     v->name, v->name);
+        else
+            log_warn(dc->lg, "%s:%d: variable '%s' is never used\n", v->file->path, v->line,
+                     v->name);
+    }
+}
+
+static void deck_config_defaults(kmc_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->hops = CFG_HOPS_1NN;
+    cfg->collector_species = KMC_SP_EMPTY;
+    cfg->collector_cells = 0;
+    cfg->dep_mode = CFG_DEP_OFF;
+    cfg->dep_sites = CFG_SITES_SURFACE;
+    cfg->stop = CFG_STOP_NONE;
+    cfg->thermo_every = 1000;
+    cfg->seed = 12345;
+    cfg->seed_set = false;
+}
+
+static void deck_ctx_free(deck_ctx *dc)
+{
+    for (int i = 0; i < dc->nvars; ++i) {
+        free(dc->vars[i].name);
+        free(dc->vars[i].value);
+    }
+    free(dc->vars);
+    for (deck_file *f = dc->files, *next; f != NULL; f = next) {
+        next = f->next;
+        free(f->path);
+        free(f->dir);
+        free(f);
+    }
+}
+
+/* -var NAME VALUE from the command line: defined before the first line. */
+static void deck_cli_vars(deck_ctx *dc, const deck_var *vars, int nvars)
+{
+    for (int i = 0; i < nvars && !dc->stopped; ++i) {
+        const char *name = vars[i].name != NULL ? vars[i].name : "";
+        if (!deck_var_name_ok(name)) {
+            deck_report(dc, KMC_ERR_INPUT, NULL, 0, NULL, 0, 0, NULL, NULL,
+                        "-var '%.*s%s': bad variable name; expected letters, digits and '_', "
+                        "not starting with a digit",
+                        DECK_Q(name));
+            continue;
+        }
+        if (vars[i].value == NULL) {
+            deck_report(dc, KMC_ERR_INPUT, NULL, 0, NULL, 0, 0, NULL, NULL,
+                        "-var %s: missing value", name);
+            continue;
+        }
+        if (deck_var_find(dc, name, strlen(name)) != NULL) {
+            deck_report(dc, KMC_ERR_INPUT, NULL, 0, NULL, 0, 0, NULL, NULL,
+                        "-var %s is given more than once", name);
+            continue;
+        }
+        deck_var_add(dc, name, vars[i].value, NULL, 0);
+    }
+}
+
+kmc_err deck_load(const char *path, const deck_var *vars, int nvars, const kmc_log *lg,
+                  kmc_config *cfg, kmc_status *st)
+{
+    deck_ctx dc = {.deck_path = path != NULL ? path : "(null)", .lg = lg, .first = KMC_OK};
+    deck_config_defaults(cfg);
+
+    deck_cli_vars(&dc, vars, nvars);
+    if (path == NULL || path[0] == '\0') {
+        deck_report(&dc, KMC_ERR_NOFILE, NULL, 0, NULL, 0, 0, NULL, NULL, "no deck file given");
+    } else if (strlen(path) >= sizeof cfg->deck_path) {
+        deck_report(&dc, KMC_ERR_INPUT, NULL, 0, NULL, 0, 0, NULL, NULL,
+                    "deck path is %zu characters long; at most %zu allowed", strlen(path),
+                    sizeof cfg->deck_path - 1);
+    } else if (!dc.stopped) {
+        memcpy(cfg->deck_path, path, strlen(path) + 1);
+        deck_file *top = deck_file_new(&dc, path, NULL, 0);
+        FILE *fp = top != NULL ? fopen(path, "r") : NULL;
+        if (top == NULL) {
+            deck_oom(&dc);
+        } else if (fp == NULL) {
+            deck_report(&dc, KMC_ERR_NOFILE, NULL, 0, NULL, 0, 0, NULL, NULL,
+                        "cannot open deck '%s': %s", path, strerror(errno));
+        } else {
+            deck_file_id(top, fp);
+            (void)deck_read_file(&dc, top, fp, cfg);
+            fclose(fp);
+            if (!dc.stopped)
+                deck_cross_check(&dc, top, cfg);
+            if (dc.nerr == 0) /* with errors, fix those first: lines were skipped */
+                deck_warn_unused(&dc);
+        }
+    }
+
+    kmc_err rc = dc.first;
+    if (dc.nerr > 0) {
+        deck_log_plain(lg, "kmc: %d error%s in %s%s; nothing was run\n", dc.nerr,
+                       dc.nerr == 1 ? "" : "s", dc.deck_path,
+                       dc.nerr >= DECK_MAX_ERRORS ? " (stopped reading)" : "");
+        kmc_fail(st, rc, (kmc_loc){path, 0, 0}, "%d error%s in %s; nothing was run", dc.nerr,
+                 dc.nerr == 1 ? "" : "s", dc.deck_path);
+    }
+    deck_ctx_free(&dc);
+    return rc;
+}
+
+/* Width of the usage column: forms longer than this put their help on the next line. */
+#define DECK_REF_WIDTH 30
+
+void deck_print_reference(FILE *out)
+{
+    fprintf(out, "Deck commands: one per line; '#' starts a comment; ${NAME} is replaced by a\n"
+                 "variable's value; every physical value is followed by its unit.\n\n");
+    for (size_t i = 0; i < DECK_NCMDS; ++i) {
+        const deck_cmd *c = &deck_cmds[i];
+        /* one line per form of the usage ("A | B"), the help after the last */
+        const char *form = c->usage;
+        for (;;) {
+            const char *bar = strstr(form, " | ");
+            int n = bar != NULL ? (int)(bar - form) : (int)strlen(form);
+            if (bar != NULL) {
+                fprintf(out, "  %.*s\n", n, form);
+                form = bar + 3;
+                continue;
+            }
+            if (n > DECK_REF_WIDTH)
+                fprintf(out, "  %s\n  %-*s  %s\n", form, DECK_REF_WIDTH, "", c->help);
+            else
+                fprintf(out, "  %-*s  %s\n", DECK_REF_WIDTH, form, c->help);
+            break;
+        }
+    }
+    fprintf(out, "\nUnits (case-sensitive; 'A' is the ampere, lengths are Ang, nm, um):\n");
+    for (int k = 0; k < UNIT_KIND_COUNT; ++k)
+        fprintf(out, "  %-20s %s\n", unit_kind_name((unit_kind)k), unit_expected((unit_kind)k));
+}

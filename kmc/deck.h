@@ -6,6 +6,8 @@
 #ifndef KMC_DECK_H
 #define KMC_DECK_H
 
+#include <stdio.h>
+
 #include "kmc/base/err.h"
 #include "kmc/base/log.h"
 #include "kmc/config.h"

@@ -3,3 +3,13 @@ kmc_unit_test(test_engine unit/test_engine.c unit)
 kmc_unit_test(test_tracer validation/test_tracer.c validation TIMEOUT 300)
 kmc_unit_test(test_random_deposition validation/test_random_deposition.c validation TIMEOUT 300)
 kmc_unit_test(test_select unit/test_select.c unit)
+
+# Whole program: the same seed gives the same checksum, whatever the thermo
+# cadence; another seed gives another checksum.
+add_test(NAME validation.checksum_repro_thermo
+  COMMAND ${CMAKE_COMMAND} -DMPIEXEC=${MPIEXEC_EXECUTABLE} -DNP=1 -DKMC=$<TARGET_FILE:kmc>
+          -DDECK=tests/decks/good/repro.deck "-DARGS_A=-var thermo 100" "-DARGS_B=-var thermo 1"
+          "-DARGS_C=-var thermo 100 -seed 4243"
+          -P ${PROJECT_SOURCE_DIR}/tests/cmake/same_checksum.cmake)
+set_tests_properties(validation.checksum_repro_thermo PROPERTIES TIMEOUT 300
+  LABELS "validation;np1" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})

@@ -32,5 +32,9 @@ const char *unit_kind_name(unit_kind kind);
 /* The kind a unit string belongs to, or UNIT_KIND_COUNT if none (so a message can
  * say "'mAh/cm2' is an areal charge, not a current density"). */
 unit_kind unit_kind_of(const char *unit);
+/* A fix for a common misspelling of a unit of `kind`, for a note under the error,
+ * e.g. "'A' is the ampere; write 'Ang' for a length in angstrom" or "write 'mA/cm2'",
+ * or NULL if there is none. Not collective. */
+const char *unit_hint(unit_kind kind, const char *unit);
 
 #endif /* KMC_BASE_UNITS_H */

@@ -1,1 +1,36 @@
-# tests/unit/deck.cmake
+# tests/unit/deck.cmake — the deck reader and units: cmocka unit tests, and whole-program
+# checks that `kmc BAD.deck` exits with the right code and prints the message once.
+# MATCH is a regex: write '.' for '?', '$', '{', '}', '(' and ')', and never let it span a
+# ';' of the message: expect_fail.cmake counts hits as a CMake list, so a hit with a ';'
+# counts twice (the part after the ';', e.g. the "did you mean", is checked in test_deck).
+kmc_unit_test(test_units unit/test_units.c unit)
+kmc_unit_test(test_deck unit/test_deck.c unit)
+
+set(_bad tests/decks/bad)
+kmc_deck_error_test(unknown_command DECK ${_bad}/unknown_command.deck EXIT 65
+  MATCH "unknown_command.deck:5:1: unknown command 'depsit'")
+kmc_deck_error_test(missing_unit DECK ${_bad}/missing_unit.deck EXIT 65
+  MATCH "missing_unit.deck:4:13: missing unit after '300'")
+kmc_deck_error_test(wrong_unit DECK ${_bad}/wrong_unit.deck EXIT 65
+  MATCH "wrong_unit.deck:5:21: unit 'mA/cm' is not a current density")
+kmc_deck_error_test(unit_other_kind DECK ${_bad}/unit_other_kind.deck EXIT 65
+  MATCH "unit_other_kind.deck:5:19: 'mAh/cm2' is an areal charge, not a current density")
+kmc_deck_error_test(bad_number DECK ${_bad}/bad_number.deck EXIT 65
+  MATCH "bad_number.deck:4:13: bad number '3OO'")
+kmc_deck_error_test(missing_include DECK ${_bad}/missing_include.deck EXIT 66
+  MATCH "missing_include.deck:3:9: cannot open include file 'tests/decks/bad/does_not_exist.deck'")
+kmc_deck_error_test(undefined_variable DECK ${_bad}/undefined_variable.deck EXIT 65
+  MATCH "undefined_variable.deck:5:13: undefined variable '..TEMP.'")
+kmc_deck_error_test(duplicate_run DECK ${_bad}/duplicate_run.deck EXIT 65
+  MATCH "duplicate_run.deck:6:1: duplicate 'run' command .first at tests/decks/bad/duplicate_run.deck:5.")
+kmc_deck_error_test(missing_required DECK ${_bad}/missing_required.deck EXIT 65
+  MATCH "missing_required.deck: missing required command 'run'")
+kmc_deck_error_test(wrong_arg_count DECK ${_bad}/wrong_arg_count.deck EXIT 65
+  MATCH "wrong_arg_count.deck:2:1: wrong number of arguments for 'box' .found 2.")
+kmc_deck_error_test(include_cycle DECK ${_bad}/include_cycle.deck EXIT 65
+  MATCH "include_cycle.deck:6:9: include cycle: 'tests/decks/bad/include_cycle.deck' is already being read")
+kmc_deck_error_test(many_errors DECK ${_bad}/many_errors.deck EXIT 65
+  MATCH "kmc: 3 errors in tests/decks/bad/many_errors.deck")
+kmc_deck_error_test(missing_deck DECK ${_bad}/no_such_deck.deck EXIT 66
+  MATCH "cannot open deck 'tests/decks/bad/no_such_deck.deck'")
+unset(_bad)

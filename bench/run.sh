@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# bench/run.sh — the engine's benchmarks (issue 2). Not a test: prints figures.
+#   events/s on one core for the benchmark model (sc 96x96x40, 1nn hops, ~1e7 events)
+#   bytes per site, peak, for a flat film of 50 million sites
+# usage: bash bench/run.sh [BUILD_DIR]      (default: build, configured Release)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${1:-$here/build-bench}"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$build" -j2 --target bench_engine >/dev/null
+echo "== events per second, one core (1e7 events) =="
+"$build/bin/bench_engine" 1e7
+echo
+echo "== bytes per site, flat film: sc 1000 x 1000 x 50 = 5e7 sites, 25-cell collector =="
+"$build/bin/bench_engine" 1e5 1000 1000 50 25
