@@ -459,9 +459,9 @@ static void check_top(eng_run *r, int z)
 {
     if (z == r->g.n[2] - 1 && r->limit.code == KMC_OK)
         kmc_fail(&r->limit, KMC_ERR_LIMIT, (kmc_loc){r->cfg.deck_path, 0, 0},
-                 "the deposit reached the top cell layer of the box (z = %d) at t = %.6g s after "
-                 "%" PRId64 " events; make the box taller (box %d %d NZ with NZ > %d)",
-                 z, r->t_s, r->n_events, r->g.n[0], r->g.n[1], r->g.n[2]);
+                 "the deposit reached the top cell layer of the box (z = %d) at t = %.6g s, in "
+                 "event %" PRId64 "; make the box taller (box %d %d NZ with NZ > %d)",
+                 z, r->t_s, r->n_events + 1, r->g.n[0], r->g.n[1], r->g.n[2]);
 }
 
 static void do_hop(eng_run *r, int64_t i, eng_event *ev)

@@ -152,6 +152,7 @@ static int finish(kmc_log *lg, kmc_err rc)
 {
     log_flush(lg);
     log_fini(lg);
+    kmc_leak_check_before_finalize();
     MPI_Finalize();
     return kmc_exit_code(rc);
 }

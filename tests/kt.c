@@ -3,6 +3,8 @@
 
 #include <stdio.h>
 
+#include "kmc/base/err.h"
+
 void kt_assert_near(double a, double b, double tol, const char *ea, const char *eb,
                     const char *file, int line)
 {
@@ -42,6 +44,7 @@ int kt_mpi_finalize(int n_failed)
 {
     int worst = 0;
     MPI_Allreduce(&n_failed, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    kmc_leak_check_before_finalize();
     MPI_Finalize();
     return worst != 0;
 }

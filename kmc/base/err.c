@@ -5,6 +5,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
 
 kmc_err kmc_fail(kmc_status *st, kmc_err code, kmc_loc loc, const char *fmt, ...)
 {
@@ -48,4 +51,11 @@ void kmc_assert_fail(const char *cond, const char *file, int line)
     if (init)
         MPI_Abort(MPI_COMM_WORLD, 70);
     abort();
+}
+
+void kmc_leak_check_before_finalize(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    __lsan_do_leak_check(); /* exits with an error if our code leaked */
+#endif
 }
