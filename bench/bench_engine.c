@@ -43,6 +43,7 @@ int main(int argc, char **argv)
     p.a_A = 3.51;
     p.nu_per_s = 1e13;
     p.hop_table_set[0] = true;
+    p.hop_set[0] = true;
     p.hop_table_len[0] = 5;
     const double tab[5] = {0.1, 0.1, 0.2, 0.3, 2.0};
     memcpy(p.hop_table_eV[0], tab, sizeof tab);

@@ -619,7 +619,7 @@ static kmc_err cmd_box(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
     static const char *const what[3] = {"box NX", "box NY", "box NZ"};
     kmc_err rc = KMC_OK;
     for (int d = 0; d < 3; ++d) {
-        int64_t v;
+        int64_t v = 0;
         kmc_err r = deck_int(dc, ln, 1 + d, d == 2 ? 2 : 1, INT32_MAX, what[d], &v);
         if (r == KMC_OK)
             cfg->box[d] = (int)v;
@@ -696,7 +696,7 @@ static kmc_err cmd_collector(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
     kmc_err r = deck_keyword(dc, ln, 2, kw, 1, "collector keyword", "'thickness'", &k);
     if (r != KMC_OK)
         return rc != KMC_OK ? rc : r;
-    int64_t n;
+    int64_t n = 0;
     r = deck_int(dc, ln, 3, 1, INT32_MAX, "collector thickness", &n);
     if (rc != KMC_OK || r != KMC_OK)
         return rc != KMC_OK ? rc : r;
@@ -771,7 +771,7 @@ static kmc_err cmd_run(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
     }
     if (ln->ntok != 3)
         return deck_usage_error(dc, ln, "run events N");
-    int64_t n;
+    int64_t n = 0;
     KMC_TRY(deck_int(dc, ln, 2, 1, INT64_MAX, "run events", &n));
     cfg->stop = CFG_STOP_EVENTS;
     cfg->stop_events = n;
@@ -780,7 +780,7 @@ static kmc_err cmd_run(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
 
 static kmc_err cmd_thermo(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
 {
-    int64_t n;
+    int64_t n = 0;
     KMC_TRY(deck_int(dc, ln, 1, 1, INT64_MAX, "thermo interval", &n));
     cfg->thermo_every = n;
     return KMC_OK;

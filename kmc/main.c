@@ -221,6 +221,15 @@ int main(int argc, char **argv)
         rc = pot_read(cfg.pot_path, &lg, &pp, &st);
         if (rc == KMC_OK)
             rc = pot_model_build(&pp, cfg.temp_K, &pm, &st);
+        int nshell = cfg.hops == CFG_HOPS_OFF ? 0 : cfg.hops == CFG_HOPS_1NN ? 1 : 2;
+        for (int k = 0; k < nshell && rc == KMC_OK; ++k)
+            if (!pm.hop_set[k])
+                rc = kmc_fail(&st, KMC_ERR_INPUT, KMC_NOLOC,
+                              "%s: `hops %s` needs %s hops, but %s defines none; add `hop %s "
+                              "base E eV` or `hop_table %s ...` to it, or use `hops %s`",
+                              cfg.deck_path, nshell == 1 ? "1nn" : "1nn+2nn", k == 0 ? "1nn" : "2nn",
+                              cfg.pot_path, k == 0 ? "1nn" : "2nn", k == 0 ? "1nn" : "2nn",
+                              k == 0 ? "off" : "1nn");
         if (rc != KMC_OK && st.msg[0] != '\0')
             log_error(&lg, "%s\n", st.msg);
     }

@@ -19,6 +19,7 @@ kmc_err pot_model_build(const pot_params *p, double temp_K, pot_model *m, kmc_st
     m->a_A = p->a_A;
     m->lattice = p->lattice;
     for (int k = 0; k < LAT_NSHELL; ++k) {
+        m->hop_set[k] = p->hop_set[k];
         m->table[k] = p->hop_table_set[k];
         m->table_len[k] = p->hop_table_len[k];
         for (int n = 0; n < p->hop_table_len[k]; ++n)

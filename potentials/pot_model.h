@@ -18,6 +18,7 @@
 typedef struct pot_model {
     double temp_K, kT_eV, nu_per_s, a_A;
     lat_kind lattice;
+    bool hop_set[LAT_NSHELL];                  /* the .pot defines hops in this shell */
     bool table[LAT_NSHELL];
     int table_len[LAT_NSHELL];
     double table_rate[LAT_NSHELL][POT_MAX_N];  /* 1/s */

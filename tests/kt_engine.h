@@ -17,6 +17,7 @@ static inline pot_params kt_params_const(lat_kind lat, double e1_eV, double e2_e
     p.a_A = 3.51;
     p.nu_per_s = 1e13;
     p.hop_table_set[0] = p.hop_table_set[1] = true;
+    p.hop_set[0] = p.hop_set[1] = true;
     p.hop_table_len[0] = p.hop_table_len[1] = 1;
     p.hop_table_eV[0][0] = e1_eV;
     p.hop_table_eV[1][0] = e2_eV;

@@ -34,3 +34,6 @@ kmc_deck_error_test(many_errors DECK ${_bad}/many_errors.deck EXIT 65
 kmc_deck_error_test(missing_deck DECK ${_bad}/no_such_deck.deck EXIT 66
   MATCH "cannot open deck 'tests/decks/bad/no_such_deck.deck'")
 unset(_bad)
+# deck and .pot disagree: 2NN hops asked for, none defined (cross-check after both are read)
+kmc_deck_error_test(hops_without_shell DECK tests/decks/bad/hops_without_shell.deck EXIT 65
+  MATCH "hops_without_shell.deck: `hops 1nn\\+2nn` needs 2nn hops")
