@@ -16,6 +16,9 @@ typedef enum cfg_hops { CFG_HOPS_OFF, CFG_HOPS_1NN, CFG_HOPS_1NN_2NN } cfg_hops;
 typedef enum cfg_dep_mode { CFG_DEP_OFF, CFG_DEP_FLUX, CFG_DEP_CURRENT } cfg_dep_mode;
 typedef enum cfg_dep_sites { CFG_SITES_SURFACE, CFG_SITES_COLUMN } cfg_dep_sites;
 typedef enum cfg_stop { CFG_STOP_NONE, CFG_STOP_TIME, CFG_STOP_EVENTS } cfg_stop;
+typedef enum cfg_tiles { CFG_TILES_DEFAULT, CFG_TILES_NONE, CFG_TILES_SET } cfg_tiles;
+typedef enum cfg_window { CFG_WINDOW_AUTO, CFG_WINDOW_FIXED } cfg_window;
+typedef enum cfg_order { CFG_ORDER_RANDOM, CFG_ORDER_STRANG } cfg_order;
 
 typedef struct kmc_config {
     char deck_path[CFG_PATH_MAX];
@@ -36,6 +39,13 @@ typedef struct kmc_config {
     int64_t thermo_every;        /* `thermo N`: a thermo line every N events; default 1000 */
     uint64_t seed;               /* `seed N`; -seed on the command line overrides */
     bool seed_set;
+    cfg_tiles tiles_mode;        /* `tiles NX NY` | `tiles none` (exact BKL, one rank) */
+    int tiles[2];                /*   even counts, dividing the box; default from the box */
+    int tiles_line;              /*   deck line (0: not given), for messages */
+    cfg_window window_mode;      /* `window T s` | `window auto F`; default auto 4 */
+    double window_s;             /*   fixed phase window */
+    double window_factor;        /*   auto: window = F / (fastest terrace hop rate) */
+    cfg_order order;             /* `order random | strang`; default random */
 } kmc_config;
 
 #endif /* KMC_CONFIG_H */

@@ -189,6 +189,9 @@ static kmc_err cmd_thermo(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_seed(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_variable(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_include(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_tiles(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_window(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_order(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 
 #define DEPOSIT_USAGE                                                                          \
     "deposit flux F ML/s [sites column|surface] | deposit current J mA/cm2 | deposit off"
@@ -218,6 +221,14 @@ static const deck_cmd deck_cmds[] = {
      "print a thermo line every N >= 1 events; default 1000"},
     {"seed", 1, 1, cmd_seed, true, false, "seed N",
      "random seed, an unsigned 64-bit integer; default 12345 (-seed overrides)"},
+    {"tiles", 1, 2, cmd_tiles, true, false, "tiles NX NY | tiles none",
+     "global tile grid (even counts dividing the box; never set by the rank count); `none`: "
+     "one tile, exact BKL, one rank; default: the most tiles with edges >= 8 cells"},
+    {"window", 2, 2, cmd_window, true, false, "window T s | window auto F",
+     "phase window of the tiled engine: a time, or F / (terrace hop rate); default auto 4"},
+    {"order", 1, 1, cmd_order, true, false, "order random|strang",
+     "colour order of each sweep: random (a global stream), or symmetric Strang splitting "
+     "0 1 2 3 3 2 1 0 with half windows; default random"},
     {"variable", 2, 2, cmd_variable, false, false, "variable NAME VALUE",
      "define ${NAME} for later lines; -var NAME VALUE on the command line overrides it"},
     {"include", 1, 1, cmd_include, false, false, "include FILE",
@@ -1186,6 +1197,8 @@ static void deck_config_defaults(kmc_config *cfg)
     cfg->dep_sites = CFG_SITES_SURFACE;
     cfg->stop = CFG_STOP_NONE;
     cfg->thermo_every = 1000;
+    cfg->window_mode = CFG_WINDOW_AUTO;
+    cfg->window_factor = 4.0;
     cfg->seed = 12345;
     cfg->seed_set = false;
 }
@@ -1305,4 +1318,61 @@ void deck_print_reference(FILE *out)
     fprintf(out, "\nUnits (case-sensitive; 'A' is the ampere, lengths are Ang, nm, um):\n");
     for (int k = 0; k < UNIT_KIND_COUNT; ++k)
         fprintf(out, "  %-20s %s\n", unit_kind_name((unit_kind)k), unit_expected((unit_kind)k));
+}
+
+static kmc_err cmd_tiles(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    cfg->tiles_line = ln->line;
+    if (ln->ntok == 2) {
+        static const char *const kw[] = {"none"};
+        int k;
+        KMC_TRY(deck_keyword(dc, ln, 1, kw, 1, "tiles", "two even tile counts or 'none'", &k));
+        cfg->tiles_mode = CFG_TILES_NONE;
+        return KMC_OK;
+    }
+    kmc_err rc = KMC_OK;
+    for (int d = 0; d < 2; ++d) {
+        int64_t v = 0;
+        kmc_err r = deck_int(dc, ln, 1 + d, 2, INT32_MAX, d == 0 ? "tiles NX" : "tiles NY", &v);
+        if (r == KMC_OK && v % 2 != 0)
+            r = deck_error(dc, ln, 1 + d, "tile count %lld is odd; the four-colour phases "
+                                          "need an even number of tiles per direction",
+                           (long long)v);
+        if (r == KMC_OK)
+            cfg->tiles[d] = (int)v;
+        else if (rc == KMC_OK)
+            rc = r;
+    }
+    if (rc == KMC_OK)
+        cfg->tiles_mode = CFG_TILES_SET;
+    return rc;
+}
+
+static kmc_err cmd_window(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    if (strcmp(ln->tok[1], "auto") == 0) {
+        double f = 0.0;
+        KMC_TRY(deck_real(dc, ln, 2, &f));
+        if (!(f > 0.0))
+            return deck_error(dc, ln, 2, "window auto factor must be > 0, found %g", f);
+        cfg->window_mode = CFG_WINDOW_AUTO;
+        cfg->window_factor = f;
+        return KMC_OK;
+    }
+    double t = 0.0;
+    KMC_TRY(deck_quantity(dc, ln, 1, UNIT_TIME, &t));
+    if (!(t > 0.0))
+        return deck_error(dc, ln, 1, "window must be > 0 s, found %g s", t);
+    cfg->window_mode = CFG_WINDOW_FIXED;
+    cfg->window_s = t;
+    return KMC_OK;
+}
+
+static kmc_err cmd_order(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    static const char *const kw[] = {"random", "strang"};
+    int k;
+    KMC_TRY(deck_keyword(dc, ln, 1, kw, 2, "colour order", "random or strang", &k));
+    cfg->order = k == 0 ? CFG_ORDER_RANDOM : CFG_ORDER_STRANG;
+    return KMC_OK;
 }

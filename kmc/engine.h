@@ -44,9 +44,18 @@ typedef struct eng_stats {
     double rate_hop_per_s, rate_dep_per_s;
 } eng_stats;
 
-/* Build the lattice (collector, empty electrolyte), the tiles and every site's
- * events. Collective on comm. Errors: KMC_ERR_INPUT for a box or rank count this
- * version cannot run (one rank only), with a message saying what to change. */
+/* The tile grid a deck asks for: `tiles NX NY` checked against the box and the
+ * interaction range of the events it turns on; the default (the most even tiles
+ * with edges >= 8 cells); or exact mode (`tiles none`, or a box too small to tile).
+ * Never depends on the rank count. Not collective. Errors: KMC_ERR_INPUT naming the
+ * deck line, the limit and what would work. */
+KMC_NODISCARD kmc_err eng_plan_tiles(const kmc_config *cfg, int tiles[2], bool *exact,
+                                     kmc_status *st);
+
+/* Build the decomposition, lattice (collector, empty electrolyte), the tiles and
+ * every site's events. Collective on comm. Errors: KMC_ERR_INPUT for a tile grid
+ * the box or the rank count cannot take; KMC_ERR_USAGE for exact mode on more than
+ * one rank; each with a message saying what to change. */
 KMC_NODISCARD kmc_err eng_create(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm,
                                  const kmc_log *lg, eng_run **out, kmc_status *st);
 void eng_destroy(eng_run **run);
@@ -56,12 +65,12 @@ void eng_destroy(eng_run **run);
  * reaches the top cell layer. */
 KMC_NODISCARD kmc_err eng_run_deck(eng_run *run, kmc_status *st);
 
-/* One BKL event. Returns false (and does nothing) when no event is possible.
- * Not collective (single tile). */
+/* One BKL event in exact mode (`tiles none`). Returns false (and does nothing) when
+ * no event is possible. Not collective. */
 bool eng_step(eng_run *run, eng_event *ev, kmc_status *st);
 
-/* Set a site's species before or between steps; rates around it are updated.
- * (x, y) global cells, z cell, b basis. Not collective. */
+/* Set a site's species before or between steps, in exact mode; rates around it are
+ * updated. (x, y) global cells, z cell, b basis. Not collective. */
 void eng_set_site(eng_run *run, int x, int y, int z, int b, uint8_t species);
 uint8_t eng_get_site(const eng_run *run, int x, int y, int z, int b);
 

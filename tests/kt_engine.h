@@ -46,6 +46,7 @@ static inline kmc_config kt_config(int nx, int ny, int nz, cfg_hops hops, int co
     c.stop_events = 1000;
     c.thermo_every = 1000;
     c.seed = 2024;
+    c.tiles_mode = CFG_TILES_NONE; // exact BKL: the reference the tiled engine converges to
     return c;
 }
 

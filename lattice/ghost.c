@@ -1,0 +1,368 @@
+/* lattice/ghost.c — reverse and forward ghost exchange (see ghost.h).
+ *
+ * Both halves go along x, then along y, with one MPI_Sendrecv per direction
+ * (towards -d and from +d, then towards +d and from -d). A rank that is its own
+ * neighbour, or whose two neighbours in a dimension are the same rank, sends to
+ * itself or twice to the same rank; distinct tags per direction keep the messages
+ * apart, and MPI_Sendrecv cannot deadlock on a self-message.
+ *
+ * Failures inside an exchange are bugs (an entry that is not one hop from its
+ * owner, a received strip of the wrong size) or out of memory while growing a
+ * buffer; both abort through KMC_ASSERT, since one rank cannot leave an exchange
+ * its neighbours are still in. */
+#include "lattice/ghost.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Point-to-point tags of this module: one per (half, dimension, direction), never
+ * shared between the halves. "LO" messages travel towards -x (-y), "HI" towards
+ * +x (+y). */
+enum ghost_tag {
+    GHOST_TAG_REV_X_COUNT_LO = 101,
+    GHOST_TAG_REV_X_COUNT_HI = 102,
+    GHOST_TAG_REV_X_DATA_LO = 103,
+    GHOST_TAG_REV_X_DATA_HI = 104,
+    GHOST_TAG_REV_Y_COUNT_LO = 105,
+    GHOST_TAG_REV_Y_COUNT_HI = 106,
+    GHOST_TAG_REV_Y_DATA_LO = 107,
+    GHOST_TAG_REV_Y_DATA_HI = 108,
+    GHOST_TAG_FWD_X_LO = 111,
+    GHOST_TAG_FWD_X_HI = 112,
+    GHOST_TAG_FWD_Y_LO = 113,
+    GHOST_TAG_FWD_Y_HI = 114,
+};
+static const int rev_count_tag[2][2] = {{GHOST_TAG_REV_X_COUNT_LO, GHOST_TAG_REV_X_COUNT_HI},
+                                        {GHOST_TAG_REV_Y_COUNT_LO, GHOST_TAG_REV_Y_COUNT_HI}};
+static const int rev_data_tag[2][2] = {{GHOST_TAG_REV_X_DATA_LO, GHOST_TAG_REV_X_DATA_HI},
+                                       {GHOST_TAG_REV_Y_DATA_LO, GHOST_TAG_REV_Y_DATA_HI}};
+static const int fwd_tag[2][2] = {{GHOST_TAG_FWD_X_LO, GHOST_TAG_FWD_X_HI},
+                                  {GHOST_TAG_FWD_Y_LO, GHOST_TAG_FWD_Y_HI}};
+
+/* One ghost write on its way to the owner: global cell column, z, basis site and
+ * value. Sent as 4 int32 per entry. */
+typedef struct ghost_entry {
+    int32_t gx, gy, z;
+    int32_t bv; /* basis << 8 | value */
+} ghost_entry;
+_Static_assert(sizeof(ghost_entry) == 4 * sizeof(int32_t), "ghost_entry is sent as 4 int32");
+
+struct ghost_plan {
+    const dec_grid *dec;  /* borrowed */
+    const lat_geom *geom; /* borrowed */
+    int n[3];             /* owned cells in x, y, z */
+    int h;                /* ghost width in cells */
+    int nb;               /* basis sites per cell */
+    /* forward: one strip at a time; sized at creation */
+    uint8_t *fsend, *frecv; /* owned */
+    size_t fcap;            /* bytes each */
+    /* reverse: grown on demand (at phase boundaries only) */
+    ghost_entry *work;    /* owned: entries held by this rank between stages */
+    int64_t nwork, cap_work;
+    ghost_entry *send[2]; /* owned: towards -d, +d */
+    ghost_entry *recv[2]; /* owned: arrived with the LO, HI tag */
+    int64_t cap_send[2], cap_recv[2];
+};
+
+void ghost_list_push(ghost_list *l, kmc_lidx i)
+{
+    if (l->n == l->cap) {
+        int64_t cap = l->cap > 0 ? 2 * l->cap : 64;
+        kmc_lidx *v = realloc(l->v, (size_t)cap * sizeof *v);
+        KMC_ASSERT(v != NULL);
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = i;
+}
+
+void ghost_list_free(ghost_list *l)
+{
+    if (l == NULL)
+        return;
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+    l->cap = 0;
+}
+
+/* v modulo n in [0, n) for n > 0. */
+static int wrap(int v, int n)
+{
+    int r = v % n;
+    return r < 0 ? r + n : r;
+}
+
+/* Make room for `need` entries; aborts on out of memory (see the file comment). */
+static ghost_entry *grow_entries(ghost_entry *p, int64_t *cap, int64_t need)
+{
+    if (need <= *cap)
+        return p;
+    int64_t c = KMC_MAX(KMC_MAX(need, 2 * *cap), (int64_t)64);
+    ghost_entry *q = realloc(p, (size_t)c * sizeof *q);
+    KMC_ASSERT(q != NULL);
+    *cap = c;
+    return q;
+}
+
+void ghost_plan_destroy(ghost_plan **plan)
+{
+    if (plan == NULL || *plan == NULL)
+        return;
+    ghost_plan *p = *plan;
+    free(p->fsend);
+    free(p->frecv);
+    free(p->work);
+    for (int s = 0; s < 2; ++s) {
+        free(p->send[s]);
+        free(p->recv[s]);
+    }
+    free(p);
+    *plan = NULL;
+}
+
+kmc_err ghost_plan_create(const dec_grid *dec, const lat_geom *geom, ghost_plan **out,
+                          kmc_status *st)
+{
+    int nx = dec->cell_hi[0] - dec->cell_lo[0], ny = dec->cell_hi[1] - dec->cell_lo[1];
+    int h = geom->halo, first;
+
+    *out = NULL;
+    KMC_ASSERT(geom->n[0] == nx && geom->n[1] == ny && geom->n[2] == dec->gcells[2]);
+    KMC_ASSERT(geom->nsites <= INT32_MAX); /* kmc_lidx */
+
+    /* The verdict on the width is collective: the lowest failing rank is named. */
+    first = (nx < h || ny < h) ? dec->rank : dec->size;
+    MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, dec->cart);
+    if (first < dec->size) {
+        int info[3] = {nx, ny, h};
+        MPI_Bcast(info, 3, MPI_INT, first, dec->cart);
+        return kmc_fail(st, KMC_ERR_INPUT, KMC_NOLOC,
+                        "rank %d owns %d x %d cells in x and y, fewer than the ghost width "
+                        "of %d cells; use fewer ranks or larger tiles",
+                        first, info[0], info[1], info[2]);
+    }
+
+    ghost_plan *p = calloc(1, sizeof *p);
+    if (p != NULL) {
+        p->dec = dec;
+        p->geom = geom;
+        p->n[0] = nx;
+        p->n[1] = ny;
+        p->n[2] = geom->n[2];
+        p->h = h;
+        p->nb = geom->nbasis;
+        /* x strips: h x ny; y strips: (nx + 2h) x h (they carry the corners) */
+        size_t col = (size_t)p->n[2] * (size_t)p->nb;
+        size_t sx = (size_t)h * (size_t)ny * col, sy = (size_t)h * (size_t)(nx + 2 * h) * col;
+        p->fcap = KMC_MAX(KMC_MAX(sx, sy), (size_t)1);
+        KMC_ASSERT(p->fcap <= (size_t)INT_MAX); /* one MPI message */
+        p->fsend = malloc(p->fcap);
+        p->frecv = malloc(p->fcap);
+    }
+    first = (p == NULL || p->fsend == NULL || p->frecv == NULL) ? dec->rank : dec->size;
+    MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, dec->cart);
+    if (first < dec->size) {
+        ghost_plan_destroy(&p);
+        return kmc_fail(st, KMC_ERR_NOMEM, KMC_NOLOC,
+                        "ghost buffers: out of memory on rank %d", first);
+    }
+    *out = p;
+    return KMC_OK;
+}
+
+size_t ghost_plan_bytes(const ghost_plan *plan)
+{
+    if (plan == NULL)
+        return 0;
+    int64_t entries = plan->cap_work;
+    for (int s = 0; s < 2; ++s)
+        entries += plan->cap_send[s] + plan->cap_recv[s];
+    return sizeof *plan + 2 * plan->fcap + (size_t)entries * sizeof(ghost_entry);
+}
+
+/* ---- reverse ---------------------------------------------------------------- */
+
+/* Where an entry goes in dimension k: -1 this rank owns it in k; 0 the -k
+ * neighbour; 1 the +k neighbour. A ghost is at most h cells outside the owned
+ * range; if it is within h of both ends (the box is less than 2h wider than the
+ * owned range) both neighbours are the same rank, as every rank owns >= h cells. */
+static int side_of(const ghost_plan *p, int k, const ghost_entry *e)
+{
+    const dec_grid *d = p->dec;
+    int g = d->gcells[k];
+    int l = wrap((k == 0 ? e->gx : e->gy) - d->cell_lo[k], g);
+
+    if (l < p->n[k])
+        return -1;
+    if (l >= g - p->h)
+        return 0;
+    KMC_ASSERT(l < p->n[k] + p->h); /* more than one hop from its owner: a bug */
+    return 1;
+}
+
+/* Send every entry of p->work that this rank does not own in dimension k to the
+ * neighbour that does, and append what arrives. */
+static void route(ghost_plan *p, int k)
+{
+    const dec_grid *d = p->dec;
+    int64_t keep = 0, nsend[2] = {0, 0};
+
+    for (int64_t i = 0; i < p->nwork; ++i) {
+        int s = side_of(p, k, &p->work[i]);
+        if (s < 0) {
+            p->work[keep++] = p->work[i];
+            continue;
+        }
+        p->send[s] = grow_entries(p->send[s], &p->cap_send[s], nsend[s] + 1);
+        p->send[s][nsend[s]++] = p->work[i];
+    }
+
+    int cnt_send[2], cnt_recv[2];
+    for (int s = 0; s < 2; ++s) { /* s = 0: to -k, from +k; s = 1: to +k, from -k */
+        KMC_ASSERT(nsend[s] <= INT_MAX / 4);
+        cnt_send[s] = (int)nsend[s];
+        MPI_Sendrecv(&cnt_send[s], 1, MPI_INT, d->nbr[2 * k + s], rev_count_tag[k][s],
+                     &cnt_recv[s], 1, MPI_INT, d->nbr[2 * k + 1 - s], rev_count_tag[k][s],
+                     d->cart, MPI_STATUS_IGNORE);
+        KMC_ASSERT(cnt_recv[s] >= 0 && cnt_recv[s] <= INT_MAX / 4);
+        p->recv[s] = grow_entries(p->recv[s], &p->cap_recv[s], KMC_MAX(cnt_recv[s], 1));
+        p->send[s] = grow_entries(p->send[s], &p->cap_send[s], 1); /* non-NULL buffer */
+        MPI_Sendrecv(p->send[s], 4 * cnt_send[s], MPI_INT32_T, d->nbr[2 * k + s],
+                     rev_data_tag[k][s], p->recv[s], 4 * cnt_recv[s], MPI_INT32_T,
+                     d->nbr[2 * k + 1 - s], rev_data_tag[k][s], d->cart, MPI_STATUS_IGNORE);
+    }
+
+    p->nwork = keep;
+    p->work = grow_entries(p->work, &p->cap_work, keep + cnt_recv[0] + cnt_recv[1]);
+    for (int s = 0; s < 2; ++s) {
+        for (int i = 0; i < cnt_recv[s]; ++i) {
+            KMC_ASSERT(side_of(p, k, &p->recv[s][i]) < 0); /* one hop reaches the owner */
+            p->work[p->nwork++] = p->recv[s][i];
+        }
+    }
+}
+
+/* Entries are applied in arrival order; two writes to one site in one phase would
+ * be a conflict the tiling rules out (same-colour tiles share no site), so "last
+ * write wins" is never observed in a correct run. */
+kmc_err ghost_reverse(ghost_plan *p, uint8_t *species, const kmc_lidx *writes, int64_t nwrites,
+                      ghost_list *applied, kmc_status *st)
+{
+    const dec_grid *d = p->dec;
+    const lat_geom *g = p->geom;
+
+    (void)st; /* every failure here is a bug or out of memory: KMC_ASSERT */
+    p->nwork = 0;
+    p->work = grow_entries(p->work, &p->cap_work, nwrites);
+    for (int64_t i = 0; i < nwrites; ++i) {
+        int x, y, z, b;
+        KMC_ASSERT(writes[i] >= 0 && writes[i] < g->nsites);
+        lat_coords(g, writes[i], &x, &y, &z, &b);
+        KMC_ASSERT(z >= 0 && z < p->n[2]); /* pads are walls, never written */
+        if (x >= 0 && x < p->n[0] && y >= 0 && y < p->n[1])
+            continue; /* owned: already in place */
+        ghost_entry e = {wrap(d->cell_lo[0] + x, d->gcells[0]),
+                         wrap(d->cell_lo[1] + y, d->gcells[1]), z,
+                         (int32_t)((b << 8) | species[writes[i]])};
+        p->work[p->nwork++] = e;
+    }
+
+    route(p, 0);
+    route(p, 1);
+
+    for (int64_t i = 0; i < p->nwork; ++i) {
+        const ghost_entry *e = &p->work[i];
+        int x = wrap(e->gx - d->cell_lo[0], d->gcells[0]);
+        int y = wrap(e->gy - d->cell_lo[1], d->gcells[1]);
+        int b = e->bv >> 8;
+        uint8_t v = (uint8_t)(e->bv & 0xff);
+        KMC_ASSERT(x < p->n[0] && y < p->n[1] && e->z >= 0 && e->z < p->n[2] && b >= 0 &&
+                   b < p->nb);
+        int64_t idx = lat_index(g, x, y, e->z, b);
+        if (species[idx] != v) {
+            species[idx] = v;
+            if (applied != NULL)
+                ghost_list_push(applied, (kmc_lidx)idx);
+        }
+    }
+    return KMC_OK;
+}
+
+/* ---- forward ---------------------------------------------------------------- */
+
+/* Copy the box [lo, hi) in x and y, z in [0, nz), all basis sites, into buf in
+ * (z, y, x, basis) order; returns the bytes written. */
+static size_t pack_box(const ghost_plan *p, const uint8_t *species, const int lo[2],
+                       const int hi[2], uint8_t *buf)
+{
+    size_t n = 0, row = (size_t)(hi[0] - lo[0]) * (size_t)p->nb;
+
+    for (int z = 0; z < p->n[2]; ++z)
+        for (int y = lo[1]; y < hi[1]; ++y) {
+            memcpy(buf + n, species + lat_index(p->geom, lo[0], y, z, 0), row);
+            n += row;
+        }
+    return n;
+}
+
+/* Inverse of pack_box, recording every site whose value changes. */
+static void unpack_box(const ghost_plan *p, uint8_t *species, const int lo[2], const int hi[2],
+                       const uint8_t *buf, ghost_list *changed)
+{
+    size_t n = 0, row = (size_t)(hi[0] - lo[0]) * (size_t)p->nb;
+
+    for (int z = 0; z < p->n[2]; ++z)
+        for (int y = lo[1]; y < hi[1]; ++y) {
+            int64_t base = lat_index(p->geom, lo[0], y, z, 0);
+            for (size_t j = 0; j < row; ++j, ++n) {
+                if (species[base + (int64_t)j] == buf[n])
+                    continue;
+                species[base + (int64_t)j] = buf[n];
+                if (changed != NULL)
+                    ghost_list_push(changed, (kmc_lidx)(base + (int64_t)j));
+            }
+        }
+}
+
+/* One dimension of the forward half. Side s = 0: my strip [0, h) goes to the -k
+ * neighbour's [n, n + h), and the +k neighbour's strip fills my [n, n + h);
+ * s = 1: [n - h, n) to the +k neighbour's [-h, 0). In the other dimension strips
+ * span the owned range (k = x) or the owned range plus the x-halo (k = y, so the
+ * corners come along); that extent is the same for both partners, which share a
+ * Cartesian row (k = x) or column (k = y). */
+static void forward_dim(ghost_plan *p, uint8_t *species, int k, ghost_list *changed)
+{
+    const dec_grid *d = p->dec;
+    int o = 1 - k, h = p->h, nk = p->n[k];
+
+    for (int s = 0; s < 2; ++s) {
+        int slo[2], shi[2], rlo[2], rhi[2];
+        slo[o] = rlo[o] = (k == 0) ? 0 : -h;
+        shi[o] = rhi[o] = (k == 0) ? p->n[1] : p->n[0] + h;
+        slo[k] = (s == 0) ? 0 : nk - h;
+        shi[k] = slo[k] + h;
+        rlo[k] = (s == 0) ? nk : -h;
+        rhi[k] = rlo[k] + h;
+
+        size_t bytes = pack_box(p, species, slo, shi, p->fsend);
+        KMC_ASSERT(bytes <= p->fcap);
+        MPI_Status status;
+        int got;
+        MPI_Sendrecv(p->fsend, (int)bytes, MPI_UINT8_T, d->nbr[2 * k + s], fwd_tag[k][s],
+                     p->frecv, (int)bytes, MPI_UINT8_T, d->nbr[2 * k + 1 - s], fwd_tag[k][s],
+                     d->cart, &status);
+        MPI_Get_count(&status, MPI_UINT8_T, &got);
+        KMC_ASSERT((size_t)got == bytes);
+        unpack_box(p, species, rlo, rhi, p->frecv, changed);
+    }
+}
+
+kmc_err ghost_forward(ghost_plan *p, uint8_t *species, ghost_list *changed, kmc_status *st)
+{
+    (void)st; /* every failure here is a bug or out of memory: KMC_ASSERT */
+    forward_dim(p, species, 0, changed);
+    forward_dim(p, species, 1, changed);
+    return KMC_OK;
+}
