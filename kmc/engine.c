@@ -373,9 +373,11 @@ static void put_site(eng_run *r, int x, int y, int z, int b, uint8_t v)
 }
 
 /* Recompute the events of the sites a change at local (x, y, z, b) can affect:
- * those of tile `only` (during its phase), or of every owned site (only == NULL,
- * after the exchange). */
-static void refresh_around(eng_run *r, int x, int y, int z, int b, tile *only)
+ * those of tile `only` (during its phase), or of every owned site outside the tiles
+ * of colour `skip` (only == NULL, after the exchange of a phase of colour `skip`:
+ * its tiles refreshed their own sites as they went, and a change never reaches a
+ * same-colour tile, since the tile edge is at least w + r). */
+static void refresh_around_skip(eng_run *r, int x, int y, int z, int b, tile *only, int skip)
 {
     const lat_geom *g = &r->g;
     const eng_stencil *st = &r->sten[b];
@@ -410,10 +412,15 @@ static void refresh_around(eng_run *r, int x, int y, int z, int b, tile *only)
         if (zz < 0 || zz >= g->n[2] || xx < 0 || xx >= g->n[0] || yy < 0 || yy >= g->n[1])
             continue;
         tile *t = only != NULL ? only : tile_at(r, xx, yy);
-        if (only != NULL && !in_tile(only, xx, yy))
+        if (only != NULL ? !in_tile(only, xx, yy) : t->colour == skip)
             continue;
         refresh_site(r, t, idx(r, xx, yy, zz, st->to_basis[q]), st->to_basis[q]);
     }
+}
+
+static void refresh_around(eng_run *r, int x, int y, int z, int b, tile *only)
+{
+    refresh_around_skip(r, x, y, z, b, only, -1);
 }
 
 void eng_set_site(eng_run *r, int x, int y, int z, int b, uint8_t species)
@@ -605,9 +612,11 @@ kmc_err eng_create(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm, co
             int64_t gid = 0;
             if (!r->exact)
                 gid = (int64_t)(r->dec->tile_lo[1] + ty) * tiles[0] + (r->dec->tile_lo[0] + tx);
-            rc = tile_init(&r->tiles[ty * r->ntl[0] + tx], gid, tx * r->tcell[0],
-                           (tx + 1) * r->tcell[0], ty * r->tcell[1], (ty + 1) * r->tcell[1],
-                           cfg->seed, st);
+            tile *t = &r->tiles[ty * r->ntl[0] + tx];
+            rc = tile_init(t, gid, tx * r->tcell[0], (tx + 1) * r->tcell[0], ty * r->tcell[1],
+                           (ty + 1) * r->tcell[1], cfg->seed, st);
+            if (!r->exact)
+                t->colour = ((r->dec->tile_lo[0] + tx) & 1) + 2 * ((r->dec->tile_lo[1] + ty) & 1);
         }
     if (rc != KMC_OK)
         goto fail;
@@ -844,7 +853,7 @@ bool eng_step(eng_run *r, eng_event *ev, kmc_status *st)
 
 /* Owners learn their sites' new values, everyone's ghosts are refreshed, and the
  * events of every owned site near a change are recomputed. Collective. */
-static kmc_err exchange_and_refresh(eng_run *r, kmc_status *st)
+static kmc_err exchange_and_refresh(eng_run *r, int colour, kmc_status *st)
 {
     ghost_list ghost_changed = {0};
     KMC_TRY(ghost_reverse(r->gp, r->site, r->ghost_writes.v, r->ghost_writes.n, &r->changed, st));
@@ -855,7 +864,7 @@ static kmc_err exchange_and_refresh(eng_run *r, kmc_status *st)
         for (int64_t q = 0; q < l->n; ++q) {
             int x, y, z, b;
             lat_coords(g, l->v[q], &x, &y, &z, &b);
-            refresh_around(r, x, y, z, b, NULL);
+            refresh_around_skip(r, x, y, z, b, NULL, colour);
         }
     }
     ghost_list_free(&ghost_changed);
@@ -915,8 +924,7 @@ static kmc_err sweep(eng_run *r, double dt, kmc_status *st)
         double wk = wall_s();
         for (int i = 0; i < r->ntile; ++i) {
             tile *t = &r->tiles[i];
-            int gtx = r->dec->tile_lo[0] + i % r->ntl[0], gty = r->dec->tile_lo[1] + i / r->ntl[0];
-            if ((gtx & 1) + 2 * (gty & 1) != colours[p])
+            if (t->colour != colours[p])
                 continue;
             double clock = start[p], t_end = start[p] + len[p];
             eng_event ev;
@@ -925,7 +933,7 @@ static kmc_err sweep(eng_run *r, double dt, kmc_status *st)
         }
         double we = wall_s();
         r->w_kmc += we - wk;
-        KMC_TRY(exchange_and_refresh(r, st));
+        KMC_TRY(exchange_and_refresh(r, colours[p], st));
         int bad = r->limit.code != KMC_OK, any = 0;
         MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, r->comm);
         r->w_exch += wall_s() - we;

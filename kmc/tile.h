@@ -15,6 +15,7 @@
 
 typedef struct tile {
     int64_t gid;        /* global tile index: the stream selector */
+    int colour;         /* 0..3: (tile x & 1) + 2 (tile y & 1) in the global tile grid */
     int cx0, cx1;       /* owned local cells in x, half-open */
     int cy0, cy1;       /* owned local cells in y, half-open */
     pcg32 rng;          /* event stream, by value: checkpointed with the tile */

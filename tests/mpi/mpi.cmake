@@ -1,1 +1,22 @@
 # tests/mpi/mpi.cmake — MPI tests at 1-4 ranks
+kmc_mpi_test(test_decomp_ghost mpi/test_decomp_ghost.c)
+
+# The defining promise: the same deck and seed give a bit-identical lattice on 1, 2,
+# 3 and 4 ranks, with random and with Strang colour order; another seed differs.
+foreach(order random strang)
+  add_test(NAME mpi.rank_checksum_${order}
+    COMMAND ${CMAKE_COMMAND} -DMPIEXEC=${MPIEXEC_EXECUTABLE} "-DNPS=1;2;3;4"
+            -DKMC=$<TARGET_FILE:kmc> -DDECK=tests/decks/good/tiled.deck
+            "-DARGS=-var order ${order}" "-DARGS_OTHER=-var order ${order} -var seed 98"
+            -P ${PROJECT_SOURCE_DIR}/tests/cmake/rank_checksum.cmake)
+  set_tests_properties(mpi.rank_checksum_${order} PROPERTIES TIMEOUT 600 PROCESSORS 2
+    LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+endforeach()
+# The quick-start deck too (default tiles), at 1-4 ranks.
+add_test(NAME mpi.rank_checksum_quickstart
+  COMMAND ${CMAKE_COMMAND} -DMPIEXEC=${MPIEXEC_EXECUTABLE} "-DNPS=1;2;3;4"
+          -DKMC=$<TARGET_FILE:kmc> -DDECK=inputs/quickstart.deck
+          "-DARGS=-var events 150000" "-DARGS_OTHER=-var events 150000 -seed 5"
+          -P ${PROJECT_SOURCE_DIR}/tests/cmake/rank_checksum.cmake)
+set_tests_properties(mpi.rank_checksum_quickstart PROPERTIES TIMEOUT 600 PROCESSORS 2
+  LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})

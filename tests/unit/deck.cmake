@@ -37,3 +37,8 @@ unset(_bad)
 # deck and .pot disagree: 2NN hops asked for, none defined (cross-check after both are read)
 kmc_deck_error_test(hops_without_shell DECK tests/decks/bad/hops_without_shell.deck EXIT 65
   MATCH "hops_without_shell.deck: `hops 1nn\\+2nn` needs 2nn hops")
+# tile grids the engine cannot run, rejected before anything runs, with the limit
+kmc_deck_error_test(tiles_too_small DECK tests/decks/bad/tiles_too_small.deck EXIT 65
+  RANKS 1 2 3 4 MATCH "tiles_too_small.deck:7: tiles 12 12: tile edge 2 cells in x is less than the interaction range w \\+ r = 3 cells")
+kmc_deck_error_test(tiles_odd DECK tests/decks/bad/tiles_odd.deck EXIT 65
+  MATCH "tiles_odd.deck:4:7: tile count 3 is odd")
