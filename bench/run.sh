@@ -12,5 +12,15 @@ cmake --build "$build" -j2 --target bench_engine >/dev/null
 echo "== events per second, one core (1e7 events) =="
 "$build/bin/bench_engine" 1e7
 echo
+echo
+echo "== the whole program on the same model: one tile; tiled on 1 and 2 ranks =="
+cmake --build "$build" -j2 --target kmc >/dev/null
+cd "$here"
+for run in "1 none" "1 12_12" "2 12_12"; do
+  np=${run%% *}; tiles=${run#* }; tiles=${tiles/_/ }
+  echo "-- np $np, tiles $tiles"
+  mpirun -np "$np" "$build/bin/kmc" bench/bench_model.deck -var tiles "$tiles" \
+    -var events "${KMC_BENCH_EVENTS:-3000000}" | grep -E "wall time|time split|events per tile|tile-edge|checksum"
+done
 echo "== bytes per site, flat film: sc 1000 x 1000 x 50 = 5e7 sites, 25-cell collector =="
 "$build/bin/bench_engine" 1e5 1000 1000 50 25

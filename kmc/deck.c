@@ -11,6 +11,7 @@
  * the deck (up to DECK_MAX_ERRORS), then the cross-command checks run, then one
  * summary line. No global mutable state: everything lives in a deck_ctx. */
 #include "kmc/deck.h"
+#include "kmc/base/text.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -262,28 +263,7 @@ static int deck_cmd_index(const char *name)
 
 /* Levenshtein distance; a large number if either word is too long to be a typo of
  * a keyword. */
-static int deck_edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > DECK_LEV_MAX || lb > DECK_LEV_MAX)
-        return INT_MAX;
-    int row[DECK_LEV_MAX + 1];
-    for (size_t j = 0; j <= lb; ++j)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= la; ++i) {
-        int diag = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= lb; ++j) {
-            int up = row[j];
-            int best = diag + (a[i - 1] != b[j - 1]);
-            best = KMC_MIN(best, up + 1);
-            best = KMC_MIN(best, row[j - 1] + 1);
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
+static int deck_edit_distance(const char *a, const char *b) { return kmc_edit_distance(a, b); }
 
 /* The candidate nearest to `word` within edit distance 2 (and less than the
  * candidate's length), or NULL. */

@@ -42,6 +42,7 @@
  *           = note (expected values, usage)
  * then pot_read returns the first error's code and puts "N errors in FILE" in st. */
 #include "potentials/pot.h"
+#include "kmc/base/text.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -178,28 +179,7 @@ static void pot_error_file(pot_ctx *c, int line, const char *note, const char *f
 
 /* Nearest name */
 
-static int edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la >= POT_NAME_MAX || lb >= POT_NAME_MAX)
-        return INT_MAX;
-    int row[POT_NAME_MAX + 1];
-    for (size_t j = 0; j <= lb; ++j)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= la; ++i) {
-        int diag = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= lb; ++j) {
-            int up = row[j];
-            int best = diag + (a[i - 1] != b[j - 1]);
-            best = KMC_MIN(best, up + 1);
-            best = KMC_MIN(best, row[j - 1] + 1);
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
+static int edit_distance(const char *a, const char *b) { return kmc_edit_distance(a, b); }
 
 /* Keep `cand` in *best if it is closer to `word` than what *best holds (distance
  * at most 2, the hint threshold of STYLE §2.7). */
