@@ -68,6 +68,7 @@ int main(int argc, char **argv)
     c.dep_sites = CFG_SITES_SURFACE;
     c.flux_ML_per_s = 1e-6 * p.nu_per_s;
     c.seed = 1;
+    c.tiles_mode = CFG_TILES_NONE; /* one tile: exact BKL, the engine alone */
     eng_run *r = NULL;
     double t_start = now_s();
     if (eng_create(MPI_COMM_SELF, &c, &pm, &lg, &r, &st) != KMC_OK) {
