@@ -42,3 +42,7 @@ kmc_deck_error_test(tiles_too_small DECK tests/decks/bad/tiles_too_small.deck EX
   RANKS 1 2 3 4 MATCH "tiles_too_small.deck:7: tiles 12 12: tile edge 2 cells in x is less than the interaction range w \\+ r = 3 cells")
 kmc_deck_error_test(tiles_odd DECK tests/decks/bad/tiles_odd.deck EXIT 65
   MATCH "tiles_odd.deck:4:7: tile count 3 is odd")
+kmc_deck_error_test(window_unit DECK tests/decks/bad/window_order.deck EXIT 65
+  MATCH "window_order.deck:6:10: 'mA/cm2' is a current density, not a time")
+kmc_deck_error_test(order_keyword DECK tests/decks/bad/window_order.deck EXIT 65
+  MATCH "window_order.deck:7:7: unknown colour order 'sideways'")
