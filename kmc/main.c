@@ -118,7 +118,16 @@ static void print_setup(const kmc_log *lg, const kmc_config *cfg, const pot_mode
              cfg->box[0] * pm->a_A / 10, cfg->box[1] * pm->a_A / 10, cfg->box[2] * pm->a_A / 10);
     log_info(lg, "  potential    %s (nu = %.4g Hz, T = %.2f K, kT = %.5f eV)\n", cfg->pot_path,
              pm->nu_per_s, pm->temp_K, pm->kT_eV);
-    log_info(lg, "  tiles        1 (whole box, exact BKL)\n");
+    int tiles[2];
+    bool exact = false;
+    kmc_status tst = {0};
+    if (eng_plan_tiles(cfg, tiles, &exact, &tst) != KMC_OK)
+        return; /* main has reported it */
+    if (exact)
+        log_info(lg, "  tiles        none: one tile, the whole box, exact BKL (one rank)\n");
+    else
+        log_info(lg, "  tiles        %d x %d of %d x %d cells (2 x 2 colours)\n", tiles[0], tiles[1],
+                 cfg->box[0] / tiles[0], cfg->box[1] / tiles[1]);
     log_info(lg, "  hops         %s\n", nshell == 0 ? "off" : nshell == 1 ? "1nn" : "1nn+2nn");
     if (cfg->collector_cells > 0)
         log_info(lg, "  collector    %s, %d cells\n", sp_keyword((uint8_t)cfg->collector_species),
@@ -239,6 +248,14 @@ int main(int argc, char **argv)
     /* the rate model is computed once, on rank 0, so every rank uses the same bits */
     MPI_Bcast(&pm, (int)sizeof pm, MPI_BYTE, 0, MPI_COMM_WORLD);
 
+    /* the tile grid is checked before anything runs, by every rank alike (no communication) */
+    int tiles[2];
+    bool exact = false;
+    rc = eng_plan_tiles(&cfg, tiles, &exact, &st);
+    if (rc != KMC_OK) {
+        log_error(&lg, "%s:%d: %s\n", cfg.deck_path, st.loc.line, st.msg);
+        return finish(&lg, rc);
+    }
     print_setup(&lg, &cfg, &pm, size);
     if (c.check) {
         log_info(&lg, "deck and potential are valid; nothing was run (-check)\n");
