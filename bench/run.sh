@@ -8,7 +8,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${1:-$here/build-bench}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" -j2 --target bench_engine >/dev/null
+cmake --build "$build" -j2 --target bench_engine bench_window >/dev/null
 echo "== events per second, one core (1e7 events) =="
 "$build/bin/bench_engine" 1e7
 echo
@@ -24,3 +24,6 @@ for run in "1 none" "1 12_12" "2 12_12"; do
 done
 echo "== bytes per site, flat film: sc 1000 x 1000 x 50 = 5e7 sites, 25-cell collector =="
 "$build/bin/bench_engine" 1e5 1000 1000 50 25
+echo
+echo "== convergence in the phase window: random vs Strang colour order =="
+"$build/bin/bench_window" "${KMC_BENCH_SEEDS:-64}"

@@ -434,8 +434,9 @@ void eng_set_site(eng_run *r, int x, int y, int z, int b, uint8_t species)
 
 uint8_t eng_get_site(const eng_run *r, int x, int y, int z, int b)
 {
-    KMC_ASSERT(r->exact);
-    return r->site[idx(r, wrap(x, r->g.n[0]), wrap(y, r->g.n[1]), z, b)];
+    int lx = wrap(x, r->gn[0]) - r->c0[0], ly = wrap(y, r->gn[1]) - r->c0[1];
+    KMC_ASSERT(lx >= 0 && lx < r->g.n[0] && ly >= 0 && ly < r->g.n[1]); /* owned here */
+    return r->site[idx(r, lx, ly, z, b)];
 }
 
 static void rebuild_all(eng_run *r)
@@ -888,9 +889,11 @@ static void reduce_w_global(eng_run *r)
     r->w_global = w;
 }
 
-/* One sweep of the four colours over [t, t + dt]. Collective. */
-static kmc_err sweep(eng_run *r, double dt, kmc_status *st)
+/* One sweep of the four colours over [t, t_end]; the clock then reads t_end exactly.
+ * Collective. */
+static kmc_err sweep(eng_run *r, double t_end, kmc_status *st)
 {
+    double dt = t_end - r->t_s;
     int colours[8], nphase;
     double start[8], len[8];
     double w0 = wall_s();
@@ -926,9 +929,9 @@ static kmc_err sweep(eng_run *r, double dt, kmc_status *st)
             tile *t = &r->tiles[i];
             if (t->colour != colours[p])
                 continue;
-            double clock = start[p], t_end = start[p] + len[p];
+            double clock = start[p], phase_end = start[p] + len[p];
             eng_event ev;
-            while (r->limit.code == KMC_OK && tile_step(r, t, &clock, t_end, &ev))
+            while (r->limit.code == KMC_OK && tile_step(r, t, &clock, phase_end, &ev))
                 ;
         }
         double we = wall_s();
@@ -947,8 +950,25 @@ static kmc_err sweep(eng_run *r, double dt, kmc_status *st)
             return msg.code;
         }
     }
-    r->t_s += dt;
+    r->t_s = t_end;
     ++r->n_sweeps;
+    return KMC_OK;
+}
+
+kmc_err eng_run_until(eng_run *r, double t_stop_s, kmc_status *st)
+{
+    if (r->exact) {
+        eng_event ev;
+        while (r->limit.code == KMC_OK && tile_step(r, &r->tiles[0], &r->t_s, t_stop_s, &ev))
+            ;
+    } else {
+        while (r->t_s < t_stop_s && r->limit.code == KMC_OK)
+            KMC_TRY(sweep(r, KMC_MIN(r->t_s + r->window_s, t_stop_s), st));
+    }
+    if (r->limit.code != KMC_OK) {
+        *st = r->limit;
+        return r->limit.code;
+    }
     return KMC_OK;
 }
 
@@ -1146,11 +1166,11 @@ static kmc_err run_tiled(eng_run *r, double *w_last, int64_t *ev_last, kmc_statu
 {
     const kmc_config *c = &r->cfg;
     for (;;) {
-        double dt = r->window_s;
+        double t_end = r->t_s + r->window_s;
         if (c->stop == CFG_STOP_TIME) {
             if (r->t_s >= c->stop_time_s)
                 break;
-            dt = KMC_MIN(dt, c->stop_time_s - r->t_s); /* the last window ends at T */
+            t_end = KMC_MIN(t_end, c->stop_time_s); /* the last window ends at T */
         } else {
             double w0 = wall_s();
             int64_t ev = 0;
@@ -1159,7 +1179,7 @@ static kmc_err run_tiled(eng_run *r, double *w_last, int64_t *ev_last, kmc_statu
             if (ev >= c->stop_events)
                 break;
         }
-        KMC_TRY(sweep(r, dt, st));
+        KMC_TRY(sweep(r, t_end, st));
         if (r->n_sweeps % c->thermo_every == 0)
             KMC_TRY(thermo_line(r, w_last, ev_last, st));
     }

@@ -65,6 +65,11 @@ void eng_destroy(eng_run **run);
  * reaches the top cell layer. */
 KMC_NODISCARD kmc_err eng_run_deck(eng_run *run, kmc_status *st);
 
+/* Advance the run to simulated time t_stop_s without output: event by event (exact
+ * mode; the event that would pass t_stop_s is not executed) or sweep by sweep (tiled;
+ * the last window ends at t_stop_s). Collective on the run's communicator. */
+KMC_NODISCARD kmc_err eng_run_until(eng_run *run, double t_stop_s, kmc_status *st);
+
 /* One BKL event in exact mode (`tiles none`). Returns false (and does nothing) when
  * no event is possible. Not collective. */
 bool eng_step(eng_run *run, eng_event *ev, kmc_status *st);
@@ -72,6 +77,7 @@ bool eng_step(eng_run *run, eng_event *ev, kmc_status *st);
 /* Set a site's species before or between steps, in exact mode; rates around it are
  * updated. (x, y) global cells, z cell, b basis. Not collective. */
 void eng_set_site(eng_run *run, int x, int y, int z, int b, uint8_t species);
+/* A site owned by this rank (global cell coordinates, wrapped). Not collective. */
 uint8_t eng_get_site(const eng_run *run, int x, int y, int z, int b);
 
 /* Current observables. Collective on the run's communicator. */

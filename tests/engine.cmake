@@ -13,3 +13,4 @@ add_test(NAME validation.checksum_repro_thermo
           -P ${PROJECT_SOURCE_DIR}/tests/cmake/same_checksum.cmake)
 set_tests_properties(validation.checksum_repro_thermo PROPERTIES TIMEOUT 300
   LABELS "validation;np1" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+kmc_unit_test(test_window_convergence validation/test_window_convergence.c validation TIMEOUT 120)
