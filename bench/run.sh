@@ -16,7 +16,7 @@ echo
 echo "== the whole program on the same model: one tile; tiled on 1 and 2 ranks =="
 cmake --build "$build" -j2 --target kmc >/dev/null
 cd "$here"
-for run in "1 none" "1 12_12" "2 12_12"; do
+for run in "1 none" "1 12_12" "2 12_12" "1 4_4" "2 4_4"; do
   np=${run%% *}; tiles=${run#* }; tiles=${tiles/_/ }
   echo "-- np $np, tiles $tiles"
   mpirun -np "$np" "$build/bin/kmc" bench/bench_model.deck -var tiles "$tiles" \

@@ -43,6 +43,7 @@ typedef struct eng_hop_stencil {
     int n;
     int32_t *off;     /* [n] index offsets from the origin; owned by the run */
     int8_t *to_basis; /* [n] */
+    int8_t (*dc)[3];  /* [n] cell offsets from the origin, for the checks near edges */
 } eng_hop_stencil;
 
 struct eng_run {
@@ -192,13 +193,18 @@ static kmc_err build_hop_stencils(eng_run *r, kmc_status *st)
                 eng_hop_stencil *h = &r->hsten[s][b][k];
                 h->off = malloc((size_t)np * sizeof *h->off);
                 h->to_basis = malloc((size_t)np);
-                if (h->off == NULL || h->to_basis == NULL)
+                h->dc = malloc((size_t)np * sizeof *h->dc);
+                if (h->off == NULL || h->to_basis == NULL || h->dc == NULL)
                     return kmc_fail(st, KMC_ERR_NOMEM, KMC_NOLOC, "out of memory");
                 h->n = np;
                 for (int q = 0; q < np; ++q) {
                     int to;
                     h->off[q] = (int32_t)offset_of(g, b, pos[q][0], pos[q][1], pos[q][2], &to);
                     h->to_basis[q] = (int8_t)to;
+                    /* cell offset: the half-unit position minus the target basis, halved */
+                    h->dc[q][0] = (int8_t)((g->basis_xy2[b][0] + pos[q][0] - g->basis_xy2[to][0]) / 2);
+                    h->dc[q][1] = (int8_t)((g->basis_xy2[b][1] + pos[q][1] - g->basis_xy2[to][1]) / 2);
+                    h->dc[q][2] = (int8_t)((g->basis_z2[b] + pos[q][2] - g->basis_z2[to]) / 2);
                 }
             }
     return KMC_OK;
@@ -407,6 +413,7 @@ static void refresh_around_skip(eng_run *r, int x, int y, int z, int b, tile *on
             refresh_site(r, only, i0 + st->off[q], st->to_basis[q]);
         return;
     }
+    int64_t i0 = idx(r, x, y, z, b); /* (x, y) may be a ghost: offsets stay in the array */
     for (int q = 0; q < st->n; ++q) {
         int xx = x + st->dc[q][0], yy = y + st->dc[q][1], zz = z + st->dc[q][2];
         if (zz < 0 || zz >= g->n[2] || xx < 0 || xx >= g->n[0] || yy < 0 || yy >= g->n[1])
@@ -414,7 +421,7 @@ static void refresh_around_skip(eng_run *r, int x, int y, int z, int b, tile *on
         tile *t = only != NULL ? only : tile_at(r, xx, yy);
         if (only != NULL ? !in_tile(only, xx, yy) : t->colour == skip)
             continue;
-        refresh_site(r, t, idx(r, xx, yy, zz, st->to_basis[q]), st->to_basis[q]);
+        refresh_site(r, t, i0 + st->off[q], st->to_basis[q]);
     }
 }
 
@@ -669,6 +676,7 @@ void eng_destroy(eng_run **rp)
             for (int k = 0; k < LAT_MAX_NBR; ++k) {
                 free(r->hsten[s][b][k].off);
                 free(r->hsten[s][b][k].to_basis);
+                free(r->hsten[s][b][k].dc);
             }
     free(r->site);
     free(r->cls);
@@ -758,16 +766,24 @@ static void do_hop(eng_run *r, tile *t, int64_t i, eng_event *ev)
     put_site(r, x, y, z, b, KMC_SP_EMPTY);
     put_site(r, tx, ty, tz, tb, KMC_SP_LI);
     const int m2 = ENG_HALO + 1; /* the union stencil reaches one cell further */
+    const eng_hop_stencil *h = &r->hsten[opt[pick].shell][b][opt[pick].k];
     int lo[2] = {r->exact ? 0 : t->cx0, r->exact ? 0 : t->cy0};
     int hi[2] = {r->exact ? g->n[0] : t->cx1, r->exact ? g->n[1] : t->cy1};
     if (x >= lo[0] + m2 && x < hi[0] - m2 && y >= lo[1] + m2 && y < hi[1] - m2 && z >= m2 &&
         z < g->n[2] - m2) {
-        const eng_hop_stencil *h = &r->hsten[opt[pick].shell][b][opt[pick].k];
         for (int q = 0; q < h->n; ++q)
             refresh_site(r, t, i + h->off[q], h->to_basis[q]);
-    } else {
-        refresh_around(r, x, y, z, b, t);
-        refresh_around(r, tx, ty, tz, tb, t);
+    } else { /* near an edge: the same sites, each checked (and wrapped in exact mode) */
+        for (int q = 0; q < h->n; ++q) {
+            int xx = x + h->dc[q][0], yy = y + h->dc[q][1], zz = z + h->dc[q][2];
+            if (zz < 0 || zz >= g->n[2])
+                continue;
+            if (r->exact)
+                refresh_site(r, t, idx(r, wrap(xx, g->n[0]), wrap(yy, g->n[1]), zz, h->to_basis[q]),
+                             h->to_basis[q]);
+            else if (in_tile(t, xx, yy))
+                refresh_site(r, t, i + h->off[q], h->to_basis[q]);
+        }
     }
     ++t->n_hops;
     check_top(r, tz);
@@ -865,6 +881,14 @@ static kmc_err exchange_and_refresh(eng_run *r, int colour, kmc_status *st)
         for (int64_t q = 0; q < l->n; ++q) {
             int x, y, z, b;
             lat_coords(g, l->v[q], &x, &y, &z, &b);
+            if (x >= 0 && x < g->n[0] && y >= 0 && y < g->n[1]) {
+                /* a change whose stencil stays inside an active tile: that tile
+                 * refreshed it already (most changes of a phase) */
+                const tile *t = tile_at(r, x, y);
+                if (t->colour == colour && x >= t->cx0 + ENG_HALO && x < t->cx1 - ENG_HALO &&
+                    y >= t->cy0 + ENG_HALO && y < t->cy1 - ENG_HALO)
+                    continue;
+            }
             refresh_around_skip(r, x, y, z, b, NULL, colour);
         }
     }
