@@ -403,19 +403,33 @@ static void st_lattice(pot_ctx *c, const pot_line *ln, const char *usage)
     c->p->a_A = a_A;
 }
 
-static void st_attempt_frequency(pot_ctx *c, const pot_line *ln, const char *usage)
+/* `KEYWORD VALUE UNIT` with a value > 0, given once: the shape of attempt_frequency
+ * and exchange_current. Returns true and sets *out when the line is good. */
+static bool positive_quantity_once(pot_ctx *c, const pot_line *ln, const char *usage,
+                                   unit_kind kind, const char *what, int *at, const char *kw,
+                                   double *out)
 {
-    double nu;
-    c->seen_nu = true;
-    if (!get_quantity(c, ln, 1, UNIT_FREQUENCY, "the attempt frequency", usage, &nu))
-        return;
-    if (!(nu > 0.0)) {
-        pot_error(c, ln, 1, NULL, "the attempt frequency must be > 0, found %s %s",
-                  ln->tok[1].s, ln->tok[2].s);
-        return;
+    double v;
+    if (!get_quantity(c, ln, 1, kind, what, usage, &v))
+        return false;
+    if (!(v > 0.0)) {
+        pot_error(c, ln, 1, NULL, "%s must be > 0, found %s %s", what, ln->tok[1].s,
+                  ln->tok[2].s);
+        return false;
     }
     no_more(c, ln, 3, usage);
-    if (first_time(c, ln, &c->at_nu, 0, "'attempt_frequency'"))
+    if (!first_time(c, ln, at, 0, kw))
+        return false;
+    *out = v;
+    return true;
+}
+
+static void st_attempt_frequency(pot_ctx *c, const pot_line *ln, const char *usage)
+{
+    c->seen_nu = true;
+    double nu;
+    if (positive_quantity_once(c, ln, usage, UNIT_FREQUENCY, "the attempt frequency", &c->at_nu,
+                               "'attempt_frequency'", &nu))
         c->p->nu_per_s = nu;
 }
 
@@ -619,16 +633,8 @@ static void st_deposit_weight(pot_ctx *c, const pot_line *ln, const char *usage)
 static void st_exchange_current(pot_ctx *c, const pot_line *ln, const char *usage)
 {
     double i0;
-    if (!get_quantity(c, ln, 1, UNIT_CURRENT_DENSITY, "the exchange current density", usage,
-                      &i0))
-        return;
-    if (!(i0 > 0.0)) {
-        pot_error(c, ln, 1, NULL, "the exchange current density must be > 0, found %s %s",
-                  ln->tok[1].s, ln->tok[2].s);
-        return;
-    }
-    no_more(c, ln, 3, usage);
-    if (first_time(c, ln, &c->at_i0, 0, "'exchange_current'"))
+    if (positive_quantity_once(c, ln, usage, UNIT_CURRENT_DENSITY, "the exchange current density",
+                               &c->at_i0, "'exchange_current'", &i0))
         c->p->i0_A_m2 = i0;
 }
 

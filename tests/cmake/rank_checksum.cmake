@@ -2,22 +2,7 @@
 # prints the same `checksum 0x...`, every run reports tile-edge hops > 0 (so the test
 # exercises events that cross tiles and ranks), and one more run with ARGS_OTHER (at
 # the first rank count) prints a different checksum, so the check is not vacuous.
-function(run_kmc np args sum_var cross_var)
-  separate_arguments(a UNIX_COMMAND "${args}")
-  execute_process(COMMAND ${MPIEXEC} -n ${np} --oversubscribe ${KMC} ${DECK} ${a}
-                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 250)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "np ${np} kmc ${DECK} ${args}: exit ${rc}\n${out}\n${err}")
-  endif()
-  string(REGEX MATCHALL "checksum 0x[0-9a-f]+" sums "${out}")
-  list(LENGTH sums n)
-  if(NOT n EQUAL 1)
-    message(FATAL_ERROR "np ${np}: ${n} checksum lines (want 1)\n${out}")
-  endif()
-  string(REGEX MATCH "land outside their tile \\(([0-9]+)\\)" m "${out}")
-  set(${sum_var} "${sums}" PARENT_SCOPE)
-  set(${cross_var} "${CMAKE_MATCH_1}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/run_kmc.cmake)
 set(ref "")
 foreach(np IN LISTS NPS)
   run_kmc(${np} "${ARGS}" s cross)

@@ -1,23 +1,10 @@
 # Run kmc on DECK three times: with ARGS_A, ARGS_B and ARGS_C (each at NP ranks).
 # Pass only if A and B print the same `checksum 0x...` and C prints another one,
 # so the check cannot pass with a constant checksum.
-function(run_kmc args out_var)
-  separate_arguments(a UNIX_COMMAND "${args}")
-  execute_process(COMMAND ${MPIEXEC} -n ${NP} --oversubscribe ${KMC} ${DECK} ${a}
-                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 250)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "kmc ${DECK} ${args}: exit ${rc}\n${out}\n${err}")
-  endif()
-  string(REGEX MATCHALL "checksum 0x[0-9a-f]+" sums "${out}")
-  list(LENGTH sums n)
-  if(NOT n EQUAL 1)
-    message(FATAL_ERROR "kmc ${DECK} ${args}: ${n} checksum lines (want 1)\n${out}")
-  endif()
-  set(${out_var} "${sums}" PARENT_SCOPE)
-endfunction()
-run_kmc("${ARGS_A}" a)
-run_kmc("${ARGS_B}" b)
-run_kmc("${ARGS_C}" c)
+include(${CMAKE_CURRENT_LIST_DIR}/run_kmc.cmake)
+run_kmc(${NP} "${ARGS_A}" a cross)
+run_kmc(${NP} "${ARGS_B}" b cross)
+run_kmc(${NP} "${ARGS_C}" c cross)
 message(STATUS "A (${ARGS_A}): ${a}\nB (${ARGS_B}): ${b}\nC (${ARGS_C}): ${c}")
 if(NOT a STREQUAL b)
   message(FATAL_ERROR "checksums differ: A ${a}, B ${b}")
