@@ -11,6 +11,13 @@
 #include "kmc/base/species.h"
 
 #define CFG_PATH_MAX 1024
+#define CFG_MAX_FILLS 8
+
+typedef struct cfg_fill {  /* `fill SPECIES FRACTION [region ZLO ZHI]` */
+    int species;           /* KMC_SP_* */
+    double fraction;       /* probability that a site of the region becomes SPECIES */
+    int zlo, zhi;          /* cell layers [zlo, zhi); default the whole box */
+} cfg_fill;
 
 typedef enum cfg_hops { CFG_HOPS_OFF, CFG_HOPS_1NN, CFG_HOPS_1NN_2NN } cfg_hops;
 typedef enum cfg_dep_mode { CFG_DEP_OFF, CFG_DEP_FLUX, CFG_DEP_CURRENT } cfg_dep_mode;
@@ -44,8 +51,11 @@ typedef struct kmc_config {
     int tiles_line;              /*   deck line (0: not given), for messages */
     cfg_window window_mode;      /* `window T s` | `window auto F`; default auto 4 */
     double window_s;             /*   fixed phase window */
-    double window_factor;        /*   auto: window = F / (fastest terrace hop rate) */
+    double window_factor;        /*   auto: window = F / (fastest single-event rate) */
     cfg_order order;             /* `order random | strang`; default random */
+    int nfills;                  /* `fill` commands, applied in deck order after the collector */
+    cfg_fill fills[CFG_MAX_FILLS];
+    int64_t perc_every;          /* `percolate every N`: sweeps (tiled) or events (exact); 0 = off */
 } kmc_config;
 
 #endif /* KMC_CONFIG_H */

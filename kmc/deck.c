@@ -193,6 +193,8 @@ static kmc_err cmd_include(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_tiles(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_window(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_order(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_fill(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_percolate(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 
 #define DEPOSIT_USAGE                                                                          \
     "deposit flux F ML/s [sites column|surface] | deposit current J mA/cm2 | deposit off"
@@ -226,10 +228,17 @@ static const deck_cmd deck_cmds[] = {
      "global tile grid (even counts dividing the box; never set by the rank count); `none`: "
      "one tile, exact BKL, one rank; default: the most tiles with edges >= 8 cells"},
     {"window", 2, 2, cmd_window, true, false, "window T s | window auto F",
-     "phase window of the tiled engine: a time, or F / (terrace hop rate); default auto 4"},
+     "phase window of the tiled engine: a time, or F / (the fastest single-event rate of the model); default auto 4"},
     {"order", 1, 1, cmd_order, true, false, "order random|strang",
      "colour order of each sweep: random (a global stream), or symmetric Strang splitting "
      "0 1 2 3 3 2 1 0 with half windows; default random"},
+    {"fill", 2, 5, cmd_fill, false, false, "fill SPECIES FRACTION [region ZLO ZHI]",
+     "random occupation: each site of cell layers [ZLO, ZHI) (default all) becomes SPECIES with "
+     "probability FRACTION, drawn from per-tile streams (the same on any rank count); applied "
+     "in deck order after the collector; at most 8"},
+    {"percolate", 2, 2, cmd_percolate, true, false, "percolate every N",
+     "dead-lithium pass every N sweeps (tiled) or events (exact): sets the active/dead/void "
+     "flags; default off"},
     {"variable", 2, 2, cmd_variable, false, false, "variable NAME VALUE",
      "define ${NAME} for later lines; -var NAME VALUE on the command line overrides it"},
     {"include", 1, 1, cmd_include, false, false, "include FILE",
@@ -1354,5 +1363,45 @@ static kmc_err cmd_order(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
     int k;
     KMC_TRY(deck_keyword(dc, ln, 1, kw, 2, "colour order", "random or strang", &k));
     cfg->order = k == 0 ? CFG_ORDER_RANDOM : CFG_ORDER_STRANG;
+    return KMC_OK;
+}
+
+static kmc_err cmd_fill(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    if (ln->ntok != 3 && ln->ntok != 6)
+        return deck_usage_error(dc, ln, "fill SPECIES FRACTION [region ZLO ZHI]");
+    if (cfg->nfills == CFG_MAX_FILLS)
+        return deck_error(dc, ln, 0, "more than %d fill commands", CFG_MAX_FILLS);
+    int sp = sp_from_keyword(ln->tok[1]);
+    if (sp < 0)
+        return deck_error(dc, ln, 1, "unknown species '%.*s%s'; expected one of: empty, li, cu, ag, "
+                                     "implant, zn, sei", DECK_Q(ln->tok[1]));
+    double f = 0.0;
+    KMC_TRY(deck_real(dc, ln, 2, &f));
+    if (!(f >= 0.0 && f <= 1.0))
+        return deck_error(dc, ln, 2, "fill fraction must be in [0, 1], found %g", f);
+    cfg_fill fl = {sp, f, 0, INT32_MAX};
+    if (ln->ntok == 6) {
+        static const char *const kw[] = {"region"};
+        int k;
+        int64_t lo = 0, hi = 0;
+        KMC_TRY(deck_keyword(dc, ln, 3, kw, 1, "fill keyword", "'region'", &k));
+        KMC_TRY(deck_int(dc, ln, 4, 0, INT32_MAX, "fill region ZLO", &lo));
+        KMC_TRY(deck_int(dc, ln, 5, lo + 1, INT32_MAX, "fill region ZHI (> ZLO)", &hi));
+        fl.zlo = (int)lo;
+        fl.zhi = (int)hi;
+    }
+    cfg->fills[cfg->nfills++] = fl;
+    return KMC_OK;
+}
+
+static kmc_err cmd_percolate(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    static const char *const kw[] = {"every"};
+    int k;
+    int64_t n = 0;
+    KMC_TRY(deck_keyword(dc, ln, 1, kw, 1, "percolate keyword", "'every'", &k));
+    KMC_TRY(deck_int(dc, ln, 2, 1, INT64_MAX, "percolate interval", &n));
+    cfg->perc_every = n;
     return KMC_OK;
 }

@@ -76,6 +76,7 @@ struct eng_run {
     double t_s;
     int64_t n_sweeps;
     int64_t n_events, n_deposited; /* by this rank's tiles */
+    int64_t n_li_initial;  /* Li sites of the whole box after `fill` (before any event) */
     int64_t n_cross;       /* hops whose destination lies outside the origin's tile */
     ghost_list ghost_writes, changed; /* phase change lists (local indices) */
     kmc_status limit;      /* set when the deposit reaches the top layer */
@@ -88,6 +89,8 @@ double eng_waiting_time_s(pcg32 *rng, double rate_per_s)
     /* u in (0, 1]: -log(u) is finite and >= 0. */
     return -log(pcg32_double_oc(rng)) / rate_per_s;
 }
+
+static void local_sums(const eng_run *r, int64_t *sum_h, int64_t *sum_h2, int64_t *n_li);
 
 static double wall_s(void)
 {
@@ -446,6 +449,42 @@ uint8_t eng_get_site(const eng_run *r, int x, int y, int z, int b)
     return r->site[idx(r, lx, ly, z, b)];
 }
 
+/* `fill` commands: every site of a tile draws from that tile's set-up stream
+ * (seed, tile id, fill index) in site order, so the configuration depends on the
+ * tile grid and the seed, never on the rank count. Then ghosts are made consistent
+ * (mirrored in exact mode; exchanged in tiled mode: collective). */
+static kmc_err apply_fills(eng_run *r, kmc_status *st)
+{
+    const lat_geom *g = &r->g;
+    if (r->cfg.nfills == 0)
+        return KMC_OK;
+    for (int k = 0; k < r->cfg.nfills; ++k) {
+        const cfg_fill *f = &r->cfg.fills[k];
+        for (int i = 0; i < r->ntile; ++i) {
+            const tile *t = &r->tiles[i];
+            pcg32 rng;
+            pcg32_init_stream(&rng, r->cfg.seed, (uint64_t)t->gid * CFG_MAX_FILLS + (uint64_t)k,
+                              PCG32_PURPOSE_SETUP);
+            for (int z = KMC_MAX(f->zlo, 0); z < KMC_MIN(f->zhi, g->n[2]); ++z)
+                for (int y = t->cy0; y < t->cy1; ++y)
+                    for (int x = t->cx0; x < t->cx1; ++x)
+                        for (int b = 0; b < g->nbasis; ++b)
+                            if (pcg32_double_oc(&rng) <= f->fraction) /* u in (0,1]: P = f */
+                                r->site[idx(r, x, y, z, b)] = (uint8_t)f->species;
+        }
+    }
+    if (!r->exact)
+        return ghost_forward(r->gp, r->site, NULL, st);
+    for (int z = 0; z < g->n[2]; ++z) /* the halo: periodic images of owned cells */
+        for (int y = -g->halo; y < g->n[1] + g->halo; ++y)
+            for (int x = -g->halo; x < g->n[0] + g->halo; ++x)
+                for (int b = 0; b < g->nbasis; ++b)
+                    if (x < 0 || x >= g->n[0] || y < 0 || y >= g->n[1])
+                        r->site[idx(r, x, y, z, b)] =
+                            r->site[idx(r, wrap(x, g->n[0]), wrap(y, g->n[1]), z, b)];
+    return KMC_OK;
+}
+
 static void rebuild_all(eng_run *r)
 {
     const lat_geom *g = &r->g;
@@ -643,9 +682,10 @@ kmc_err eng_create(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm, co
         if (cfg->window_mode == CFG_WINDOW_FIXED) {
             r->window_s = cfg->window_s;
         } else {
-            double fast = pot_terrace_hop_rate(pm, r->nshell);
-            if (!(fast > 0.0))
-                fast = r->dep_rate_per_s / (double)r->ml_sites;
+            /* F over the fastest rate of any single event: a hop, or a deposition
+             * per surface site */
+            double fast = fmax(pot_max_hop_rate(pm, r->nshell),
+                               r->dep_rate_per_s / (double)r->ml_sites);
             if (!(fast > 0.0)) {
                 rc = kmc_fail(st, KMC_ERR_INPUT, (kmc_loc){cfg->deck_path, 0, 0},
                               "window auto: no hop or deposition rate to scale the phase "
@@ -654,6 +694,14 @@ kmc_err eng_create(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm, co
             }
             r->window_s = cfg->window_factor / fast;
         }
+    }
+    rc = apply_fills(r, st);
+    if (rc != KMC_OK)
+        goto fail;
+    {
+        int64_t loc = 0, h1, h2;
+        local_sums(r, &h1, &h2, &loc);
+        MPI_Allreduce(&loc, &r->n_li_initial, 1, MPI_INT64_T, MPI_SUM, r->comm);
     }
     rebuild_all(r);
     *out = r;
@@ -1252,10 +1300,11 @@ kmc_err eng_run_deck(eng_run *r, kmc_status *st)
     /* conservation: every Li site came from a deposition (no other source yet) */
     int64_t dep = 0;
     MPI_Allreduce(&r->n_deposited, &dep, 1, MPI_INT64_T, MPI_SUM, r->comm);
-    if (s.atoms != dep)
+    if (s.atoms != dep + r->n_li_initial)
         return kmc_fail(st, KMC_ERR_INTERNAL, KMC_NOLOC,
-                        "atom count broken: %" PRId64 " Li in the lattice, %" PRId64 " deposited",
-                        s.atoms, dep);
+                        "atom count broken: %" PRId64 " Li in the lattice, %" PRId64
+                        " deposited, %" PRId64 " placed by fill",
+                        s.atoms, dep, r->n_li_initial);
     uint64_t sum = eng_checksum_global(r);
     double nsite = (double)r->gn[0] * r->gn[1] * r->gn[2] * r->g.nbasis;
     double bytes = (double)eng_bytes(r), all_bytes = 0.0;
@@ -1264,7 +1313,8 @@ kmc_err eng_run_deck(eng_run *r, kmc_status *st)
     log_info(r->lg, "  simulated time   %.6e s\n", r->t_s);
     log_info(r->lg, "  events           %" PRId64 " (hops %" PRId64 ", depositions %" PRId64 ")\n",
              s.events, s.hops, s.deposits);
-    log_info(r->lg, "  Li atoms         %" PRId64 " (= deposited)\n", s.atoms);
+    log_info(r->lg, "  Li atoms         %" PRId64 " (= %" PRId64 " deposited + %" PRId64 " filled)\n",
+             s.atoms, dep, r->n_li_initial);
     log_info(r->lg, "  wall time        %.3f s (%.4e events/s, %.4e per rank)\n", wall,
              (double)s.events / KMC_MAX(wall, 1e-9), (double)s.events / KMC_MAX(wall, 1e-9) / r->size);
     log_info(r->lg, "  memory           %.2f bytes/site\n", all_bytes / nsite);

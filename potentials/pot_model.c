@@ -99,3 +99,19 @@ double pot_terrace_hop_rate(const pot_model *m, int nshell)
     n2[KMC_SP_LI] = m->lattice == LAT_SC ? 4 : 1;
     return pot_hop_rate(m, shell, n1[KMC_SP_LI], pot_model_bond_factor(m, n1, n2));
 }
+
+double pot_max_hop_rate(const pot_model *m, int nshell)
+{
+    double best = 0.0;
+    for (int k = 0; k < nshell && k < LAT_NSHELL; ++k) {
+        if (!m->hop_set[k])
+            continue;
+        if (m->table[k]) {
+            for (int n = 0; n < m->table_len[k]; ++n)
+                best = fmax(best, m->table_rate[k][n]);
+        } else {
+            best = fmax(best, fmin(m->nu_per_s, m->hop_base[k]));
+        }
+    }
+    return best;
+}

@@ -83,4 +83,9 @@ double pot_bv_overpotential_V(const pot_model *m, double j_A_m2);
  * terrace. For the D/F report. Not collective. */
 double pot_terrace_hop_rate(const pot_model *m, int nshell);
 
+/* The fastest single hop the model can produce with nshell shells (1/s): the largest
+ * table rate, or nu exp(-E0/kT) capped at nu in bond mode (bond and ES factors are
+ * <= 1). An upper bound for `window auto`. Not collective. */
+double pot_max_hop_rate(const pot_model *m, int nshell);
+
 #endif /* KMC_POTENTIALS_POT_MODEL_H */

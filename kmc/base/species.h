@@ -28,6 +28,18 @@ _Static_assert(KMC_SP_COUNT <= 16, "species must fit in the low 4 bits of a site
 
 static inline uint8_t sp_of(uint8_t site) { return (uint8_t)(site & KMC_SP_MASK); }
 
+/* Percolation flags (bits 4-5 of the site byte), set only by scheduled passes:
+ * conducting sites are ACTIVE (their cluster reaches the bottom plane) or DEAD;
+ * empty sites are ELECTROLYTE (connected to the top plane) or VOID. */
+#define KMC_FLAG_SHIFT 4
+#define KMC_FLAG_MASK 0x30u
+enum kmc_flag { KMC_FLAG_NONE = 0, KMC_FLAG_ACTIVE = 1, KMC_FLAG_DEAD = 2, KMC_FLAG_VOID = 3 };
+static inline uint8_t flag_of(uint8_t site) { return (uint8_t)((site & KMC_FLAG_MASK) >> KMC_FLAG_SHIFT); }
+static inline uint8_t with_flag(uint8_t site, uint8_t flag)
+{
+    return (uint8_t)((site & ~KMC_FLAG_MASK) | ((unsigned)flag << KMC_FLAG_SHIFT));
+}
+
 /* Conducting species: the 1NN neighbour rule for attachment and percolation.
  * Inline: it sits in the innermost loop of every rate evaluation. Anything that is
  * not a species (the pad value of the lattice's z walls) does not conduct. */

@@ -20,3 +20,11 @@ add_test(NAME mpi.rank_checksum_quickstart
           -P ${PROJECT_SOURCE_DIR}/tests/cmake/rank_checksum.cmake)
 set_tests_properties(mpi.rank_checksum_quickstart PROPERTIES TIMEOUT 600 PROCESSORS 2
   LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+# A porous film from `fill` (per-tile set-up streams) is the same on any rank count too.
+add_test(NAME mpi.rank_checksum_fill
+  COMMAND ${CMAKE_COMMAND} -DMPIEXEC=${MPIEXEC_EXECUTABLE} "-DNPS=1;2;3;4"
+          -DKMC=$<TARGET_FILE:kmc> -DDECK=tests/decks/good/fill.deck
+          "-DARGS=-var seed 7" "-DARGS_OTHER=-var seed 8"
+          -P ${PROJECT_SOURCE_DIR}/tests/cmake/rank_checksum.cmake)
+set_tests_properties(mpi.rank_checksum_fill PROPERTIES TIMEOUT 600 PROCESSORS 2
+  LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})

@@ -156,6 +156,35 @@ static void test_hops_stay_attached(void **state)
     eng_destroy(&r);
 }
 
+/* `fill li F region 2 6`: each site of the region is Li with probability F: the count
+ * is Binomial(n, F), within 5 standard deviations; nothing outside the region. */
+static void test_fill_fraction(void **state)
+{
+    (void)state;
+    kmc_log lg;
+    log_init(&lg, 1, LOG_ERROR);
+    pot_params p = kt_params_const(LAT_BCC, 0.3, 0.3);
+    pot_model pm;
+    kmc_status st = {0};
+    assert_int_equal(pot_model_build(&p, 300.0, &pm, &st), KMC_OK);
+    kmc_config c = kt_config(20, 20, 10, CFG_HOPS_OFF, 2);
+    c.nfills = 1;
+    c.fills[0] = (cfg_fill){KMC_SP_LI, 0.3, 2, 6};
+    eng_run *r = NULL;
+    assert_int_equal(eng_create(MPI_COMM_WORLD, &c, &pm, &lg, &r, &st), KMC_OK);
+    eng_stats s;
+    assert_int_equal(eng_stats_global(r, &s, &st), KMC_OK);
+    const double n = 20.0 * 20 * 4 * 2; /* region sites: 4 cell layers x 2 basis */
+    KT_ASSERT_NEAR((double)s.atoms, 0.3 * n, 5.0 * sqrt(n * 0.3 * 0.7));
+    for (int z = 0; z < 10; ++z)
+        for (int y = 0; y < 20; ++y)
+            for (int x = 0; x < 20; ++x)
+                for (int b = 0; b < 2; ++b)
+                    if (z < 2 || z >= 6)
+                        assert_int_not_equal(sp_of(eng_get_site(r, x, y, z, b)), KMC_SP_LI);
+    eng_destroy(&r);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -163,6 +192,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_conservation_and_rebuild),
         cmocka_unit_test(test_checksum_reproducible),
         cmocka_unit_test(test_hops_stay_attached),
+        cmocka_unit_test(test_fill_fraction),
     };
     kt_mpi_init(&argc, &argv);
     return kt_mpi_finalize(cmocka_run_group_tests(tests, NULL, NULL));
