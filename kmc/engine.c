@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kmc/perc.h"
 #include "kmc/tile.h"
 #include "lattice/decomp.h"
 #include "lattice/ghost.h"
@@ -82,6 +83,10 @@ struct eng_run {
     kmc_status limit;      /* set when the deposit reaches the top layer */
     double w_kmc, w_exch, w_red, w_out; /* wall time split, s */
     int64_t phases;        /* phases run */
+    perc_ctx *perc;        /* the dead-lithium pass; owned */
+    perc_result perc_last; /* results of the last scheduled pass */
+    int64_t *dead_by_z;    /* [nz] dead Li per cell layer of the last scheduled pass; owned */
+    bool perc_done;        /* a scheduled pass has run */
 };
 
 double eng_waiting_time_s(pcg32 *rng, double rate_per_s)
@@ -326,8 +331,10 @@ static void eval_site(const eng_run *r, int64_t i, int b, double *hop, uint16_t 
                r->cfg.dep_sites == CFG_SITES_SURFACE) {
         int nc = 0, best = -1;
         for (int k = 0; k < g->nnbr[0]; ++k) {
-            uint8_t s = sp_of(r->site[i + g->off[0][b][k]]);
-            if (!sp_conducts(s))
+            uint8_t v = r->site[i + g->off[0][b][k]], s = sp_of(v);
+            /* Li+ is reduced only next to metal with an electron path: not next to Li
+             * the last scheduled dead-lithium pass found dead (DESIGN §4) */
+            if (!sp_conducts(s) || flag_of(v) == KMC_FLAG_DEAD)
                 continue;
             ++nc;
             if (best < 0 || m->dep_species_w[s] > m->dep_species_w[best])
@@ -449,6 +456,24 @@ uint8_t eng_get_site(const eng_run *r, int x, int y, int z, int b)
     return r->site[idx(r, lx, ly, z, b)];
 }
 
+/* Make every ghost site equal to its owner after changes outside the event loop
+ * (fill, percolation flags): mirrored in exact mode, exchanged in tiled mode.
+ * Collective in tiled mode. */
+static kmc_err refresh_ghosts(eng_run *r, kmc_status *st)
+{
+    const lat_geom *g = &r->g;
+    if (!r->exact)
+        return ghost_forward(r->gp, r->site, NULL, st);
+    for (int z = 0; z < g->n[2]; ++z) /* the halo: periodic images of owned cells */
+        for (int y = -g->halo; y < g->n[1] + g->halo; ++y)
+            for (int x = -g->halo; x < g->n[0] + g->halo; ++x)
+                for (int b = 0; b < g->nbasis; ++b)
+                    if (x < 0 || x >= g->n[0] || y < 0 || y >= g->n[1])
+                        r->site[idx(r, x, y, z, b)] =
+                            r->site[idx(r, wrap(x, g->n[0]), wrap(y, g->n[1]), z, b)];
+    return KMC_OK;
+}
+
 /* `fill` commands: every site of a tile draws from that tile's set-up stream
  * (seed, tile id, fill index) in site order, so the configuration depends on the
  * tile grid and the seed, never on the rank count. Then ghosts are made consistent
@@ -473,16 +498,7 @@ static kmc_err apply_fills(eng_run *r, kmc_status *st)
                                 r->site[idx(r, x, y, z, b)] = (uint8_t)f->species;
         }
     }
-    if (!r->exact)
-        return ghost_forward(r->gp, r->site, NULL, st);
-    for (int z = 0; z < g->n[2]; ++z) /* the halo: periodic images of owned cells */
-        for (int y = -g->halo; y < g->n[1] + g->halo; ++y)
-            for (int x = -g->halo; x < g->n[0] + g->halo; ++x)
-                for (int b = 0; b < g->nbasis; ++b)
-                    if (x < 0 || x >= g->n[0] || y < 0 || y >= g->n[1])
-                        r->site[idx(r, x, y, z, b)] =
-                            r->site[idx(r, wrap(x, g->n[0]), wrap(y, g->n[1]), z, b)];
-    return KMC_OK;
+    return refresh_ghosts(r, st);
 }
 
 static void rebuild_all(eng_run *r)
@@ -622,8 +638,20 @@ kmc_err eng_create(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm, co
     rc = lat_geom_init(&r->g, pm->lattice, ncells[0], ncells[1], cfg->box[2], ENG_HALO, st);
     if (rc != KMC_OK)
         goto fail;
-    if (!r->exact) {
-        rc = ghost_plan_create(r->dec, &r->g, &r->gp, st);
+    if (r->exact) { /* one rank, one tile: the grid the percolation pass works on */
+        int one[2] = {1, 1};
+        rc = dec_create(r->comm, cfg->box, one, &r->dec, st);
+        if (rc != KMC_OK)
+            goto fail;
+    }
+    rc = ghost_plan_create(r->dec, &r->g, &r->gp, st);
+    if (rc != KMC_OK)
+        goto fail;
+    if (cfg->perc_every > 0) {
+        rc = perc_ctx_create(r->dec, &r->g, &r->perc, st);
+        r->dead_by_z = calloc((size_t)cfg->box[2], sizeof *r->dead_by_z);
+        if (rc == KMC_OK && r->dead_by_z == NULL)
+            rc = kmc_fail(st, KMC_ERR_NOMEM, KMC_NOLOC, "out of memory");
         if (rc != KMC_OK)
             goto fail;
     }
@@ -730,6 +758,8 @@ void eng_destroy(eng_run **rp)
     free(r->cls);
     ghost_list_free(&r->ghost_writes);
     ghost_list_free(&r->changed);
+    perc_ctx_destroy(&r->perc);
+    free(r->dead_by_z);
     ghost_plan_destroy(&r->gp);
     dec_destroy(&r->dec);
     if (r->comm != MPI_COMM_NULL && r->comm != 0)
@@ -1166,6 +1196,8 @@ int64_t eng_verify_rebuild(eng_run *r, bool *totals_equal)
 }
 
 const lat_geom *eng_geom(const eng_run *r) { return &r->g; }
+
+const perc_result *eng_perc_last(const eng_run *r) { return r->perc_done ? &r->perc_last : NULL; }
 int64_t eng_sites_per_ml(const eng_run *r) { return r->ml_sites; }
 
 size_t eng_bytes(const eng_run *r)
@@ -1180,10 +1212,31 @@ size_t eng_bytes(const eng_run *r)
     return b;
 }
 
+/* A scheduled dead-lithium pass: updates the flags (which the dynamics may read) and
+ * the results the thermo line prints. Collective. */
+kmc_err eng_percolate_global(eng_run *r, kmc_status *st)
+{
+    if (r->perc == NULL)
+        return kmc_fail(st, KMC_ERR_INTERNAL, KMC_NOLOC, "no percolation context (percolate off)");
+    double w0 = wall_s();
+    r->perc_last.dead_by_z = r->dead_by_z;
+    KMC_TRY(perc_label_global(r->perc, r->site, true, &r->perc_last, st));
+    KMC_TRY(refresh_ghosts(r, st));
+    /* deposition eligibility reads the dead flag: recompute every site's events (a
+     * pass is rare; the rebuild is deterministic, so rank-count independent) */
+    rebuild_all(r);
+    r->perc_done = true;
+    r->w_out += wall_s() - w0;
+    return KMC_OK;
+}
+
 static void thermo_header(const eng_run *r)
 {
-    log_info(r->lg, "%12s %13s %10s %11s %10s %10s %12s\n", r->exact ? "events" : "sweep",
+    log_info(r->lg, "%12s %13s %10s %11s %10s %10s %12s", r->exact ? "events" : "sweep",
              "time_s", "atoms", "coverage_ML", "rough_A", "eta_mV", "events/s");
+    if (r->perc != NULL)
+        log_info(r->lg, " %10s %10s %8s %7s", "active_Li", "dead_Li", "dead_cl", "voids");
+    log_info(r->lg, "\n");
 }
 
 /* Collective (statistics), rank 0 prints. */
@@ -1193,9 +1246,14 @@ static kmc_err thermo_line(eng_run *r, double *w_last, int64_t *ev_last, kmc_sta
     eng_stats s;
     KMC_TRY(eng_stats_global(r, &s, st));
     double rate = (double)(s.events - *ev_last) / KMC_MAX(w0 - *w_last, 1e-9);
-    log_info(r->lg, "%12" PRId64 " %13.6e %10" PRId64 " %11.4f %10.4f %10.3f %12.4e\n",
+    log_info(r->lg, "%12" PRId64 " %13.6e %10" PRId64 " %11.4f %10.4f %10.3f %12.4e",
              r->exact ? s.events : r->n_sweeps, s.time_s, s.atoms, s.coverage_ML, s.roughness_A,
              1e3 * s.eta_V, *ev_last < 0 ? 0.0 : rate);
+    if (r->perc != NULL) /* the last scheduled pass: output never runs one of its own here */
+        log_info(r->lg, " %10" PRId64 " %10" PRId64 " %8" PRId64 " %7" PRId64,
+                 r->perc_last.active_li, r->perc_last.dead_li, r->perc_last.dead_clusters,
+                 r->perc_last.voids);
+    log_info(r->lg, "\n");
     log_flush(r->lg);
     *w_last = wall_s();
     *ev_last = s.events;
@@ -1220,6 +1278,8 @@ static kmc_err run_exact(eng_run *r, double *w_last, int64_t *ev_last, kmc_statu
         }
         if (r->limit.code != KMC_OK)
             break;
+        if (r->perc != NULL && r->n_events % c->perc_every == 0)
+            KMC_TRY(eng_percolate_global(r, st));
         if (r->n_events % c->thermo_every == 0)
             KMC_TRY(thermo_line(r, w_last, ev_last, st));
     }
@@ -1252,6 +1312,8 @@ static kmc_err run_tiled(eng_run *r, double *w_last, int64_t *ev_last, kmc_statu
                 break;
         }
         KMC_TRY(sweep(r, t_end, st));
+        if (r->perc != NULL && r->n_sweeps % c->perc_every == 0)
+            KMC_TRY(eng_percolate_global(r, st));
         if (r->n_sweeps % c->thermo_every == 0)
             KMC_TRY(thermo_line(r, w_last, ev_last, st));
     }
@@ -1287,10 +1349,41 @@ static void print_diagnostics(const eng_run *r, const eng_stats *s)
              s->hops > 0 ? (double)cross / (double)s->hops : 0.0, cross);
 }
 
+/* The dead-lithium summary from an extra pass on the final lattice: it reports, and
+ * never touches the flags (output never changes a trajectory). Collective. */
+static kmc_err perc_report(eng_run *r, kmc_status *st)
+{
+    perc_result res;
+    memset(&res, 0, sizeof res);
+    int64_t *by_z = calloc((size_t)r->gn[2], sizeof *by_z);
+    if (by_z == NULL)
+        return kmc_fail(st, KMC_ERR_NOMEM, KMC_NOLOC, "out of memory");
+    res.dead_by_z = by_z;
+    kmc_err rc = perc_label_global(r->perc, r->site, false, &res, st);
+    if (rc == KMC_OK) {
+        log_info(r->lg, "  dead lithium     %" PRId64 " active Li, %" PRId64 " dead Li in %" PRId64
+                        " clusters; %" PRId64 " void sites in %" PRId64 " voids\n",
+                 res.active_li, res.dead_li, res.dead_clusters, res.void_sites, res.voids);
+        log_info(r->lg, "  dead clusters    by Li count:");
+        for (int i = 0; i < PERC_HIST_BINS; ++i)
+            if (res.hist[i] != 0)
+                log_info(r->lg, " [%lld,%lld): %" PRId64, 1LL << i, 1LL << (i + 1), res.hist[i]);
+        log_info(r->lg, "\n  dead Li by layer ");
+        for (int z = 0; z < r->gn[2]; ++z)
+            if (by_z[z] != 0)
+                log_info(r->lg, " z%d: %" PRId64, z, by_z[z]);
+        log_info(r->lg, "\n");
+    }
+    free(by_z);
+    return rc;
+}
+
 kmc_err eng_run_deck(eng_run *r, kmc_status *st)
 {
     double w0 = wall_s(), w_last = w0;
     int64_t ev_last = -1;
+    if (r->perc != NULL) /* a scheduled pass at t = 0: the flags of the initial lattice */
+        KMC_TRY(eng_percolate_global(r, st));
     thermo_header(r);
     KMC_TRY(thermo_line(r, &w_last, &ev_last, st));
     KMC_TRY(r->exact ? run_exact(r, &w_last, &ev_last, st) : run_tiled(r, &w_last, &ev_last, st));
@@ -1319,6 +1412,8 @@ kmc_err eng_run_deck(eng_run *r, kmc_status *st)
              (double)s.events / KMC_MAX(wall, 1e-9), (double)s.events / KMC_MAX(wall, 1e-9) / r->size);
     log_info(r->lg, "  memory           %.2f bytes/site\n", all_bytes / nsite);
     print_diagnostics(r, &s);
+    if (r->perc != NULL)
+        KMC_TRY(perc_report(r, st));
     log_info(r->lg, "checksum 0x%016" PRIx64 "\n", sum);
     log_flush(r->lg);
     return KMC_OK;

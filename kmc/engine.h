@@ -94,6 +94,17 @@ uint64_t eng_checksum_global(const eng_run *run);
  * Not collective. For tests. */
 int64_t eng_verify_rebuild(eng_run *run, bool *totals_equal);
 
+/* A scheduled dead-lithium pass now (the run does one at t = 0 and every
+ * `percolate every N`): sets the active/dead/void flags, which the dynamics read
+ * (no deposition next to dead Li), and the results eng_perc_last() returns.
+ * Collective. Errors: KMC_ERR_INTERNAL if the deck has no `percolate`. */
+KMC_NODISCARD kmc_err eng_percolate_global(eng_run *run, kmc_status *st);
+
+/* Results of the last scheduled dead-lithium pass (`percolate every N`), or NULL if
+ * none has run; dead_by_z has nz entries. Identical on every rank. Not collective. */
+struct perc_result;
+const struct perc_result *eng_perc_last(const eng_run *run);
+
 /* The box geometry (whole box, local indexing). Not collective. */
 const lat_geom *eng_geom(const eng_run *run);
 /* Sites per monolayer (one atomic plane normal to z). */

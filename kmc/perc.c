@@ -6,7 +6,8 @@
  *    for owned sites is also global-id order). Each site is united with its owned
  *    1NN neighbours of the same kind that come earlier in storage (negative offsets),
  *    so every bond is seen once. Union links the larger root under the smaller and
- *    path halving only moves a pointer up, so parent[s] <= s always; a second
+ *    path halving only points a site at an ancestor, so parent[s] <= s always;
+ *    the root of s - 1 is carried along the row instead of looked up; a second
  *    ascending sweep then turns parents into piece numbers in place (the parent of s
  *    was renumbered before s is reached) and sums per piece its Li sites
  *    (conducting) or sites (empty) and whether it touches its plane (z = 0 for
@@ -78,7 +79,8 @@ struct perc_ctx {
     const lat_geom *g;   /* borrowed */
     int n[3], nb;        /* owned cells, basis sites */
     int64_t gx, gy;      /* global cells in x, y */
-    uint8_t kind[256];   /* site byte -> KIND_* */
+    uint8_t kind[256];   /* site byte -> KIND_* (bit flags) */
+    uint8_t counts[256]; /* site byte -> 1 if it counts for its piece (Li, empty) */
     int nneg[LAT_MAX_BASIS];
     int64_t negoff[LAT_MAX_BASIS][LAT_MAX_NBR]; /* 1NN offsets < 0 (earlier in storage) */
 
@@ -208,11 +210,19 @@ kmc_err perc_ctx_create(const dec_grid *dec, const lat_geom *geom, perc_ctx **ou
             p->kind[v] = sp_conducts(sp)       ? KIND_COND
                          : sp == KMC_SP_EMPTY ? KIND_EMPTY
                                               : KIND_NONE;
+            p->counts[v] = sp == KMC_SP_LI || sp == KMC_SP_EMPTY;
         }
-        for (int b = 0; b < p->nb; ++b)
+        for (int b = 0; b < p->nb; ++b) { /* nearest first: s - 1 leads (label_local) */
             for (int k = 0; k < geom->nnbr[0]; ++k)
                 if (geom->off[0][b][k] < 0)
                     p->negoff[b][p->nneg[b]++] = geom->off[0][b][k];
+            for (int i = 1; i < p->nneg[b]; ++i)
+                for (int j = i; j > 0 && p->negoff[b][j] > p->negoff[b][j - 1]; --j) {
+                    int64_t tmp = p->negoff[b][j];
+                    p->negoff[b][j] = p->negoff[b][j - 1];
+                    p->negoff[b][j - 1] = tmp;
+                }
+        }
         p->sx = (int64_t)p->n[2] * ny * p->nb;
         p->sy = (int64_t)p->n[2] * (nx + 2) * p->nb;
         KMC_ASSERT(p->sy <= INT_MAX && p->sx <= INT_MAX); /* one MPI message */
@@ -269,7 +279,7 @@ static int64_t gid_of(const perc_ctx *p, int x, int y, int z, int b)
 static int32_t uf_find(int32_t *lab, int32_t x)
 {
     while (lab[x] != x) {
-        int32_t up = lab[lab[x]]; /* path halving: parents only move down in index */
+        int32_t up = lab[lab[x]]; /* path halving: to an ancestor, a smaller index */
         lab[x] = up;
         x = up;
     }
@@ -286,7 +296,7 @@ static void label_local(perc_ctx *p, const uint8_t *site)
 
     for (int z = 0; z < p->n[2]; ++z)
         for (int y = 0; y < p->n[1]; ++y) {
-            int32_t s = (int32_t)lat_index(g, 0, y, z, 0);
+            int32_t s = (int32_t)lat_index(g, 0, y, z, 0), rprev = -1;
             for (int x = 0; x < p->n[0]; ++x)
                 for (int b = 0; b < nb; ++b, ++s) {
                     uint8_t k = kind[site[s]];
@@ -294,23 +304,30 @@ static void label_local(perc_ctx *p, const uint8_t *site)
                         lab[s] = -1;
                         continue;
                     }
+                    int32_t r = s; /* the root of s's tree (finds never move a root) */
                     lab[s] = s;
                     for (int j = 0; j < p->nneg[b]; ++j) {
                         int32_t t = s + (int32_t)p->negoff[b][j];
                         if (lab[t] < 0 || kind[site[t]] != k)
                             continue;
-                        int32_t rs = uf_find(lab, s), rt = uf_find(lab, t);
-                        if (rs < rt)
-                            lab[rt] = rs;
-                        else if (rt < rs)
-                            lab[rs] = rt;
+                        /* s - 1 comes first, when its root rprev is still a root */
+                        int32_t rt = t == s - 1 ? rprev : uf_find(lab, t);
+                        if (rt < r) {
+                            lab[r] = rt;
+                            r = rt;
+                        } else if (r < rt) {
+                            lab[rt] = r;
+                        }
                     }
-                }
+                    lab[s] = r; /* s points straight at its root */
+                    rprev = r;                }
         }
 
     /* parents -> piece numbers, in place (see the file comment) */
     p->npiece = 0;
-    for (int z = 0; z < p->n[2]; ++z)
+    for (int z = 0; z < p->n[2]; ++z) {
+        /* kinds that touch their plane in this layer */
+        uint8_t touch = (uint8_t)((z == 0 ? KIND_COND : 0) | (z == p->n[2] - 1 ? KIND_EMPTY : 0));
         for (int y = 0; y < p->n[1]; ++y) {
             int32_t s = (int32_t)lat_index(g, 0, y, z, 0);
             for (int x = 0; x < p->n[0]; ++x)
@@ -330,15 +347,11 @@ static void label_local(perc_ctx *p, const uint8_t *site)
                         c = lab[v];
                     }
                     lab[s] = c;
-                    if (kind[site[s]] == KIND_COND) {
-                        p->pcount[c] += sp_of(site[s]) == KMC_SP_LI;
-                        p->ptouch[c] |= z == 0;
-                    } else {
-                        p->pcount[c] += 1;
-                        p->ptouch[c] |= z == p->n[2] - 1;
-                    }
+                    p->pcount[c] += p->counts[site[s]];
+                    p->ptouch[c] |= (kind[site[s]] & touch) != 0;
                 }
         }
+    }
 }
 
 /* Ring slot of ghost cell (x, y) of the first ring, layer z, basis b. */

@@ -28,3 +28,21 @@ add_test(NAME mpi.rank_checksum_fill
           -P ${PROJECT_SOURCE_DIR}/tests/cmake/rank_checksum.cmake)
 set_tests_properties(mpi.rank_checksum_fill PROPERTIES TIMEOUT 600 PROCESSORS 2
   LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+kmc_mpi_test(test_perc mpi/test_perc.c TIMEOUT 300)
+# Scheduled dead-lithium passes (flags in the checksum, read by deposition) at 1-4 ranks.
+add_test(NAME mpi.rank_checksum_dead_lithium
+  COMMAND ${CMAKE_COMMAND} -DMPIEXEC=${MPIEXEC_EXECUTABLE} "-DNPS=1;2;3;4" -DNO_CROSS=1
+          -DKMC=$<TARGET_FILE:kmc> -DDECK=inputs/dead_lithium.deck
+          "-DARGS=-var seed 11" "-DARGS_OTHER=-var seed 12"
+          -P ${PROJECT_SOURCE_DIR}/tests/cmake/rank_checksum.cmake)
+set_tests_properties(mpi.rank_checksum_dead_lithium PROPERTIES TIMEOUT 600 PROCESSORS 2
+  LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+# Output never changes a trajectory: the thermo cadence (and the summary's extra pass)
+# leave the flags and the lattice alone, at 2 ranks.
+add_test(NAME mpi.dead_lithium_thermo_cadence
+  COMMAND ${CMAKE_COMMAND} -DMPIEXEC=${MPIEXEC_EXECUTABLE} -DNP=2 -DKMC=$<TARGET_FILE:kmc>
+          -DDECK=inputs/dead_lithium.deck "-DARGS_A=-var thermo 4" "-DARGS_B=-var thermo 1"
+          "-DARGS_C=-var thermo 4 -var seed 12"
+          -P ${PROJECT_SOURCE_DIR}/tests/cmake/same_checksum.cmake)
+set_tests_properties(mpi.dead_lithium_thermo_cadence PROPERTIES TIMEOUT 300 PROCESSORS 2
+  LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})

@@ -4,6 +4,7 @@
 #include "tests/kt_engine.h"
 
 #include "kmc/base/species.h"
+#include "kmc/perc.h"
 #include "lattice/geom.h"
 
 static kmc_log quiet_log(void)
@@ -185,6 +186,45 @@ static void test_fill_fraction(void **state)
     eng_destroy(&r);
 }
 
+/* Li+ is reduced only next to metal with an electron path: after a scheduled pass
+ * flags a floating Li atom dead, no deposit lands next to it (without the rule, one
+ * of its 6 empty neighbours would be hit with near certainty in 128 depositions on
+ * an 8 x 8 surface). The pass also counts it: 1 dead Li in 1 cluster. */
+static void test_no_deposition_next_to_dead_li(void **state)
+{
+    (void)state;
+    kmc_log lg;
+    log_init(&lg, 1, LOG_ERROR);
+    pot_params p = kt_params_const(LAT_SC, 0.3, 0.3);
+    pot_model pm;
+    kmc_status st = {0};
+    assert_int_equal(pot_model_build(&p, 300.0, &pm, &st), KMC_OK);
+    kmc_config c = kt_config(8, 8, 12, CFG_HOPS_OFF, 2);
+    c.dep_mode = CFG_DEP_FLUX;
+    c.dep_sites = CFG_SITES_SURFACE;
+    c.flux_ML_per_s = 1.0;
+    c.perc_every = 1;
+    eng_run *r = NULL;
+    assert_int_equal(eng_create(MPI_COMM_WORLD, &c, &pm, &lg, &r, &st), KMC_OK);
+    eng_set_site(r, 4, 4, 8, 0, KMC_SP_LI); /* floating: no electron path */
+    assert_int_equal(eng_percolate_global(r, &st), KMC_OK);
+    const perc_result *pr = eng_perc_last(r);
+    assert_non_null(pr);
+    assert_int_equal(pr->dead_li, 1);
+    assert_int_equal(pr->dead_clusters, 1);
+    assert_int_equal(pr->active_li, 0);
+    eng_event ev;
+    for (int i = 0; i < 128; ++i) {
+        assert_true(eng_step(r, &ev, &st));
+        assert_true(ev.to[2] < 7); /* never next to the dead atom */
+    }
+    const int d[6][3] = {{1, 0, 0}, {-1, 0, 0}, {0, 1, 0}, {0, -1, 0}, {0, 0, 1}, {0, 0, -1}};
+    for (int k = 0; k < 6; ++k)
+        assert_int_equal(sp_of(eng_get_site(r, 4 + d[k][0], 4 + d[k][1], 8 + d[k][2], 0)),
+                         KMC_SP_EMPTY);
+    eng_destroy(&r);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -193,6 +233,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_checksum_reproducible),
         cmocka_unit_test(test_hops_stay_attached),
         cmocka_unit_test(test_fill_fraction),
+        cmocka_unit_test(test_no_deposition_next_to_dead_li),
     };
     kt_mpi_init(&argc, &argv);
     return kt_mpi_finalize(cmocka_run_group_tests(tests, NULL, NULL));
