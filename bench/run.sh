@@ -8,7 +8,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${1:-$here/build-bench}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" -j2 --target bench_engine bench_window >/dev/null
+cmake --build "$build" -j2 --target bench_engine bench_window bench_perc >/dev/null
 echo "== events per second, one core (1e7 events) =="
 "$build/bin/bench_engine" 1e7
 echo
@@ -27,3 +27,6 @@ echo "== bytes per site, flat film: sc 1000 x 1000 x 50 = 5e7 sites, 25-cell col
 echo
 echo "== convergence in the phase window: random vs Strang colour order =="
 "$build/bin/bench_window" "${KMC_BENCH_SEEDS:-64}"
+echo
+echo "== dead-lithium pass: 256^3 sc sites filled at p = 0.5, 1 and 2 ranks =="
+for np in 1 2; do mpirun -np "$np" "$build/bin/bench_perc" 256 5 0.5; done

@@ -146,14 +146,22 @@ static void print_setup(const kmc_log *lg, const kmc_config *cfg, const pot_mode
             log_info(lg, "  D/F          0 (no terrace diffusion with these hops%s)\n",
                      pm->lattice == LAT_BCC ? "; on bcc(100) it needs `hops 1nn+2nn`" : "");
     }
-    log_info(lg, "  memory       %.1f MB estimated (%.2f bytes/site + event classes)\n",
-             nsite * eng_estimate_bytes_per_site() / 1e6, eng_estimate_bytes_per_site());
+    double bps = eng_estimate_bytes_per_site() + (cfg->perc_every > 0 ? 4.0 : 0.0);
+    log_info(lg, "  memory       %.1f MB estimated (%.2f bytes/site%s + event classes)\n",
+             nsite * bps / 1e6, bps, cfg->perc_every > 0 ? " incl. percolation labels" : "");
     if (cfg->stop == CFG_STOP_TIME)
-        log_info(lg, "  run          until t = %.6g s, thermo every %" PRId64 " events\n",
-                 cfg->stop_time_s, cfg->thermo_every);
+        log_info(lg, "  run          until t = %.6g s, thermo every %" PRId64 " %s\n",
+                 cfg->stop_time_s, cfg->thermo_every, exact ? "events" : "sweeps");
     else
-        log_info(lg, "  run          %" PRId64 " events, thermo every %" PRId64 " events\n",
-                 cfg->stop_events, cfg->thermo_every);
+        log_info(lg, "  run          %" PRId64 " events, thermo every %" PRId64 " %s\n",
+                 cfg->stop_events, cfg->thermo_every, exact ? "events" : "sweeps");
+    if (cfg->perc_every > 0)
+        log_info(lg, "  percolation  every %" PRId64 " %s (and at t = 0)\n", cfg->perc_every,
+                 exact ? "events" : "sweeps");
+    for (int k = 0; k < cfg->nfills; ++k)
+        log_info(lg, "  fill         %s %.4g in cell layers [%d, %d)\n",
+                 sp_keyword((uint8_t)cfg->fills[k].species), cfg->fills[k].fraction,
+                 cfg->fills[k].zlo, KMC_MIN(cfg->fills[k].zhi, cfg->box[2]));
     log_info(lg, "  seed         %" PRIu64 "\n", cfg->seed);
 }
 
