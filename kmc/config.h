@@ -56,6 +56,12 @@ typedef struct kmc_config {
     int nfills;                  /* `fill` commands, applied in deck order after the collector */
     cfg_fill fills[CFG_MAX_FILLS];
     int64_t perc_every;          /* `percolate every N`: sweeps (tiled) or events (exact); 0 = off */
+    char prefix[CFG_PATH_MAX];   /* `output prefix P`: checkpoint (and output) file names; default
+                                  * the deck's file name without .deck, in the working folder */
+    int64_t ckpt_every;          /* `checkpoint every N`: sweeps (tiled) or events (exact); 0 = off */
+    double ckpt_walltime_s;      /* `checkpoint walltime T s`: stop with a checkpoint after T of
+                                  * wall-clock time (0 = off) */
+    int ckpt_keep;               /* `checkpoint keep K`: checkpoints kept; default 2 */
 } kmc_config;
 
 #endif /* KMC_CONFIG_H */

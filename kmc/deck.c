@@ -195,6 +195,8 @@ static kmc_err cmd_window(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_order(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_fill(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_percolate(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_checkpoint(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_output(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 
 #define DEPOSIT_USAGE                                                                          \
     "deposit flux F ML/s [sites column|surface] | deposit current J mA/cm2 | deposit off"
@@ -239,6 +241,13 @@ static const deck_cmd deck_cmds[] = {
     {"percolate", 2, 2, cmd_percolate, true, false, "percolate every N",
      "dead-lithium pass every N sweeps (tiled) or events (exact): sets the active/dead/void "
      "flags; default off"},
+    {"checkpoint", 2, 3, cmd_checkpoint, false, false,
+     "checkpoint every N | checkpoint walltime T s | checkpoint keep K",
+     "write PREFIX.ckpt.NNNNNN.h5 every N sweeps (tiled) or events (exact) and at the end; stop "
+     "cleanly with a checkpoint after T of wall-clock time (exit 75); keep the last K (default "
+     "2); SIGUSR1 or SIGTERM also checkpoint and stop"},
+    {"output", 2, 2, cmd_output, true, false, "output prefix P",
+     "file-name prefix of checkpoints; default the deck's name without .deck"},
     {"variable", 2, 2, cmd_variable, false, false, "variable NAME VALUE",
      "define ${NAME} for later lines; -var NAME VALUE on the command line overrides it"},
     {"include", 1, 1, cmd_include, false, false, "include FILE",
@@ -1188,6 +1197,7 @@ static void deck_config_defaults(kmc_config *cfg)
     cfg->thermo_every = 1000;
     cfg->window_mode = CFG_WINDOW_AUTO;
     cfg->window_factor = 4.0;
+    cfg->ckpt_keep = 2;
     cfg->seed = 12345;
     cfg->seed_set = false;
 }
@@ -1403,5 +1413,41 @@ static kmc_err cmd_percolate(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
     KMC_TRY(deck_keyword(dc, ln, 1, kw, 1, "percolate keyword", "'every'", &k));
     KMC_TRY(deck_int(dc, ln, 2, 1, INT64_MAX, "percolate interval", &n));
     cfg->perc_every = n;
+    return KMC_OK;
+}
+
+static kmc_err cmd_checkpoint(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    static const char *const kw[] = {"every", "walltime", "keep"};
+    int k;
+    KMC_TRY(deck_keyword(dc, ln, 1, kw, 3, "checkpoint keyword", "every, walltime or keep", &k));
+    if (k == 1) {
+        double t = 0.0;
+        KMC_TRY(deck_quantity(dc, ln, 2, UNIT_TIME, &t));
+        if (!(t > 0.0))
+            return deck_error(dc, ln, 2, "checkpoint walltime must be > 0, found %g s", t);
+        cfg->ckpt_walltime_s = t;
+        return KMC_OK;
+    }
+    if (ln->ntok != 3)
+        return deck_usage_error(dc, ln, k == 0 ? "checkpoint every N" : "checkpoint keep K");
+    int64_t n = 0;
+    KMC_TRY(deck_int(dc, ln, 2, 1, k == 0 ? INT64_MAX : 1000,
+                     k == 0 ? "checkpoint interval" : "checkpoints kept", &n));
+    if (k == 0)
+        cfg->ckpt_every = n;
+    else
+        cfg->ckpt_keep = (int)n;
+    return KMC_OK;
+}
+
+static kmc_err cmd_output(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    static const char *const kw[] = {"prefix"};
+    int k;
+    KMC_TRY(deck_keyword(dc, ln, 1, kw, 1, "output keyword", "'prefix'", &k));
+    if (strlen(ln->tok[2]) + 32 >= sizeof cfg->prefix)
+        return deck_error(dc, ln, 2, "output prefix is too long");
+    snprintf(cfg->prefix, sizeof cfg->prefix, "%s", ln->tok[2]);
     return KMC_OK;
 }

@@ -18,76 +18,12 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <time.h>
 
-#include "kmc/perc.h"
-#include "kmc/tile.h"
-#include "lattice/decomp.h"
-#include "lattice/ghost.h"
-
-#define ENG_HALO 2      /* ghost cells: the read reach r of every channel is <= 2 cells */
-#define ENG_HOP_W 1     /* write reach w of a hop: the destination is <= 1 cell away */
-#define ENG_STENCIL 160 /* sites whose events a change can affect, per basis, at most */
-#define E_CHARGE_C 1.602176634e-19 /* elementary charge, C (SI, exact) */
-
-typedef struct eng_stencil {
-    int n;
-    int8_t dc[ENG_STENCIL][3];   /* cell offset */
-    int8_t to_basis[ENG_STENCIL];
-    int64_t off[ENG_STENCIL];    /* index offset, valid away from the box edges */
-    int8_t pos2[ENG_STENCIL][3]; /* the same, as a displacement in a/2 */
-} eng_stencil;
-
-/* Sites a hop (origin of basis b, vector k of shell s) can affect: the union of the
- * origin's and the destination's stencils, each site once. Interior use only. */
-typedef struct eng_hop_stencil {
-    int n;
-    int32_t *off;     /* [n] index offsets from the origin; owned by the run */
-    int8_t *to_basis; /* [n] */
-    int8_t (*dc)[3];  /* [n] cell offsets from the origin, for the checks near edges */
-} eng_hop_stencil;
-
-struct eng_run {
-    MPI_Comm comm; /* owned duplicate */
-    int rank, size;
-    const kmc_log *lg; /* borrowed */
-    kmc_config cfg;
-    pot_model pm;
-    bool exact;       /* one tile, the whole box, one rank */
-    dec_grid *dec;    /* tiled mode; owned */
-    ghost_plan *gp;   /* tiled mode; owned */
-    int gn[3];        /* global box, cells */
-    int c0[2];        /* global cell of local cell (0, 0) */
-    lat_geom g;       /* local: owned cells + halo */
-    uint8_t *site;    /* [g.nsites] species + flags; owned */
-    sel_slot *cls;    /* [g.nsites] class slot of each owned site in its tile; owned */
-    tile *tiles;      /* [ntile] owned tiles, row-major over the owned rectangle; owned */
-    int ntile, ntl[2], tcell[2];
-    int nshell;       /* hop shells in use: 0, 1 (1NN) or 2 (1NN + 2NN) */
-    bool table_only;  /* every shell in use takes its barrier from a coordination table */
-    eng_stencil sten[LAT_MAX_BASIS];
-    eng_hop_stencil hsten[LAT_NSHELL][LAT_MAX_BASIS][LAT_MAX_NBR];
-    double dep_rate_per_s; /* total deposition rate of the box (atoms/s) */
-    int64_t ml_sites;      /* sites per monolayer, whole box */
-    int64_t ncolumns;      /* deposition columns (x, y, basis), whole box */
-    int plane_half;        /* spacing of atomic planes in z, in a/2 */
-    double window_s;       /* phase window (tiled) */
-    double w_global;       /* sum of deposition weights of the box at the sweep start */
-    pcg32 order_rng;       /* colour order of sweeps: one global stream */
-    double t_s;
-    int64_t n_sweeps;
-    int64_t n_events, n_deposited; /* by this rank's tiles */
-    int64_t n_li_initial;  /* Li sites of the whole box after `fill` (before any event) */
-    int64_t n_cross;       /* hops whose destination lies outside the origin's tile */
-    ghost_list ghost_writes, changed; /* phase change lists (local indices) */
-    kmc_status limit;      /* set when the deposit reaches the top layer */
-    double w_kmc, w_exch, w_red, w_out; /* wall time split, s */
-    int64_t phases;        /* phases run */
-    perc_ctx *perc;        /* the dead-lithium pass; owned */
-    perc_result perc_last; /* results of the last scheduled pass */
-    int64_t *dead_by_z;    /* [nz] dead Li per cell layer of the last scheduled pass; owned */
-    bool perc_done;        /* a scheduled pass has run */
-};
+#include "kmc/base/sig.h"
+#include "kmc/ckpt.h"
+#include "kmc/engine_priv.h"
 
 double eng_waiting_time_s(pcg32 *rng, double rate_per_s)
 {
@@ -459,7 +395,7 @@ uint8_t eng_get_site(const eng_run *r, int x, int y, int z, int b)
 /* Make every ghost site equal to its owner after changes outside the event loop
  * (fill, percolation flags): mirrored in exact mode, exchanged in tiled mode.
  * Collective in tiled mode. */
-static kmc_err refresh_ghosts(eng_run *r, kmc_status *st)
+kmc_err eng_refresh_ghosts(eng_run *r, kmc_status *st)
 {
     const lat_geom *g = &r->g;
     if (!r->exact)
@@ -498,10 +434,10 @@ static kmc_err apply_fills(eng_run *r, kmc_status *st)
                                 r->site[idx(r, x, y, z, b)] = (uint8_t)f->species;
         }
     }
-    return refresh_ghosts(r, st);
+    return eng_refresh_ghosts(r, st);
 }
 
-static void rebuild_all(eng_run *r)
+void eng_rebuild_all(eng_run *r)
 {
     const lat_geom *g = &r->g;
     for (int z = 0; z < g->n[2]; ++z)
@@ -731,7 +667,7 @@ kmc_err eng_create(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm, co
         local_sums(r, &h1, &h2, &loc);
         MPI_Allreduce(&loc, &r->n_li_initial, 1, MPI_INT64_T, MPI_SUM, r->comm);
     }
-    rebuild_all(r);
+    eng_rebuild_all(r);
     *out = r;
     return KMC_OK;
 fail:
@@ -1167,7 +1103,7 @@ int64_t eng_verify_rebuild(eng_run *r, bool *totals_equal)
         KMC_ASSERT(sel_init(&r->tiles[i].sel, &st) == KMC_OK);
     }
     memset(r->cls, 0, (size_t)r->g.nsites * sizeof *r->cls);
-    rebuild_all(r);
+    eng_rebuild_all(r);
     int64_t bad = 0;
     const lat_geom *g = &r->g;
     for (int z = 0; z < g->n[2]; ++z)
@@ -1221,10 +1157,10 @@ kmc_err eng_percolate_global(eng_run *r, kmc_status *st)
     double w0 = wall_s();
     r->perc_last.dead_by_z = r->dead_by_z;
     KMC_TRY(perc_label_global(r->perc, r->site, true, &r->perc_last, st));
-    KMC_TRY(refresh_ghosts(r, st));
+    KMC_TRY(eng_refresh_ghosts(r, st));
     /* deposition eligibility reads the dead flag: recompute every site's events (a
      * pass is rare; the rebuild is deterministic, so rank-count independent) */
-    rebuild_all(r);
+    eng_rebuild_all(r);
     r->perc_done = true;
     r->w_out += wall_s() - w0;
     return KMC_OK;
@@ -1261,8 +1197,35 @@ static kmc_err thermo_line(eng_run *r, double *w_last, int64_t *ev_last, kmc_sta
     return KMC_OK;
 }
 
+/* Checkpoint cadence and stop requests at a sweep (or event) boundary. A signal or
+ * the wall-clock limit on any rank stops every rank after the same sweep, with a
+ * checkpoint: KMC_ERR_STOPPED (exit 75) and a message saying how to restart.
+ * Collective. */
+static kmc_err boundary_checks(eng_run *r, int64_t count, double wall0, kmc_status *st)
+{
+    const kmc_config *c = &r->cfg;
+    bool due = c->ckpt_every > 0 && count % c->ckpt_every == 0;
+    int v[2] = {kmc_signal_received(), /* the wall-clock limit: rank 0's clock decides */
+                r->rank == 0 && c->ckpt_walltime_s > 0.0 && wall_s() - wall0 >= c->ckpt_walltime_s};
+    MPI_Allreduce(MPI_IN_PLACE, v, 2, MPI_INT, MPI_MAX, r->comm);
+    int any = v[0], walltime = v[1];
+    if (any == 0 && !walltime) {
+        if (due)
+            KMC_TRY(ckpt_write_global(r, st));
+        return KMC_OK;
+    }
+    KMC_TRY(ckpt_write_global(r, st));
+    return kmc_fail(st, KMC_ERR_STOPPED, KMC_NOLOC,
+                    "stopped by %s at t = %.6e s after %" PRId64 " %s; checkpoint %s written. "
+                    "Continue with: mpirun -np N kmc -restart %s %s",
+                    any == SIGUSR1 ? "SIGUSR1" : any == SIGTERM ? "SIGTERM" : "the wall-clock limit",
+                    r->t_s, count, r->exact ? "events" : "sweeps", r->ckpt_last, r->ckpt_last,
+                    c->deck_path);
+}
+
 /* Exact mode: event by event to the stop condition. */
-static kmc_err run_exact(eng_run *r, double *w_last, int64_t *ev_last, kmc_status *st)
+static kmc_err run_exact(eng_run *r, double *w_last, int64_t *ev_last, double wall0,
+                         kmc_status *st)
 {
     const kmc_config *c = &r->cfg;
     double t_limit = c->stop == CFG_STOP_TIME ? c->stop_time_s : INFINITY;
@@ -1282,6 +1245,9 @@ static kmc_err run_exact(eng_run *r, double *w_last, int64_t *ev_last, kmc_statu
             KMC_TRY(eng_percolate_global(r, st));
         if (r->n_events % c->thermo_every == 0)
             KMC_TRY(thermo_line(r, w_last, ev_last, st));
+        /* signals and the wall clock are polled every 1024 events, checkpoints when due */
+        if ((c->ckpt_every > 0 && r->n_events % c->ckpt_every == 0) || r->n_events % 1024 == 0)
+            KMC_TRY(boundary_checks(r, r->n_events, wall0, st));
     }
     if (r->limit.code != KMC_OK) {
         *st = r->limit;
@@ -1294,7 +1260,8 @@ static kmc_err run_exact(eng_run *r, double *w_last, int64_t *ev_last, kmc_statu
 
 /* Tiled mode: sweep by sweep; stop conditions are checked at sweep boundaries from
  * exact global values (time, the integer event count). Collective. */
-static kmc_err run_tiled(eng_run *r, double *w_last, int64_t *ev_last, kmc_status *st)
+static kmc_err run_tiled(eng_run *r, double *w_last, int64_t *ev_last, double wall0,
+                         kmc_status *st)
 {
     const kmc_config *c = &r->cfg;
     for (;;) {
@@ -1316,6 +1283,7 @@ static kmc_err run_tiled(eng_run *r, double *w_last, int64_t *ev_last, kmc_statu
             KMC_TRY(eng_percolate_global(r, st));
         if (r->n_sweeps % c->thermo_every == 0)
             KMC_TRY(thermo_line(r, w_last, ev_last, st));
+        KMC_TRY(boundary_checks(r, r->n_sweeps, wall0, st));
     }
     if (r->n_sweeps % c->thermo_every != 0 || r->n_sweeps == 0)
         KMC_TRY(thermo_line(r, w_last, ev_last, st));
@@ -1382,11 +1350,18 @@ kmc_err eng_run_deck(eng_run *r, kmc_status *st)
 {
     double w0 = wall_s(), w_last = w0;
     int64_t ev_last = -1;
-    if (r->perc != NULL) /* a scheduled pass at t = 0: the flags of the initial lattice */
+    if (r->perc != NULL && !r->restored) /* a scheduled pass at t = 0 (not at a restart) */
         KMC_TRY(eng_percolate_global(r, st));
     thermo_header(r);
     KMC_TRY(thermo_line(r, &w_last, &ev_last, st));
-    KMC_TRY(r->exact ? run_exact(r, &w_last, &ev_last, st) : run_tiled(r, &w_last, &ev_last, st));
+    KMC_TRY(r->exact ? run_exact(r, &w_last, &ev_last, w0, st)
+                     : run_tiled(r, &w_last, &ev_last, w0, st));
+    /* a final checkpoint, so the run can be continued (`kmc -restart`) */
+    if (r->cfg.ckpt_every > 0 || r->cfg.ckpt_walltime_s > 0.0) {
+        int64_t idx_now = r->exact ? r->n_events : r->n_sweeps;
+        if (r->ckpt_nhistory == 0 || r->ckpt_history[r->ckpt_nhistory - 1] != idx_now)
+            KMC_TRY(ckpt_write_global(r, st));
+    }
     double wall = wall_s() - w0;
     eng_stats s;
     KMC_TRY(eng_stats_global(r, &s, st));

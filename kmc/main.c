@@ -10,6 +10,8 @@
 #include "kmc/base/err.h"
 #include "kmc/base/log.h"
 #include "kmc/base/version.h"
+#include "kmc/base/sig.h"
+#include "kmc/ckpt.h"
 #include "kmc/deck.h"
 #include "kmc/engine.h"
 #include "potentials/pot.h"
@@ -24,20 +26,26 @@ typedef struct cli {
     uint64_t seed;
     bool seed_set, check, help, version;
     const char *log_path;
+    const char *restart; /* -restart FILE */
 } cli;
 
 static void usage(FILE *out)
 {
     fprintf(out,
             "usage: kmc DECK [-var NAME VALUE]... [-seed N] [-log FILE] [-check] [-h] [--version]\n"
+            "       kmc -restart CHECKPOINT [DECK] [-var NAME VALUE]...\n"
             "  -var NAME VALUE  set deck variable NAME (overrides `variable NAME ...` in the deck)\n"
             "  -seed N          random seed (overrides `seed` in the deck)\n"
             "  -log FILE        also write the log to FILE\n"
             "  -check           read and check the deck and .pot, print what would run, exit\n"
+            "  -restart FILE    continue from a checkpoint (on any rank count that holds whole\n"
+            "                   tiles); a DECK may change the run length, thermo, checkpoint and\n"
+            "                   output settings only\n"
             "  -h               this help and the deck reference\n"
             "  --version        print the version\n"
             "exit codes: 0 ok, 64 usage, 65 bad deck/.pot, 66 file not found,\n"
-            "            68 deposit outgrew the box, 70 internal error, 71 out of memory\n");
+            "            68 deposit outgrew the box, 70 internal error, 71 out of memory,\n"
+            "            74 I/O error, 75 stopped by SIGUSR1/SIGTERM/walltime with a checkpoint\n");
 }
 
 /* Same argv on every rank: every rank reaches the same verdict, no communication. */
@@ -74,6 +82,10 @@ static kmc_err parse_cli(int argc, char **argv, cli *c, kmc_status *st)
             c->seed = (uint64_t)v;
             c->seed_set = true;
             ++i;
+        } else if (strcmp(a, "-restart") == 0) {
+            if (i + 1 >= argc)
+                return kmc_fail(st, KMC_ERR_USAGE, KMC_NOLOC, "-restart needs a checkpoint file");
+            c->restart = argv[++i];
         } else if (strcmp(a, "-log") == 0) {
             if (i + 1 >= argc)
                 return kmc_fail(st, KMC_ERR_USAGE, KMC_NOLOC, "-log needs a file name");
@@ -87,7 +99,7 @@ static kmc_err parse_cli(int argc, char **argv, cli *c, kmc_status *st)
                             "more than one deck given ('%s' and '%s')", c->deck, a);
         }
     }
-    if (c->deck == NULL && !c->help && !c->version)
+    if (c->deck == NULL && c->restart == NULL && !c->help && !c->version)
         return kmc_fail(st, KMC_ERR_USAGE, KMC_NOLOC, "no deck given");
     return KMC_OK;
 }
@@ -165,6 +177,61 @@ static void print_setup(const kmc_log *lg, const kmc_config *cfg, const pot_mode
     log_info(lg, "  seed         %" PRIu64 "\n", cfg->seed);
 }
 
+/* Rank 0: the deck and its .pot, or a checkpoint's stored settings (and, if a deck
+ * is given with -restart, that deck, checked against them). Prints its errors. */
+static kmc_err load_inputs(const cli *c, const kmc_log *lg, kmc_config *cfg, pot_model *pm,
+                           kmc_status *st)
+{
+    kmc_config saved;
+    pot_model saved_pm;
+    kmc_err rc = KMC_OK;
+    if (c->restart != NULL) {
+        rc = ckpt_read_header(c->restart, &saved, &saved_pm, st);
+        if (rc != KMC_OK) {
+            log_error(lg, "%s\n", st->msg);
+            return rc;
+        }
+        if (c->deck == NULL) {
+            *cfg = saved;
+            *pm = saved_pm;
+            return KMC_OK;
+        }
+    }
+    rc = deck_load(c->deck, c->vars, c->nvars, lg, cfg, st);
+    if (rc != KMC_OK)
+        return rc; /* deck_load printed every error */
+    if (c->seed_set) {
+        cfg->seed = c->seed;
+        cfg->seed_set = true;
+    }
+    if (cfg->prefix[0] == '\0') { /* default prefix: the deck's file name without .deck */
+        const char *base = strrchr(cfg->deck_path, '/');
+        base = base == NULL ? cfg->deck_path : base + 1;
+        size_t n = strlen(base);
+        if (n > 5 && strcmp(base + n - 5, ".deck") == 0)
+            n -= 5;
+        snprintf(cfg->prefix, sizeof cfg->prefix, "%.*s", (int)n, base);
+    }
+    pot_params pp;
+    rc = pot_read(cfg->pot_path, lg, &pp, st);
+    if (rc == KMC_OK)
+        rc = pot_model_build(&pp, cfg->temp_K, pm, st);
+    int nshell = cfg->hops == CFG_HOPS_OFF ? 0 : cfg->hops == CFG_HOPS_1NN ? 1 : 2;
+    for (int k = 0; k < nshell && rc == KMC_OK; ++k)
+        if (!pm->hop_set[k])
+            rc = kmc_fail(st, KMC_ERR_INPUT, KMC_NOLOC,
+                          "%s: `hops %s` needs %s hops, but %s defines none; add `hop %s "
+                          "base E eV` or `hop_table %s ...` to it, or use `hops %s`",
+                          cfg->deck_path, nshell == 1 ? "1nn" : "1nn+2nn", k == 0 ? "1nn" : "2nn",
+                          cfg->pot_path, k == 0 ? "1nn" : "2nn", k == 0 ? "1nn" : "2nn",
+                          k == 0 ? "off" : "1nn");
+    if (rc == KMC_OK && c->restart != NULL)
+        rc = ckpt_check_compatible(&saved, &saved_pm, cfg, pm, c->restart, st);
+    if (rc != KMC_OK && st->msg[0] != '\0')
+        log_error(lg, "%s\n", st->msg);
+    return rc;
+}
+
 static int finish(kmc_log *lg, kmc_err rc)
 {
     log_flush(lg);
@@ -216,43 +283,15 @@ int main(int argc, char **argv)
 
     /* rank 0 reads and checks everything; the others wait for the verdict */
     kmc_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    if (rank == 0)
-        rc = deck_load(c.deck, c.vars, c.nvars, &lg, &cfg, &st);
-    rc = (kmc_err)bcast_verdict(rc);
-    if (rc != KMC_OK) {
-        if (st.msg[0] != '\0')
-            log_info(&lg, "%s", "");
-        return finish(&lg, rc);
-    }
-    MPI_Bcast(&cfg, (int)sizeof cfg, MPI_BYTE, 0, MPI_COMM_WORLD);
-    if (c.seed_set) {
-        cfg.seed = c.seed;
-        cfg.seed_set = true;
-    }
-
-    pot_params pp;
     pot_model pm;
+    memset(&cfg, 0, sizeof cfg);
     memset(&pm, 0, sizeof pm);
-    if (rank == 0) {
-        rc = pot_read(cfg.pot_path, &lg, &pp, &st);
-        if (rc == KMC_OK)
-            rc = pot_model_build(&pp, cfg.temp_K, &pm, &st);
-        int nshell = cfg.hops == CFG_HOPS_OFF ? 0 : cfg.hops == CFG_HOPS_1NN ? 1 : 2;
-        for (int k = 0; k < nshell && rc == KMC_OK; ++k)
-            if (!pm.hop_set[k])
-                rc = kmc_fail(&st, KMC_ERR_INPUT, KMC_NOLOC,
-                              "%s: `hops %s` needs %s hops, but %s defines none; add `hop %s "
-                              "base E eV` or `hop_table %s ...` to it, or use `hops %s`",
-                              cfg.deck_path, nshell == 1 ? "1nn" : "1nn+2nn", k == 0 ? "1nn" : "2nn",
-                              cfg.pot_path, k == 0 ? "1nn" : "2nn", k == 0 ? "1nn" : "2nn",
-                              k == 0 ? "off" : "1nn");
-        if (rc != KMC_OK && st.msg[0] != '\0')
-            log_error(&lg, "%s\n", st.msg);
-    }
+    if (rank == 0)
+        rc = load_inputs(&c, &lg, &cfg, &pm, &st);
     rc = (kmc_err)bcast_verdict(rc);
     if (rc != KMC_OK)
         return finish(&lg, rc);
+    MPI_Bcast(&cfg, (int)sizeof cfg, MPI_BYTE, 0, MPI_COMM_WORLD);
     /* the rate model is computed once, on rank 0, so every rank uses the same bits */
     MPI_Bcast(&pm, (int)sizeof pm, MPI_BYTE, 0, MPI_COMM_WORLD);
 
@@ -270,13 +309,17 @@ int main(int argc, char **argv)
         return finish(&lg, KMC_OK);
     }
 
+    kmc_signals_install(); /* SIGUSR1 / SIGTERM: checkpoint and stop after this sweep */
     eng_run *run = NULL;
     rc = eng_create(MPI_COMM_WORLD, &cfg, &pm, &lg, &run, &st);
-    if (rc == KMC_OK) {
+    if (rc == KMC_OK && c.restart != NULL)
+        rc = ckpt_restore_global(run, c.restart, &st);
+    if (rc == KMC_OK)
         rc = eng_run_deck(run, &st);
-        eng_destroy(&run);
-    }
-    if (rc != KMC_OK) {
+    eng_destroy(&run);
+    if (rc == KMC_ERR_STOPPED) {
+        log_info(&lg, "kmc: %s\n", st.msg);
+    } else if (rc != KMC_OK) {
         if (st.loc.file != NULL && st.loc.line > 0)
             log_error(&lg, "%s:%d: %s\n", st.loc.file, st.loc.line, st.msg);
         else

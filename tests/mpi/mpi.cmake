@@ -46,3 +46,26 @@ add_test(NAME mpi.dead_lithium_thermo_cadence
           -P ${PROJECT_SOURCE_DIR}/tests/cmake/same_checksum.cmake)
 set_tests_properties(mpi.dead_lithium_thermo_cadence PROPERTIES TIMEOUT 300 PROCESSORS 2
   LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+
+# Checkpoint and restart on another rank count continue bit for bit (1->2, 2->3, 4->1).
+foreach(pair "1;2" "2;3" "4;1")
+  list(GET pair 0 np_b)
+  list(GET pair 1 np_c)
+  add_test(NAME mpi.restart_${np_b}_to_${np_c}
+    COMMAND ${CMAKE_COMMAND} -DMPIEXEC=${MPIEXEC_EXECUTABLE} -DNP_A=2 -DNP_B=${np_b} -DNP_C=${np_c}
+            -DN=40000 -DKMC=$<TARGET_FILE:kmc> -DDECK=tests/decks/good/restart.deck
+            -DOUT=${CMAKE_CURRENT_BINARY_DIR}/restart_${np_b}_${np_c}
+            -P ${PROJECT_SOURCE_DIR}/tests/cmake/restart.cmake)
+  set_tests_properties(mpi.restart_${np_b}_to_${np_c} PROPERTIES TIMEOUT 600 PROCESSORS 2
+    LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+endforeach()
+# What a batch user relies on: SIGUSR1 and the wall-clock limit stop with a usable
+# checkpoint (exit 75), a crash mid-write keeps the previous one, bad checkpoints get
+# clear errors.
+foreach(mode signal slurm walltime crash bad)
+  add_test(NAME mpi.checkpoint_${mode}
+    COMMAND bash ${PROJECT_SOURCE_DIR}/tests/ckpt_cases.sh ${mode} $<TARGET_FILE:kmc>
+            ${CMAKE_CURRENT_BINARY_DIR}/ckpt_${mode})
+  set_tests_properties(mpi.checkpoint_${mode} PROPERTIES TIMEOUT 300 PROCESSORS 2
+    LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+endforeach()

@@ -1,0 +1,87 @@
+/* kmc/engine_priv.h — the run's state, shared by the engine's own files (engine.c,
+ * ckpt.c) and nobody else: every other module sees eng_run as opaque. */
+#ifndef KMC_ENGINE_PRIV_H
+#define KMC_ENGINE_PRIV_H
+
+#include "kmc/engine.h"
+#include "kmc/perc.h"
+#include "kmc/tile.h"
+#include "lattice/decomp.h"
+#include "lattice/ghost.h"
+
+#define ENG_HALO 2      /* ghost cells: the read reach r of every channel is <= 2 cells */
+#define ENG_HOP_W 1     /* write reach w of a hop: the destination is <= 1 cell away */
+#define ENG_STENCIL 160 /* sites whose events a change can affect, per basis, at most */
+#define E_CHARGE_C 1.602176634e-19 /* elementary charge, C (SI, exact) */
+
+typedef struct eng_stencil {
+    int n;
+    int8_t dc[ENG_STENCIL][3];   /* cell offset */
+    int8_t to_basis[ENG_STENCIL];
+    int64_t off[ENG_STENCIL];    /* index offset, valid away from the box edges */
+    int8_t pos2[ENG_STENCIL][3]; /* the same, as a displacement in a/2 */
+} eng_stencil;
+
+/* Sites a hop (origin of basis b, vector k of shell s) can affect: the union of the
+ * origin's and the destination's stencils, each site once. Interior use only. */
+typedef struct eng_hop_stencil {
+    int n;
+    int32_t *off;     /* [n] index offsets from the origin; owned by the run */
+    int8_t *to_basis; /* [n] */
+    int8_t (*dc)[3];  /* [n] cell offsets from the origin, for the checks near edges */
+} eng_hop_stencil;
+
+struct eng_run {
+    MPI_Comm comm; /* owned duplicate */
+    int rank, size;
+    const kmc_log *lg; /* borrowed */
+    kmc_config cfg;
+    pot_model pm;
+    bool exact;       /* one tile, the whole box, one rank */
+    dec_grid *dec;    /* tiled mode; owned */
+    ghost_plan *gp;   /* tiled mode; owned */
+    int gn[3];        /* global box, cells */
+    int c0[2];        /* global cell of local cell (0, 0) */
+    lat_geom g;       /* local: owned cells + halo */
+    uint8_t *site;    /* [g.nsites] species + flags; owned */
+    sel_slot *cls;    /* [g.nsites] class slot of each owned site in its tile; owned */
+    tile *tiles;      /* [ntile] owned tiles, row-major over the owned rectangle; owned */
+    int ntile, ntl[2], tcell[2];
+    int nshell;       /* hop shells in use: 0, 1 (1NN) or 2 (1NN + 2NN) */
+    bool table_only;  /* every shell in use takes its barrier from a coordination table */
+    eng_stencil sten[LAT_MAX_BASIS];
+    eng_hop_stencil hsten[LAT_NSHELL][LAT_MAX_BASIS][LAT_MAX_NBR];
+    double dep_rate_per_s; /* total deposition rate of the box (atoms/s) */
+    int64_t ml_sites;      /* sites per monolayer, whole box */
+    int64_t ncolumns;      /* deposition columns (x, y, basis), whole box */
+    int plane_half;        /* spacing of atomic planes in z, in a/2 */
+    double window_s;       /* phase window (tiled) */
+    double w_global;       /* sum of deposition weights of the box at the sweep start */
+    pcg32 order_rng;       /* colour order of sweeps: one global stream */
+    double t_s;
+    int64_t n_sweeps;
+    int64_t n_events, n_deposited; /* by this rank's tiles */
+    int64_t n_li_initial;  /* Li sites of the whole box after `fill` (before any event) */
+    int64_t n_cross;       /* hops whose destination lies outside the origin's tile */
+    ghost_list ghost_writes, changed; /* phase change lists (local indices) */
+    kmc_status limit;      /* set when the deposit reaches the top layer */
+    double w_kmc, w_exch, w_red, w_out; /* wall time split, s */
+    int64_t phases;        /* phases run */
+    perc_ctx *perc;        /* the dead-lithium pass; owned */
+    perc_result perc_last; /* results of the last scheduled pass */
+    int64_t *dead_by_z;    /* [nz] dead Li per cell layer of the last scheduled pass; owned */
+    bool perc_done;        /* a scheduled pass has run */
+    bool restored;         /* the state came from a checkpoint (no pass at the start) */
+    int64_t ckpt_history[1024]; /* indices of the checkpoints written by this run */
+    int ckpt_nhistory;
+    int64_t ckpt_written;  /* checkpoints written by this process */
+    char ckpt_last[CFG_PATH_MAX + 32]; /* file name of the newest checkpoint */
+};
+
+
+/* Recompute every owned site's events from the lattice (deterministic). Not collective. */
+void eng_rebuild_all(eng_run *r);
+/* Make every ghost equal to its owner (exact: mirror; tiled: exchange). Collective. */
+KMC_NODISCARD kmc_err eng_refresh_ghosts(eng_run *r, kmc_status *st);
+
+#endif /* KMC_ENGINE_PRIV_H */

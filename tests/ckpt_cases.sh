@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# tests/ckpt_cases.sh MODE KMC OUT — checkpoint behaviour a batch user relies on.
+#   signal    SIGUSR1 to a running mpirun: exit 75, a restart message, a usable checkpoint
+#   walltime  `checkpoint walltime`: the same
+#   crash     a crash in the middle of a checkpoint write keeps the previous one usable
+#   bad       missing, truncated, foreign and incompatible checkpoints: clear errors
+# Waits for log lines, never for a fixed time. Exit 0 = pass.
+set -u
+mode=$1 kmc=$2 out=$3
+deck=tests/decks/good/restart.deck
+run() { mpirun -np "$1" --oversubscribe "$kmc" "${@:2}"; }
+fail() { echo "FAIL ($mode): $*"; exit 1; }
+rm -rf "$out"; mkdir -p "$out"
+
+usable() { # usable POINTER [ARGS...]: the checkpoint it names restarts and runs on 2 ranks
+  local ck; ck=$(cat "$1") || fail "no pointer $1"
+  [ -f "$ck" ] || fail "pointer $1 names a missing file '$ck'"
+  run 2 -restart "$ck" "$deck" -var events 1 -var prefix "$out/after" "${@:2}" > "$out/after.log" 2>&1 \
+    || { cat "$out/after.log"; fail "restart from $ck failed"; }
+  grep -q "restarted from $ck" "$out/after.log" || fail "no restart line"
+}
+
+case "$mode" in
+signal)
+  # mpirun itself in the background (not a subshell), so the signal reaches it
+  mpirun -np 2 --oversubscribe "$kmc" "$deck" -var events 1000000000 -var flux 1e5 \
+    -var prefix "$out/sig" > "$out/run.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 600); do # up to 60 s for the first thermo lines after sweep 50
+    grep -qE '^ +100 ' "$out/run.log" && break
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.1
+  done
+  grep -qE '^ +100 ' "$out/run.log" || { cat "$out/run.log"; fail "run did not reach sweep 100"; }
+  kill -USR1 $pid
+  wait $pid; rc=$?
+  [ $rc -eq 75 ] || { cat "$out/run.log"; fail "exit $rc, want 75"; }
+  grep -q "stopped by SIGUSR1" "$out/run.log" || fail "no stop message"
+  grep -q "kmc -restart" "$out/run.log" || fail "no restart instructions"
+  usable "$out/sig.ckpt.latest" -var flux 1e5 ;;
+slurm) # tools/slurm_kmc.sh: USR1 to the batch shell reaches the ranks; a second
+  # submission continues from the newest checkpoint
+  cp "$deck" "$out/job.deck"
+  sed -i 's|\.\./\.\./\.\./potentials|'"$PWD"'/potentials|' "$out/job.deck"
+  (cd "$out" && KMC="$kmc" MPIRUN_ARGS="-np 2 --oversubscribe" \
+     exec bash "$OLDPWD/tools/slurm_kmc.sh" job.deck -var events 1000000000 -var flux 1e5 -var prefix job \
+     > run.log 2>&1) &
+  pid=$!
+  for _ in $(seq 1 600); do
+    grep -qE '^ +100 ' "$out/run.log" 2>/dev/null && break
+    sleep 0.1
+  done
+  grep -qE '^ +100 ' "$out/run.log" || { cat "$out/run.log"; fail "run did not reach sweep 100"; }
+  kill -USR1 $pid
+  wait $pid; rc=$?
+  [ $rc -eq 75 ] || { cat "$out/run.log"; fail "batch script exit $rc, want 75"; }
+  grep -q "submit this script again" "$out/run.log" || fail "no resubmit message"
+  (cd "$out" && KMC="$kmc" MPIRUN_ARGS="-np 3 --oversubscribe" \
+     bash "$OLDPWD/tools/slurm_kmc.sh" job.deck -var events 1 -var flux 1e5 -var prefix job2 \
+     > run2.log 2>&1) || { cat "$out/run2.log"; fail "second submission failed"; }
+  grep -q "restarted from job.ckpt" "$out/run2.log" || fail "second submission did not restart" ;;
+walltime)
+  run 2 "$deck" -var events 1000000000 -var flux 1e5 -var walltime 1 -var prefix "$out/wt" \
+    > "$out/run.log" 2>&1; rc=$?
+  [ $rc -eq 75 ] || { cat "$out/run.log"; fail "exit $rc, want 75"; }
+  grep -q "stopped by the wall-clock limit" "$out/run.log" || fail "no stop message"
+  usable "$out/wt.ckpt.latest" -var flux 1e5 ;;
+crash)
+  KMC_TEST_CKPT_CRASH=2 run 2 "$deck" -var prefix "$out/cr" > "$out/run.log" 2>&1 && fail "no crash"
+  grep -q "KMC_TEST_CKPT_CRASH" "$out/run.log" || { cat "$out/run.log"; fail "crash not injected"; }
+  grep -q "cr.ckpt.000025.h5" "$out/cr.ckpt.latest" || fail "pointer does not name the first checkpoint"
+  usable "$out/cr.ckpt.latest" ;;
+bad)
+  run 1 "$deck" -var events 3000 -var prefix "$out/ok" > "$out/ok.log" 2>&1 || fail "base run"
+  ck=$(cat "$out/ok.ckpt.latest")
+  expect() { # expect EXIT MESSAGE ARGS...: the message exactly once, the exit code
+    local want=$1 msg=$2; shift 2
+    run 2 "$@" > "$out/bad.log" 2>&1; local rc=$?
+    local n; n=$(grep -c -- "$msg" "$out/bad.log")
+    [ $rc -eq "$want" ] && [ "$n" -eq 1 ] || { cat "$out/bad.log"; fail "exit $rc (want $want), '$msg' seen $n times"; }
+  }
+  expect 66 "cannot open checkpoint '$out/nope.h5'" -restart "$out/nope.h5" "$deck"
+  head -c 3000 "$ck" > "$out/trunc.h5"
+  expect 65 "as HDF5 (truncated?)" -restart "$out/trunc.h5" "$deck"
+  head -c 100 /dev/urandom > "$out/noise.h5"
+  expect 65 "is not an HDF5 file (truncated, or not a checkpoint)" -restart "$out/noise.h5" "$deck"
+  /usr/bin/python3 -c "import h5py; h5py.File('$out/foreign.h5','w').create_dataset('x', data=[1,2,3])"
+  expect 65 "is an HDF5 file but not a kmc checkpoint" -restart "$out/foreign.h5" "$deck"
+  expect 65 "the deck changes 'seed'" -restart "$ck" "$deck" -var seed 6
+  expect 65 "the deck changes 'percolate'" -restart "$ck" tests/decks/good/restart.deck -var events 5 -var seed 5 -var prefix "$out/x" -var walltime 1e6 -var flux 2e7 -var perc 3 ;;
+*) fail "unknown mode" ;;
+esac
+echo "PASS ($mode)"

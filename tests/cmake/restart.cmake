@@ -1,0 +1,31 @@
+# Restart bit-identity: run DECK straight to 2N events at NP_A; run it to N at NP_B with
+# checkpoints; restart the newest checkpoint at NP_C to 2N. Pass only if the straight
+# run and the restarted run print the same checksum, and the half run another one.
+# OUT: a scratch folder for the checkpoints.
+include(${CMAKE_CURRENT_LIST_DIR}/run_kmc.cmake)
+file(REMOVE_RECURSE ${OUT})
+file(MAKE_DIRECTORY ${OUT})
+math(EXPR N2 "${N} * 2")
+run_kmc(${NP_A} "-var events ${N2} -var prefix ${OUT}/straight" straight cross)
+run_kmc(${NP_B} "-var events ${N} -var prefix ${OUT}/half" half cross)
+file(STRINGS ${OUT}/half.ckpt.latest ckpt LIMIT_COUNT 1)
+if(NOT EXISTS "${ckpt}")
+  message(FATAL_ERROR "no checkpoint: half.ckpt.latest names '${ckpt}'")
+endif()
+set(saved_deck ${DECK})
+set(DECK "-restart ${ckpt} ${saved_deck}")
+separate_arguments(DECK UNIX_COMMAND "${DECK}")
+run_kmc(${NP_C} "-var events ${N2} -var prefix ${OUT}/cont" cont cross)
+message(STATUS "straight (np ${NP_A}): ${straight}\nhalf (np ${NP_B}): ${half}\nrestarted (np ${NP_C}): ${cont}")
+if(NOT straight STREQUAL cont)
+  message(FATAL_ERROR "restart on ${NP_C} ranks from a ${NP_B}-rank checkpoint gave ${cont}, the straight run ${straight}")
+endif()
+if(half STREQUAL straight)
+  message(FATAL_ERROR "the half run already gives the final checksum: the test would pass vacuously")
+endif()
+# keep 2: exactly two checkpoint files of the half run remain
+file(GLOB kept ${OUT}/half.ckpt.*.h5)
+list(LENGTH kept nk)
+if(NOT nk EQUAL 2)
+  message(FATAL_ERROR "checkpoint keep 2 left ${nk} files: ${kept}")
+endif()
