@@ -30,3 +30,12 @@ echo "== convergence in the phase window: random vs Strang colour order =="
 echo
 echo "== dead-lithium pass: 256^3 sc sites filled at p = 0.5, 1 and 2 ranks =="
 for np in 1 2; do mpirun -np "$np" "$build/bin/bench_perc" 256 5 0.5; done
+echo
+echo "== checkpoint write and restart read, 5e7 sites (bench/ckpt_big.deck), 1 and 2 ranks =="
+tmp=$(mktemp -d)
+for np in 1 2; do
+  mpirun -np "$np" "$build/bin/kmc" bench/ckpt_big.deck -var prefix "$tmp/w$np" | grep -E "^checkpoint" | tail -1
+  mpirun -np "$np" "$build/bin/kmc" -restart "$(cat "$tmp/w$np.ckpt.latest")" bench/ckpt_big.deck \
+    -var prefix "$tmp/r$np" | grep -E "^restarted"
+done
+rm -rf "$tmp"

@@ -146,8 +146,11 @@ static kmc_err publish(const eng_run *r, const char *final, const char *tmp, int
     return KMC_OK;
 }
 
+static double now_s(void) { return MPI_Wtime(); }
+
 kmc_err ckpt_write_global(eng_run *r, kmc_status *st)
 {
+    double t0 = now_s();
     int64_t index = r->exact ? r->n_events : r->n_sweeps;
     char final[CKPT_NAME_MAX], tmp[CKPT_NAME_MAX + 8];
     ckpt_names(r, index, final, tmp);
@@ -199,8 +202,9 @@ kmc_err ckpt_write_global(eng_run *r, kmc_status *st)
         bad |= put_attr(f, "ranks_written", H5T_NATIVE_INT, 1, &r->size);
         bad |= put_blob(f, "config", &r->cfg, sizeof r->cfg, r->rank, dxpl);
         bad |= put_blob(f, "pot_model", &r->pm, sizeof r->pm, r->rank, dxpl);
-        bad |= put_blob(f, "dead_by_z", r->dead_by_z != NULL ? (const void *)r->dead_by_z : (const void *)buf,
-                        r->dead_by_z != NULL ? (size_t)r->gn[2] * sizeof(int64_t) : 0, r->rank, dxpl);
+        if (r->dead_by_z != NULL) /* percolation on: the last scheduled pass's profile */
+            bad |= put_blob(f, "dead_by_z", r->dead_by_z, (size_t)r->gn[2] * sizeof(int64_t),
+                            r->rank, dxpl);
         /* the lattice: each rank its hyperslab of [nz][GY][GX][nb] */
         hsize_t fdim[4] = {(hsize_t)nz, (hsize_t)r->gn[1], (hsize_t)r->gn[0], (hsize_t)nb};
         hsize_t start[4] = {0, (hsize_t)r->c0[1], (hsize_t)r->c0[0], 0};
@@ -281,7 +285,9 @@ kmc_err ckpt_write_global(eng_run *r, kmc_status *st)
     if (v != KMC_OK)
         return r->rank == 0 ? rc : kmc_fail(st, (kmc_err)v, KMC_NOLOC, "checkpoint publish failed");
     snprintf(r->ckpt_last, sizeof r->ckpt_last, "%s", final);
-    log_info(r->lg, "checkpoint %s (t = %.6e s)\n", final, r->t_s);
+    double mb = (double)r->gn[0] * r->gn[1] * r->gn[2] * r->g.nbasis / 1e6, dt = now_s() - t0;
+    log_info(r->lg, "checkpoint %s (t = %.6e s; %.1f MB in %.3f s, %.1f MB/s)\n", final, r->t_s,
+             mb, dt, mb / (dt > 0.0 ? dt : 1e-9));
     return KMC_OK;
 }
 
@@ -369,6 +375,7 @@ kmc_err ckpt_check_compatible(const kmc_config *a, const pot_model *apm, const k
 
 kmc_err ckpt_restore_global(eng_run *r, const char *path, kmc_status *st)
 {
+    double t0 = now_s();
     const lat_geom *g = &r->g;
     int nb = g->nbasis, nx = g->n[0], ny = g->n[1], nz = g->n[2];
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
@@ -476,7 +483,8 @@ kmc_err ckpt_restore_global(eng_run *r, const char *path, kmc_status *st)
     }
     memset(r->cls, 0, (size_t)g->nsites * sizeof *r->cls);
     eng_rebuild_all(r);
-    log_info(r->lg, "restarted from %s: t = %.6e s, %" PRId64 " sweeps\n", path, r->t_s,
-             r->n_sweeps);
+    double mb = (double)r->gn[0] * r->gn[1] * r->gn[2] * g->nbasis / 1e6, dt = now_s() - t0;
+    log_info(r->lg, "restarted from %s: t = %.6e s, %" PRId64 " sweeps (%.1f MB read and rebuilt "
+             "in %.3f s, %.1f MB/s)\n", path, r->t_s, r->n_sweeps, mb, dt, mb / (dt > 0.0 ? dt : 1e-9));
     return KMC_OK;
 }

@@ -1,13 +1,13 @@
 # Restart bit-identity: run DECK straight to 2N events at NP_A; run it to N at NP_B with
 # checkpoints; restart the newest checkpoint at NP_C to 2N. Pass only if the straight
 # run and the restarted run print the same checksum, and the half run another one.
-# OUT: a scratch folder for the checkpoints.
+# OUT: a scratch folder for the checkpoints; EXTRA: more arguments for the half run.
 include(${CMAKE_CURRENT_LIST_DIR}/run_kmc.cmake)
 file(REMOVE_RECURSE ${OUT})
 file(MAKE_DIRECTORY ${OUT})
 math(EXPR N2 "${N} * 2")
 run_kmc(${NP_A} "-var events ${N2} -var prefix ${OUT}/straight" straight cross)
-run_kmc(${NP_B} "-var events ${N} -var prefix ${OUT}/half" half cross)
+run_kmc(${NP_B} "-var events ${N} -var prefix ${OUT}/half ${EXTRA}" half cross)
 file(STRINGS ${OUT}/half.ckpt.latest ckpt LIMIT_COUNT 1)
 if(NOT EXISTS "${ckpt}")
   message(FATAL_ERROR "no checkpoint: half.ckpt.latest names '${ckpt}'")
