@@ -62,6 +62,8 @@ typedef struct kmc_config {
     double ckpt_walltime_s;      /* `checkpoint walltime T s`: stop with a checkpoint after T of
                                   * wall-clock time (0 = off) */
     int ckpt_keep;               /* `checkpoint keep K`: checkpoints kept; default 2 */
+    int64_t snap_every;          /* `snapshot every N`: sweeps (tiled) or events (exact), and at
+                                  * the end; turns on the run file PREFIX.h5; 0 = off */
 } kmc_config;
 
 #endif /* KMC_CONFIG_H */

@@ -197,6 +197,7 @@ static kmc_err cmd_fill(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_percolate(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_checkpoint(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_output(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_snapshot(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 
 #define DEPOSIT_USAGE                                                                          \
     "deposit flux F ML/s [sites column|surface] | deposit current J mA/cm2 | deposit off"
@@ -246,8 +247,11 @@ static const deck_cmd deck_cmds[] = {
      "write PREFIX.ckpt.NNNNNN.h5 every N sweeps (tiled) or events (exact) and at the end; stop "
      "cleanly with a checkpoint after T of wall-clock time (exit 75); keep the last K (default "
      "2); SIGUSR1 or SIGTERM also checkpoint and stop"},
+    {"snapshot", 2, 2, cmd_snapshot, true, false, "snapshot every N",
+     "write the run file PREFIX.h5 (time series, and a snapshot of the lattice every N sweeps "
+     "(tiled) or events (exact) and at the end) and PREFIX.xmf for ParaView; default off"},
     {"output", 2, 2, cmd_output, true, false, "output prefix P",
-     "file-name prefix of checkpoints; default the deck's name without .deck"},
+     "file-name prefix of the run file and checkpoints; default the deck's name without .deck"},
     {"variable", 2, 2, cmd_variable, false, false, "variable NAME VALUE",
      "define ${NAME} for later lines; -var NAME VALUE on the command line overrides it"},
     {"include", 1, 1, cmd_include, false, false, "include FILE",
@@ -1449,5 +1453,16 @@ static kmc_err cmd_output(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
     if (strlen(ln->tok[2]) + 32 >= sizeof cfg->prefix)
         return deck_error(dc, ln, 2, "output prefix is too long");
     snprintf(cfg->prefix, sizeof cfg->prefix, "%s", ln->tok[2]);
+    return KMC_OK;
+}
+
+static kmc_err cmd_snapshot(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    static const char *const kw[] = {"every"};
+    int k;
+    int64_t n = 0;
+    KMC_TRY(deck_keyword(dc, ln, 1, kw, 1, "snapshot keyword", "'every'", &k));
+    KMC_TRY(deck_int(dc, ln, 2, 1, INT64_MAX, "snapshot interval", &n));
+    cfg->snap_every = n;
     return KMC_OK;
 }

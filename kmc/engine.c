@@ -694,6 +694,11 @@ void eng_destroy(eng_run **rp)
     free(r->cls);
     ghost_list_free(&r->ghost_writes);
     ghost_list_free(&r->changed);
+    if (r->h5 != NULL) {
+        kmc_status ignore = {0};
+        if (h5out_close_global(&r->h5, 0, &ignore) != KMC_OK) /* an error path: keep what */
+            log_rank(r->lg, LOG_WARN, "%s\n", ignore.msg);      /* was written */
+    }
     perc_ctx_destroy(&r->perc);
     free(r->dead_by_z);
     ghost_plan_destroy(&r->gp);
@@ -1176,6 +1181,14 @@ static void thermo_header(const eng_run *r)
 }
 
 /* Collective (statistics), rank 0 prints. */
+void eng_set_command_line(eng_run *r, int argc, char **argv)
+{
+    size_t n = 0;
+    r->cmdline[0] = '\0';
+    for (int i = 0; i < argc && n + 2 < sizeof r->cmdline; ++i)
+        n += (size_t)snprintf(r->cmdline + n, sizeof r->cmdline - n, "%s%s", i ? " " : "", argv[i]);
+}
+
 static kmc_err thermo_line(eng_run *r, double *w_last, int64_t *ev_last, kmc_status *st)
 {
     double w0 = wall_s();
@@ -1191,6 +1204,14 @@ static kmc_err thermo_line(eng_run *r, double *w_last, int64_t *ev_last, kmc_sta
                  r->perc_last.voids);
     log_info(r->lg, "\n");
     log_flush(r->lg);
+    if (r->h5 != NULL && !r->row_skip) {
+        double row[H5OUT_NCOL] = {(double)(r->exact ? s.events : r->n_sweeps), s.time_s,
+                                  (double)s.atoms, s.coverage_ML, s.roughness_A, 1e3 * s.eta_V,
+                                  *ev_last < 0 ? 0.0 : rate, (double)r->perc_last.active_li,
+                                  (double)r->perc_last.dead_li, (double)r->perc_last.dead_clusters,
+                                  (double)r->perc_last.voids};
+        h5out_row(r->h5, row);
+    }
     *w_last = wall_s();
     *ev_last = s.events;
     r->w_out += *w_last - w0;
@@ -1204,11 +1225,17 @@ static kmc_err thermo_line(eng_run *r, double *w_last, int64_t *ev_last, kmc_sta
 static kmc_err boundary_checks(eng_run *r, int64_t count, double wall0, kmc_status *st)
 {
     const kmc_config *c = &r->cfg;
+    if (r->h5 != NULL && count % c->snap_every == 0 && count != r->last_snap) {
+        KMC_TRY(h5out_snapshot_global(r->h5, r, count, st));
+        r->last_snap = count;
+    }
     bool due = c->ckpt_every > 0 && count % c->ckpt_every == 0;
     int v[2] = {kmc_signal_received(), /* the wall-clock limit: rank 0's clock decides */
                 r->rank == 0 && c->ckpt_walltime_s > 0.0 && wall_s() - wall0 >= c->ckpt_walltime_s};
     MPI_Allreduce(MPI_IN_PLACE, v, 2, MPI_INT, MPI_MAX, r->comm);
     int any = v[0], walltime = v[1];
+    if (r->h5 != NULL && (due || any != 0 || walltime)) /* the run file up to the checkpoint */
+        KMC_TRY(h5out_flush_global(r->h5, st));
     if (any == 0 && !walltime) {
         if (due)
             KMC_TRY(ckpt_write_global(r, st));
@@ -1246,7 +1273,8 @@ static kmc_err run_exact(eng_run *r, double *w_last, int64_t *ev_last, double wa
         if (r->n_events % c->thermo_every == 0)
             KMC_TRY(thermo_line(r, w_last, ev_last, st));
         /* signals and the wall clock are polled every 1024 events, checkpoints when due */
-        if ((c->ckpt_every > 0 && r->n_events % c->ckpt_every == 0) || r->n_events % 1024 == 0)
+        if ((c->ckpt_every > 0 && r->n_events % c->ckpt_every == 0) || r->n_events % 1024 == 0 ||
+            (c->snap_every > 0 && r->n_events % c->snap_every == 0))
             KMC_TRY(boundary_checks(r, r->n_events, wall0, st));
     }
     if (r->limit.code != KMC_OK) {
@@ -1352,10 +1380,28 @@ kmc_err eng_run_deck(eng_run *r, kmc_status *st)
     int64_t ev_last = -1;
     if (r->perc != NULL && !r->restored) /* a scheduled pass at t = 0 (not at a restart) */
         KMC_TRY(eng_percolate_global(r, st));
+    r->last_snap = -1;
+    if (r->cfg.snap_every > 0) {
+        KMC_TRY(h5out_open_global(r, r->cmdline, &r->h5, st));
+        if (!r->restored) { /* the initial lattice */
+            KMC_TRY(h5out_snapshot_global(r->h5, r, 0, st));
+            r->last_snap = 0;
+        } else {
+            r->last_snap = r->exact ? r->n_events : r->n_sweeps;
+        }
+    }
     thermo_header(r);
+    r->row_skip = r->restored; /* a restart's first line repeats the checkpoint's state */
     KMC_TRY(thermo_line(r, &w_last, &ev_last, st));
+    r->row_skip = false;
     KMC_TRY(r->exact ? run_exact(r, &w_last, &ev_last, w0, st)
                      : run_tiled(r, &w_last, &ev_last, w0, st));
+    if (r->h5 != NULL) { /* the final lattice */
+        int64_t idx_end = r->exact ? r->n_events : r->n_sweeps;
+        if (idx_end != r->last_snap)
+            KMC_TRY(h5out_snapshot_global(r->h5, r, idx_end, st));
+        r->last_snap = idx_end;
+    }
     /* a final checkpoint, so the run can be continued (`kmc -restart`) */
     if (r->cfg.ckpt_every > 0 || r->cfg.ckpt_walltime_s > 0.0) {
         int64_t idx_now = r->exact ? r->n_events : r->n_sweeps;
@@ -1389,6 +1435,10 @@ kmc_err eng_run_deck(eng_run *r, kmc_status *st)
     print_diagnostics(r, &s);
     if (r->perc != NULL)
         KMC_TRY(perc_report(r, st));
+    if (r->h5 != NULL) {
+        KMC_TRY(h5out_close_global(&r->h5, sum, st));
+        log_info(r->lg, "  run file         %s.h5 (ParaView: %s.xmf)\n", r->cfg.prefix, r->cfg.prefix);
+    }
     log_info(r->lg, "checksum 0x%016" PRIx64 "\n", sum);
     log_flush(r->lg);
     return KMC_OK;

@@ -60,6 +60,9 @@ KMC_NODISCARD kmc_err eng_create(MPI_Comm comm, const kmc_config *cfg, const pot
                                  const kmc_log *lg, eng_run **out, kmc_status *st);
 void eng_destroy(eng_run **run);
 
+/* The command line, stored in the run file. Not collective. */
+void eng_set_command_line(eng_run *run, int argc, char **argv);
+
 /* Run to the deck's stop condition, printing thermo lines and the summary.
  * Collective on the run's communicator. Errors: KMC_ERR_LIMIT if the deposit
  * reaches the top cell layer. */

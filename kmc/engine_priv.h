@@ -4,6 +4,7 @@
 #define KMC_ENGINE_PRIV_H
 
 #include "kmc/engine.h"
+#include "kmc/h5out.h"
 #include "kmc/perc.h"
 #include "kmc/tile.h"
 #include "lattice/decomp.h"
@@ -76,6 +77,10 @@ struct eng_run {
     int ckpt_nhistory;
     int64_t ckpt_written;  /* checkpoints written by this process */
     char ckpt_last[CFG_PATH_MAX + 32]; /* file name of the newest checkpoint */
+    h5out *h5;             /* the run file, when `snapshot every N`; owned */
+    int64_t last_snap;     /* index of the newest snapshot, -1 if none */
+    bool row_skip;         /* the thermo line is not a time-series row */
+    char cmdline[4096];    /* the command line, for the run file */
 };
 
 

@@ -312,6 +312,8 @@ int main(int argc, char **argv)
     kmc_signals_install(); /* SIGUSR1 / SIGTERM: checkpoint and stop after this sweep */
     eng_run *run = NULL;
     rc = eng_create(MPI_COMM_WORLD, &cfg, &pm, &lg, &run, &st);
+    if (rc == KMC_OK)
+        eng_set_command_line(run, argc, argv);
     if (rc == KMC_OK && c.restart != NULL)
         rc = ckpt_restore_global(run, c.restart, &st);
     if (rc == KMC_OK)

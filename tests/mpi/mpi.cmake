@@ -78,3 +78,9 @@ add_test(NAME mpi.restart_plain_3_to_2
           -P ${PROJECT_SOURCE_DIR}/tests/cmake/restart.cmake)
 set_tests_properties(mpi.restart_plain_3_to_2 PROPERTIES TIMEOUT 600 PROCESSORS 2
   LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+# The run file: identical on 1 and 3 ranks, XDMF consistent, snapshot == checkpoint,
+# h5dump and the h5py reader read it, a restart truncates it back and continues.
+add_test(NAME mpi.runfile COMMAND bash ${PROJECT_SOURCE_DIR}/tests/runfile_cases.sh
+         $<TARGET_FILE:kmc> ${CMAKE_CURRENT_BINARY_DIR}/runfile)
+set_tests_properties(mpi.runfile PROPERTIES TIMEOUT 300 PROCESSORS 2 LABELS "mpi;validation"
+  ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})

@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""Read a kmc run file (PREFIX.h5) with h5py (Debian: python3-h5py).
+
+    python3 tools/kmc_read.py run.h5          # summary: columns, last row, snapshots
+
+As a module:
+    from kmc_read import load
+    run = load("run.h5")
+    run["timeseries"]["time_s"], run["timeseries"]["dead_Li"]       # numpy arrays
+    index, time_s, species, flags = run["snapshots"][-1]              # [nz][ny][nx][basis]
+    li = (species == 1)                                                # species codes: README
+    dead = (flags == 2)                                                # 1 active, 2 dead, 3 void
+"""
+import sys
+
+import h5py
+import numpy as np
+
+
+def load(path):
+    """Time series (dict of columns) and snapshots (index, time_s, species, flags)."""
+    with h5py.File(path, "r") as f:
+        ts = f["timeseries"]
+        cols = ts.attrs["columns"].decode() if isinstance(ts.attrs["columns"], bytes) else ts.attrs["columns"]
+        data = ts[()]
+        series = {name: data[:, i] for i, name in enumerate(cols.split(","))}
+        snaps = []
+        for name in sorted(f["snapshots"].keys()):
+            g = f["snapshots"][name]
+            snaps.append((int(g.attrs["index"]), float(g.attrs["time_s"]),
+                          np.asarray(g["species"]), np.asarray(g["flags"])))
+        attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
+    return {"timeseries": series, "snapshots": snaps, "attrs": attrs}
+
+
+def main(argv):
+    if len(argv) != 2:
+        print(__doc__)
+        return 64
+    run = load(argv[1])
+    ts = run["timeseries"]
+    print("kmc %s, seed %s, %s ranks, checksum %s" % (run["attrs"].get("kmc_version"),
+          run["attrs"].get("seed"), run["attrs"].get("ranks"), run["attrs"].get("checksum")))
+    n = len(ts["step"])
+    print("time series: %d rows; columns: %s" % (n, ", ".join(ts)))
+    if n:
+        print("last row: " + ", ".join("%s=%g" % (k, v[-1]) for k, v in ts.items()))
+    for index, t, sp, fl in run["snapshots"]:
+        print("snapshot %6d  t = %.6e s  shape %s  Li %d  dead %d  void %d" % (
+            index, t, sp.shape, int((sp == 1).sum()), int((fl == 2).sum()), int((fl == 3).sum())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
