@@ -10,6 +10,7 @@
 
 #include "kmc/base/version.h"
 #include "kmc/engine_priv.h"
+#include "kmc/h5out.h"
 
 #define CKPT_MAGIC "kmc-checkpoint"
 #define PERC_ATTR_N (6 + PERC_HIST_BINS)
@@ -200,6 +201,14 @@ kmc_err ckpt_write_global(eng_run *r, kmc_status *st)
         bad |= put_attr(f, "li_initial", H5T_NATIVE_INT64, 1, &r->n_li_initial);
         bad |= put_attr(f, "percolation", H5T_NATIVE_INT64, PERC_ATTR_N, perc);
         bad |= put_attr(f, "ranks_written", H5T_NATIVE_INT, 1, &r->size);
+        for (int k = 0; k < 2; ++k) { /* the deck and .pot texts, for the record */
+            char *text = h5out_text_bcast(r->comm, r->rank, k == 0 ? r->cfg.deck_path : r->cfg.pot_path);
+            char hex[32];
+            snprintf(hex, sizeof hex, "0x%016" PRIx64, h5out_text_hash(text));
+            bad |= put_attr_str(f, k == 0 ? "deck" : "potential", text);
+            bad |= put_attr_str(f, k == 0 ? "deck_fnv1a64" : "potential_fnv1a64", hex);
+            free(text);
+        }
         bad |= put_blob(f, "config", &r->cfg, sizeof r->cfg, r->rank, dxpl);
         bad |= put_blob(f, "pot_model", &r->pm, sizeof r->pm, r->rank, dxpl);
         if (r->dead_by_z != NULL) /* percolation on: the last scheduled pass's profile */

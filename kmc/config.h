@@ -12,6 +12,7 @@
 
 #define CFG_PATH_MAX 1024
 #define CFG_MAX_FILLS 8
+#define CFG_MAX_INCLUDES 8
 
 typedef struct cfg_fill {  /* `fill SPECIES FRACTION [region ZLO ZHI]` */
     int species;           /* KMC_SP_* */
@@ -62,8 +63,12 @@ typedef struct kmc_config {
     double ckpt_walltime_s;      /* `checkpoint walltime T s`: stop with a checkpoint after T of
                                   * wall-clock time (0 = off) */
     int ckpt_keep;               /* `checkpoint keep K`: checkpoints kept; default 2 */
+    int nincludes;               /* files read by `include`, in order (the first 8), for the run file */
+    char includes[CFG_MAX_INCLUDES][CFG_PATH_MAX];
     int64_t snap_every;          /* `snapshot every N`: sweeps (tiled) or events (exact), and at
                                   * the end; turns on the run file PREFIX.h5; 0 = off */
+    double snap_every_s;         /* `snapshot every T s`: at the first boundary past each
+                                  * multiple of T of simulated time; 0 = off */
 } kmc_config;
 
 #endif /* KMC_CONFIG_H */

@@ -247,9 +247,10 @@ static const deck_cmd deck_cmds[] = {
      "write PREFIX.ckpt.NNNNNN.h5 every N sweeps (tiled) or events (exact) and at the end; stop "
      "cleanly with a checkpoint after T of wall-clock time (exit 75); keep the last K (default "
      "2); SIGUSR1 or SIGTERM also checkpoint and stop"},
-    {"snapshot", 2, 2, cmd_snapshot, true, false, "snapshot every N",
+    {"snapshot", 2, 3, cmd_snapshot, true, false, "snapshot every N | snapshot every T s",
      "write the run file PREFIX.h5 (time series, and a snapshot of the lattice every N sweeps "
-     "(tiled) or events (exact) and at the end) and PREFIX.xmf for ParaView; default off"},
+     "(tiled) or events (exact), or at the first boundary past every T of simulated time, at "
+     "the start and at the end) and PREFIX.xmf for ParaView; default off"},
     {"output", 2, 2, cmd_output, true, false, "output prefix P",
      "file-name prefix of the run file and checkpoints; default the deck's name without .deck"},
     {"variable", 2, 2, cmd_variable, false, false, "variable NAME VALUE",
@@ -941,6 +942,8 @@ static kmc_err cmd_include(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
             fclose(fp);
             return deck_error(dc, ln, 1, "include cycle: '%s' is already being read", f->path);
         }
+    if (cfg->nincludes < CFG_MAX_INCLUDES) /* recorded for the run file's provenance */
+        snprintf(cfg->includes[cfg->nincludes++], CFG_PATH_MAX, "%s", f->path);
     kmc_err rc = deck_read_file(dc, f, fp, cfg);
     fclose(fp);
     return rc;
@@ -1462,6 +1465,14 @@ static kmc_err cmd_snapshot(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
     int k;
     int64_t n = 0;
     KMC_TRY(deck_keyword(dc, ln, 1, kw, 1, "snapshot keyword", "'every'", &k));
+    if (ln->ntok == 4) { /* a simulated-time interval */
+        double t = 0.0;
+        KMC_TRY(deck_quantity(dc, ln, 2, UNIT_TIME, &t));
+        if (!(t > 0.0))
+            return deck_error(dc, ln, 2, "snapshot interval must be > 0 s, found %g s", t);
+        cfg->snap_every_s = t;
+        return KMC_OK;
+    }
     KMC_TRY(deck_int(dc, ln, 2, 1, INT64_MAX, "snapshot interval", &n));
     cfg->snap_every = n;
     return KMC_OK;

@@ -1225,10 +1225,14 @@ static kmc_err thermo_line(eng_run *r, double *w_last, int64_t *ev_last, kmc_sta
 static kmc_err boundary_checks(eng_run *r, int64_t count, double wall0, kmc_status *st)
 {
     const kmc_config *c = &r->cfg;
-    if (r->h5 != NULL && count % c->snap_every == 0 && count != r->last_snap) {
+    bool snap = c->snap_every > 0 ? count % c->snap_every == 0
+                                  : c->snap_every_s > 0.0 && r->t_s >= r->next_snap_s;
+    if (r->h5 != NULL && snap && count != r->last_snap) {
         KMC_TRY(h5out_snapshot_global(r->h5, r, count, st));
         r->last_snap = count;
     }
+    while (c->snap_every_s > 0.0 && r->next_snap_s <= r->t_s)
+        r->next_snap_s += c->snap_every_s;
     bool due = c->ckpt_every > 0 && count % c->ckpt_every == 0;
     int v[2] = {kmc_signal_received(), /* the wall-clock limit: rank 0's clock decides */
                 r->rank == 0 && c->ckpt_walltime_s > 0.0 && wall_s() - wall0 >= c->ckpt_walltime_s};
@@ -1274,7 +1278,8 @@ static kmc_err run_exact(eng_run *r, double *w_last, int64_t *ev_last, double wa
             KMC_TRY(thermo_line(r, w_last, ev_last, st));
         /* signals and the wall clock are polled every 1024 events, checkpoints when due */
         if ((c->ckpt_every > 0 && r->n_events % c->ckpt_every == 0) || r->n_events % 1024 == 0 ||
-            (c->snap_every > 0 && r->n_events % c->snap_every == 0))
+            (c->snap_every > 0 && r->n_events % c->snap_every == 0) ||
+            (c->snap_every_s > 0.0 && r->t_s >= r->next_snap_s))
             KMC_TRY(boundary_checks(r, r->n_events, wall0, st));
     }
     if (r->limit.code != KMC_OK) {
@@ -1381,7 +1386,9 @@ kmc_err eng_run_deck(eng_run *r, kmc_status *st)
     if (r->perc != NULL && !r->restored) /* a scheduled pass at t = 0 (not at a restart) */
         KMC_TRY(eng_percolate_global(r, st));
     r->last_snap = -1;
-    if (r->cfg.snap_every > 0) {
+    if (r->cfg.snap_every_s > 0.0) /* the next multiple of T after now */
+        r->next_snap_s = (floor(r->t_s / r->cfg.snap_every_s) + 1.0) * r->cfg.snap_every_s;
+    if (r->cfg.snap_every > 0 || r->cfg.snap_every_s > 0.0) {
         KMC_TRY(h5out_open_global(r, r->cmdline, &r->h5, st));
         if (!r->restored) { /* the initial lattice */
             KMC_TRY(h5out_snapshot_global(r->h5, r, 0, st));

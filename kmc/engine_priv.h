@@ -80,6 +80,7 @@ struct eng_run {
     h5out *h5;             /* the run file, when `snapshot every N`; owned */
     int64_t last_snap;     /* index of the newest snapshot, -1 if none */
     bool row_skip;         /* the thermo line is not a time-series row */
+    double next_snap_s;    /* `snapshot every T s`: the next multiple of T */
     char cmdline[4096];    /* the command line, for the run file */
 };
 

@@ -60,9 +60,7 @@ static herr_t put_attr(hid_t loc, const char *name, hid_t type, const void *v)
     return rc;
 }
 
-/* Rank 0 reads a text file; every rank receives it (NULL-terminated, owned by the
- * caller; "" if it cannot be read). Collective. */
-static char *text_bcast(MPI_Comm comm, int rank, const char *path)
+char *h5out_text_bcast(MPI_Comm comm, int rank, const char *path)
 {
     long n = 0;
     char *buf = NULL;
@@ -87,6 +85,26 @@ static char *text_bcast(MPI_Comm comm, int rank, const char *path)
     MPI_Bcast(buf, (int)n, MPI_CHAR, 0, comm);
     buf[n] = '\0';
     return buf;
+}
+
+uint64_t h5out_text_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; *s; ++s)
+        h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
+    return h;
+}
+
+/* The text of an input file and its hash as attributes NAME and NAME_fnv1a64. */
+static herr_t put_text(hid_t f, MPI_Comm comm, int rank, const char *name, const char *path)
+{
+    char *text = h5out_text_bcast(comm, rank, path), hex[32], an[96];
+    snprintf(hex, sizeof hex, "0x%016" PRIx64, h5out_text_hash(text));
+    snprintf(an, sizeof an, "%s_fnv1a64", name);
+    herr_t rc = put_attr_str(f, name, text);
+    rc |= put_attr_str(f, an, hex);
+    free(text);
+    return rc;
 }
 
 /* Rank 0 rewrites PREFIX.xmf listing every snapshot. */
@@ -235,19 +253,22 @@ kmc_err h5out_open_global(eng_run *r, const char *command_line, h5out **out, kmc
     } else {
         h->f = H5Fcreate(h->h5name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
         if (h->f >= 0) {
-            char *deck = text_bcast(h->comm, h->rank, r->cfg.deck_path);
-            char *pot = text_bcast(h->comm, h->rank, r->cfg.pot_path);
             int ranks = r->size;
             bad |= put_attr_str(h->f, "kmc_version", KMC_VERSION_STRING);
-            bad |= put_attr_str(h->f, "deck", deck);
+            bad |= put_text(h->f, h->comm, h->rank, "deck", r->cfg.deck_path);
             bad |= put_attr_str(h->f, "deck_path", r->cfg.deck_path);
-            bad |= put_attr_str(h->f, "potential", pot);
+            bad |= put_text(h->f, h->comm, h->rank, "potential", r->cfg.pot_path);
             bad |= put_attr_str(h->f, "potential_path", r->cfg.pot_path);
+            for (int i = 0; i < r->cfg.nincludes; ++i) {
+                char an[32];
+                snprintf(an, sizeof an, "include%d", i + 1);
+                bad |= put_text(h->f, h->comm, h->rank, an, r->cfg.includes[i]);
+                snprintf(an, sizeof an, "include%d_path", i + 1);
+                bad |= put_attr_str(h->f, an, r->cfg.includes[i]);
+            }
             bad |= put_attr_str(h->f, "command_line", command_line);
             bad |= put_attr(h->f, "seed", H5T_NATIVE_UINT64, &r->cfg.seed);
             bad |= put_attr(h->f, "ranks", H5T_NATIVE_INT, &ranks);
-            free(deck);
-            free(pot);
             hsize_t dims[2] = {0, H5OUT_NCOL}, maxd[2] = {H5S_UNLIMITED, H5OUT_NCOL},
                     chunk[2] = {256, H5OUT_NCOL};
             hid_t sp = H5Screate_simple(2, dims, maxd), dcpl = H5Pcreate(H5P_DATASET_CREATE);

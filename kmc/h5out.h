@@ -18,6 +18,9 @@
 #ifndef KMC_H5OUT_H
 #define KMC_H5OUT_H
 
+#include <mpi.h>
+#include <stdint.h>
+
 #include "kmc/base/err.h"
 #include "kmc/engine.h"
 
@@ -39,5 +42,12 @@ KMC_NODISCARD kmc_err h5out_snapshot_global(h5out *h, eng_run *run, int64_t inde
                                             kmc_status *st);
 /* Flush, store the final checksum, close. Collective. */
 KMC_NODISCARD kmc_err h5out_close_global(h5out **h, uint64_t checksum, kmc_status *st);
+
+/* Rank 0 reads a text file (deck, include, .pot); every rank receives it: a new
+ * NULL-terminated string owned by the caller, "" if it cannot be read. Collective. */
+char *h5out_text_bcast(MPI_Comm comm, int rank, const char *path);
+/* FNV-1a 64-bit fingerprint of a text, stored next to it in run files and checkpoints.
+ * Not collective. */
+uint64_t h5out_text_hash(const char *s);
 
 #endif /* KMC_H5OUT_H */

@@ -1,9 +1,17 @@
-# Run kmc on DECK three times: with ARGS_A, ARGS_B and ARGS_C (each at NP ranks).
+# Run kmc on DECK three times: with ARGS_A, ARGS_B (on DECK_B if given) and ARGS_C
+# (each at NP ranks).
 # Pass only if A and B print the same `checksum 0x...` and C prints another one,
 # so the check cannot pass with a constant checksum.
 include(${CMAKE_CURRENT_LIST_DIR}/run_kmc.cmake)
 run_kmc(${NP} "${ARGS_A}" a cross)
-run_kmc(${NP} "${ARGS_B}" b cross)
+if(DECK_B) # B runs another deck that must give the same lattice (e.g. output on vs off)
+  set(deck_a ${DECK})
+  set(DECK ${DECK_B})
+  run_kmc(${NP} "${ARGS_B}" b cross)
+  set(DECK ${deck_a})
+else()
+  run_kmc(${NP} "${ARGS_B}" b cross)
+endif()
 run_kmc(${NP} "${ARGS_C}" c cross)
 message(STATUS "A (${ARGS_A}): ${a}\nB (${ARGS_B}): ${b}\nC (${ARGS_C}): ${c}")
 if(NOT a STREQUAL b)

@@ -33,7 +33,8 @@ kmc_mpi_test(test_perc mpi/test_perc.c TIMEOUT 300)
 add_test(NAME mpi.rank_checksum_dead_lithium
   COMMAND ${CMAKE_COMMAND} -DMPIEXEC=${MPIEXEC_EXECUTABLE} "-DNPS=1;2;3;4" -DNO_CROSS=1
           -DKMC=$<TARGET_FILE:kmc> -DDECK=inputs/dead_lithium.deck
-          "-DARGS=-var seed 11" "-DARGS_OTHER=-var seed 12"
+          "-DARGS=-var seed 11 -var prefix ${CMAKE_CURRENT_BINARY_DIR}/dl_ranks"
+          "-DARGS_OTHER=-var seed 12 -var prefix ${CMAKE_CURRENT_BINARY_DIR}/dl_ranks"
           -P ${PROJECT_SOURCE_DIR}/tests/cmake/rank_checksum.cmake)
 set_tests_properties(mpi.rank_checksum_dead_lithium PROPERTIES TIMEOUT 600 PROCESSORS 2
   LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
@@ -41,8 +42,10 @@ set_tests_properties(mpi.rank_checksum_dead_lithium PROPERTIES TIMEOUT 600 PROCE
 # leave the flags and the lattice alone, at 2 ranks.
 add_test(NAME mpi.dead_lithium_thermo_cadence
   COMMAND ${CMAKE_COMMAND} -DMPIEXEC=${MPIEXEC_EXECUTABLE} -DNP=2 -DKMC=$<TARGET_FILE:kmc>
-          -DDECK=inputs/dead_lithium.deck "-DARGS_A=-var thermo 4" "-DARGS_B=-var thermo 1"
-          "-DARGS_C=-var thermo 4 -var seed 12"
+          -DDECK=inputs/dead_lithium.deck
+          "-DARGS_A=-var thermo 4 -var prefix ${CMAKE_CURRENT_BINARY_DIR}/dl_cad"
+          "-DARGS_B=-var thermo 1 -var prefix ${CMAKE_CURRENT_BINARY_DIR}/dl_cad"
+          "-DARGS_C=-var thermo 4 -var seed 12 -var prefix ${CMAKE_CURRENT_BINARY_DIR}/dl_cad"
           -P ${PROJECT_SOURCE_DIR}/tests/cmake/same_checksum.cmake)
 set_tests_properties(mpi.dead_lithium_thermo_cadence PROPERTIES TIMEOUT 300 PROCESSORS 2
   LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
@@ -84,3 +87,14 @@ add_test(NAME mpi.runfile COMMAND bash ${PROJECT_SOURCE_DIR}/tests/runfile_cases
          $<TARGET_FILE:kmc> ${CMAKE_CURRENT_BINARY_DIR}/runfile)
 set_tests_properties(mpi.runfile PROPERTIES TIMEOUT 300 PROCESSORS 2 LABELS "mpi;validation"
   ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+# Snapshots (by simulated time) and checkpoints on, or the example deck as shipped
+# (snapshots by sweeps): the same lattice, at 3 ranks.
+add_test(NAME mpi.output_does_not_change_trajectory
+  COMMAND ${CMAKE_COMMAND} -DMPIEXEC=${MPIEXEC_EXECUTABLE} -DNP=3 -DKMC=$<TARGET_FILE:kmc>
+          -DDECK=inputs/dead_lithium.deck -DDECK_B=tests/decks/good/dead_lithium_output.deck
+          "-DARGS_A=-var seed 11 -var prefix ${CMAKE_CURRENT_BINARY_DIR}/dl_out_a"
+          "-DARGS_B=-var seed 11 -var prefix ${CMAKE_CURRENT_BINARY_DIR}/dl_out_b"
+          "-DARGS_C=-var seed 12 -var prefix ${CMAKE_CURRENT_BINARY_DIR}/dl_out_a"
+          -P ${PROJECT_SOURCE_DIR}/tests/cmake/same_checksum.cmake)
+set_tests_properties(mpi.output_does_not_change_trajectory PROPERTIES TIMEOUT 300 PROCESSORS 2
+  LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
