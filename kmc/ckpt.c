@@ -10,6 +10,7 @@
 
 #include "kmc/base/version.h"
 #include "kmc/engine_priv.h"
+#include "kmc/h5util.h"
 #include "kmc/h5out.h"
 
 #define CKPT_MAGIC "kmc-checkpoint"
@@ -26,20 +27,6 @@ static herr_t put_attr(hid_t loc, const char *name, hid_t type, int n, const voi
     if (a >= 0)
         H5Aclose(a);
     H5Sclose(sp);
-    return rc;
-}
-
-static herr_t put_attr_str(hid_t loc, const char *name, const char *s)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, strlen(s) + 1);
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = a < 0 ? -1 : H5Awrite(a, t, s);
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(sp);
-    H5Tclose(t);
     return rc;
 }
 
@@ -189,9 +176,9 @@ kmc_err ckpt_write_global(eng_run *r, kmc_status *st)
         int64_t dims_attr[5] = {r->gn[0], r->gn[1], r->gn[2], nb, 0};
         int ntiles[2] = {r->exact ? 1 : r->dec->ntiles[0], r->exact ? 1 : r->dec->ntiles[1]};
         dims_attr[4] = (int64_t)ntiles[0] * 65536 + ntiles[1];
-        bad |= put_attr_str(f, "magic", CKPT_MAGIC);
+        bad |= h5u_put_attr_str(f, "magic", CKPT_MAGIC);
         bad |= put_attr(f, "format", H5T_NATIVE_INT, 1, &fmt);
-        bad |= put_attr_str(f, "kmc_version", KMC_VERSION_STRING);
+        bad |= h5u_put_attr_str(f, "kmc_version", KMC_VERSION_STRING);
         bad |= put_attr(f, "config_bytes", H5T_NATIVE_INT64, 1, &cfg_size);
         bad |= put_attr(f, "pot_model_bytes", H5T_NATIVE_INT64, 1, &pm_size);
         bad |= put_attr(f, "box_basis_tiles", H5T_NATIVE_INT64, 5, dims_attr);
@@ -205,8 +192,8 @@ kmc_err ckpt_write_global(eng_run *r, kmc_status *st)
             char *text = h5out_text_bcast(r->comm, r->rank, k == 0 ? r->cfg.deck_path : r->cfg.pot_path);
             char hex[32];
             snprintf(hex, sizeof hex, "0x%016" PRIx64, h5out_text_hash(text));
-            bad |= put_attr_str(f, k == 0 ? "deck" : "potential", text);
-            bad |= put_attr_str(f, k == 0 ? "deck_fnv1a64" : "potential_fnv1a64", hex);
+            bad |= h5u_put_attr_str(f, k == 0 ? "deck" : "potential", text);
+            bad |= h5u_put_attr_str(f, k == 0 ? "deck_fnv1a64" : "potential_fnv1a64", hex);
             free(text);
         }
         bad |= put_blob(f, "config", &r->cfg, sizeof r->cfg, r->rank, dxpl);

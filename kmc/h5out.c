@@ -10,6 +10,7 @@
 
 #include "kmc/base/version.h"
 #include "kmc/engine_priv.h"
+#include "kmc/h5util.h"
 
 static const char *const h5out_cols =
     "step,time_s,atoms,coverage_ML,roughness_A,eta_mV,events_per_s,active_Li,dead_Li,"
@@ -34,20 +35,6 @@ struct h5out {
     char h5name[CFG_PATH_MAX + 8], xmfname[CFG_PATH_MAX + 8];
     const eng_run *run;  /* borrowed */
 };
-
-static herr_t put_attr_str(hid_t loc, const char *name, const char *s)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, strlen(s) + 1);
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = a < 0 ? -1 : H5Awrite(a, t, s);
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(sp);
-    H5Tclose(t);
-    return rc;
-}
 
 static herr_t put_attr(hid_t loc, const char *name, hid_t type, const void *v)
 {
@@ -101,8 +88,8 @@ static herr_t put_text(hid_t f, MPI_Comm comm, int rank, const char *name, const
     char *text = h5out_text_bcast(comm, rank, path), hex[32], an[96];
     snprintf(hex, sizeof hex, "0x%016" PRIx64, h5out_text_hash(text));
     snprintf(an, sizeof an, "%s_fnv1a64", name);
-    herr_t rc = put_attr_str(f, name, text);
-    rc |= put_attr_str(f, an, hex);
+    herr_t rc = h5u_put_attr_str(f, name, text);
+    rc |= h5u_put_attr_str(f, an, hex);
     free(text);
     return rc;
 }
@@ -254,19 +241,19 @@ kmc_err h5out_open_global(eng_run *r, const char *command_line, h5out **out, kmc
         h->f = H5Fcreate(h->h5name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
         if (h->f >= 0) {
             int ranks = r->size;
-            bad |= put_attr_str(h->f, "kmc_version", KMC_VERSION_STRING);
+            bad |= h5u_put_attr_str(h->f, "kmc_version", KMC_VERSION_STRING);
             bad |= put_text(h->f, h->comm, h->rank, "deck", r->cfg.deck_path);
-            bad |= put_attr_str(h->f, "deck_path", r->cfg.deck_path);
+            bad |= h5u_put_attr_str(h->f, "deck_path", r->cfg.deck_path);
             bad |= put_text(h->f, h->comm, h->rank, "potential", r->cfg.pot_path);
-            bad |= put_attr_str(h->f, "potential_path", r->cfg.pot_path);
+            bad |= h5u_put_attr_str(h->f, "potential_path", r->cfg.pot_path);
             for (int i = 0; i < r->cfg.nincludes; ++i) {
                 char an[32];
                 snprintf(an, sizeof an, "include%d", i + 1);
                 bad |= put_text(h->f, h->comm, h->rank, an, r->cfg.includes[i]);
                 snprintf(an, sizeof an, "include%d_path", i + 1);
-                bad |= put_attr_str(h->f, an, r->cfg.includes[i]);
+                bad |= h5u_put_attr_str(h->f, an, r->cfg.includes[i]);
             }
-            bad |= put_attr_str(h->f, "command_line", command_line);
+            bad |= h5u_put_attr_str(h->f, "command_line", command_line);
             bad |= put_attr(h->f, "seed", H5T_NATIVE_UINT64, &r->cfg.seed);
             bad |= put_attr(h->f, "ranks", H5T_NATIVE_INT, &ranks);
             hsize_t dims[2] = {0, H5OUT_NCOL}, maxd[2] = {H5S_UNLIMITED, H5OUT_NCOL},
@@ -277,8 +264,8 @@ kmc_err h5out_open_global(eng_run *r, const char *command_line, h5out **out, kmc
                                H5P_DEFAULT);
             H5Pclose(dcpl);
             H5Sclose(sp);
-            bad |= h->ts < 0 ? -1 : put_attr_str(h->ts, "columns", h5out_cols);
-            bad |= h->ts < 0 ? -1 : put_attr_str(h->ts, "units", h5out_units);
+            bad |= h->ts < 0 ? -1 : h5u_put_attr_str(h->ts, "columns", h5out_cols);
+            bad |= h->ts < 0 ? -1 : h5u_put_attr_str(h->ts, "units", h5out_units);
             hid_t g = H5Gcreate2(h->f, "/snapshots", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
             bad |= g < 0 ? -1 : H5Gclose(g);
         }
@@ -417,7 +404,7 @@ kmc_err h5out_close_global(h5out **hp, uint64_t checksum, kmc_status *st)
     snprintf(hex, sizeof hex, "0x%016" PRIx64, checksum);
     if (H5Aexists(h->f, "checksum") > 0) /* a restarted run file: the old run's end */
         H5Adelete(h->f, "checksum");
-    if (rc == KMC_OK && put_attr_str(h->f, "checksum", hex) < 0)
+    if (rc == KMC_OK && h5u_put_attr_str(h->f, "checksum", hex) < 0)
         rc = kmc_fail(st, KMC_ERR_IO, KMC_NOLOC, "cannot write the checksum of '%s'", h->h5name);
     H5Dclose(h->ts);
     H5Fclose(h->f);
