@@ -15,6 +15,7 @@
 
 #define CKPT_MAGIC "kmc-checkpoint"
 #define PERC_ATTR_N (6 + PERC_HIST_BINS)
+#define TILE_COLS_MAX 256 /* "rng_state rng_inc" and the channel names */
 
 /* ---- small HDF5 helpers: every call site checks the returned id or status ---- */
 
@@ -213,18 +214,24 @@ kmc_err ckpt_write_global(eng_run *r, kmc_status *st)
             H5Dclose(d);
         H5Sclose(fs);
         H5Sclose(ms);
-        /* the tiles: [NTY][NTX][4] = PCG32 state, increment, hops, depositions */
-        uint64_t *tb = calloc((size_t)r->ntile * 4, sizeof *tb);
+        /* the tiles: [NTY][NTX][2 + channels] = PCG32 state, increment, then the events
+         * of each channel, the columns named by the attribute tile_columns */
+        const int tw = 2 + r->nch;
+        uint64_t *tb = calloc((size_t)r->ntile * (size_t)tw, sizeof *tb);
         for (int i = 0; i < r->ntile && tb != NULL; ++i) {
-            tb[4 * i] = r->tiles[i].rng.state;
-            tb[4 * i + 1] = r->tiles[i].rng.inc;
-            tb[4 * i + 2] = (uint64_t)r->tiles[i].n_hops;
-            tb[4 * i + 3] = (uint64_t)r->tiles[i].n_deps;
+            tb[tw * i] = r->tiles[i].rng.state;
+            tb[tw * i + 1] = r->tiles[i].rng.inc;
+            for (int c = 0; c < r->nch; ++c)
+                tb[tw * i + 2 + c] = (uint64_t)r->tiles[i].n_ev[c];
         }
-        hsize_t tdim[3] = {(hsize_t)ntiles[1], (hsize_t)ntiles[0], 4};
+        char cols[TILE_COLS_MAX] = "rng_state rng_inc";
+        for (int c = 0; c < r->nch; ++c)
+            snprintf(cols + strlen(cols), sizeof cols - strlen(cols), " %s", eng_channel_name(r, c));
+        bad |= h5u_put_attr_str(f, "tile_columns", cols);
+        hsize_t tdim[3] = {(hsize_t)ntiles[1], (hsize_t)ntiles[0], (hsize_t)tw};
         hsize_t tstart[3] = {(hsize_t)(r->exact ? 0 : r->dec->tile_lo[1]),
                              (hsize_t)(r->exact ? 0 : r->dec->tile_lo[0]), 0};
-        hsize_t tcount[3] = {(hsize_t)r->ntl[1], (hsize_t)r->ntl[0], 4};
+        hsize_t tcount[3] = {(hsize_t)r->ntl[1], (hsize_t)r->ntl[0], (hsize_t)tw};
         fs = H5Screate_simple(3, tdim, NULL);
         ms = H5Screate_simple(3, tcount, NULL);
         d = H5Dcreate2(f, "tiles", H5T_NATIVE_UINT64, fs, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -401,9 +408,28 @@ kmc_err ckpt_restore_global(eng_run *r, const char *path, kmc_status *st)
     bad |= get_attr(f, "order_rng", H5T_NATIVE_UINT64, 2, order);
     bad |= get_attr(f, "li_initial", H5T_NATIVE_INT64, 1, &r->n_li_initial);
     bad |= get_attr(f, "percolation", H5T_NATIVE_INT64, PERC_ATTR_N, perc);
+    /* tile columns by name; files without the attribute (format 1 as first written)
+     * hold the hop and deposit counters */
+    char cols[TILE_COLS_MAX] = "rng_state rng_inc hop deposit";
+    if (H5Aexists(f, "tile_columns") > 0)
+        bad |= h5u_get_attr_str(f, "tile_columns", cols, sizeof cols);
+    int colmap[SEL_MAX_CH], tw = 0;
+    {
+        char *save = NULL;
+        const char *names[2 + SEL_MAX_CH];
+        for (char *w = strtok_r(cols, " ", &save); w != NULL && tw < 2 + SEL_MAX_CH;
+             w = strtok_r(NULL, " ", &save))
+            names[tw++] = w;
+        for (int c = 0; c < r->nch; ++c) {
+            colmap[c] = -1;
+            for (int k = 2; k < tw; ++k)
+                if (strcmp(names[k], eng_channel_name(r, c)) == 0)
+                    colmap[c] = k;
+        }
+    }
     uint8_t *buf = malloc((size_t)nx * ny * nz * nb);
-    uint64_t *tb = malloc((size_t)r->ntile * 4 * sizeof *tb);
-    if (rc == KMC_OK && bad >= 0 && buf != NULL && tb != NULL) {
+    uint64_t *tb = malloc((size_t)r->ntile * (size_t)KMC_MAX(tw, 1) * sizeof *tb);
+    if (rc == KMC_OK && bad >= 0 && buf != NULL && tb != NULL && tw >= 2) {
         hid_t d = H5Dopen2(f, "site", H5P_DEFAULT);
         hsize_t start[4] = {0, (hsize_t)r->c0[1], (hsize_t)r->c0[0], 0};
         hsize_t count[4] = {(hsize_t)nz, (hsize_t)ny, (hsize_t)nx, (hsize_t)nb};
@@ -419,7 +445,7 @@ kmc_err ckpt_restore_global(eng_run *r, const char *path, kmc_status *st)
         d = H5Dopen2(f, "tiles", H5P_DEFAULT);
         hsize_t tstart[3] = {(hsize_t)(r->exact ? 0 : r->dec->tile_lo[1]),
                              (hsize_t)(r->exact ? 0 : r->dec->tile_lo[0]), 0};
-        hsize_t tcount[3] = {(hsize_t)r->ntl[1], (hsize_t)r->ntl[0], 4};
+        hsize_t tcount[3] = {(hsize_t)r->ntl[1], (hsize_t)r->ntl[0], (hsize_t)tw};
         fs = d < 0 ? -1 : H5Dget_space(d);
         ms = H5Screate_simple(3, tcount, NULL);
         if (fs >= 0)
@@ -449,15 +475,15 @@ kmc_err ckpt_restore_global(eng_run *r, const char *path, kmc_status *st)
             for (int x = 0; x < nx; ++x)
                 for (int b = 0; b < nb; ++b)
                     r->site[lat_index(g, x, y, z, b)] = buf[q++];
-    r->n_events = r->n_deposited = 0;
+    r->n_events = 0;
     for (int i = 0; i < r->ntile; ++i) {
         tile *t = &r->tiles[i];
-        t->rng.state = tb[4 * i];
-        t->rng.inc = tb[4 * i + 1];
-        t->n_hops = (int64_t)tb[4 * i + 2];
-        t->n_deps = (int64_t)tb[4 * i + 3];
-        r->n_events += t->n_hops + t->n_deps;
-        r->n_deposited += t->n_deps;
+        t->rng.state = tb[tw * i];
+        t->rng.inc = tb[tw * i + 1];
+        for (int c = 0; c < r->nch; ++c) {
+            t->n_ev[c] = colmap[c] < 0 ? 0 : (int64_t)tb[tw * i + colmap[c]];
+            r->n_events += t->n_ev[c];
+        }
     }
     free(buf);
     free(tb);
@@ -475,7 +501,7 @@ kmc_err ckpt_restore_global(eng_run *r, const char *path, kmc_status *st)
     /* the selection structures are a pure function of the lattice: rebuild them */
     for (int i = 0; i < r->ntile; ++i) {
         sel_fini(&r->tiles[i].sel);
-        KMC_TRY(sel_init(&r->tiles[i].sel, st));
+        KMC_TRY(sel_init(&r->tiles[i].sel, r->nch, st));
     }
     memset(r->cls, 0, (size_t)g->nsites * sizeof *r->cls);
     eng_rebuild_all(r);

@@ -1,6 +1,6 @@
 /* kmc/engine.c — the run: lattice, tiles, phases, ghost exchange, thermo, checksum.
  *
- * Two modes (DESIGN §3):
+ * Two modes (docs/engine.md):
  *   exact  (`tiles none`): the whole box is one tile on one rank, exact BKL. Writes
  *          near an edge are mirrored into the periodic halo at once.
  *   tiled: the box is cut into a global grid of tiles coloured 2 x 2. A sweep runs the
@@ -20,6 +20,9 @@
 #include <string.h>
 #include <signal.h>
 #include <time.h>
+
+#include <stdarg.h>
+#include <stdio.h>
 
 #include "kmc/base/sig.h"
 #include "kmc/ckpt.h"
@@ -44,48 +47,44 @@ static int wrap(int v, int n) { return ((v % n) + n) % n; }
 
 static int64_t idx(const eng_run *r, int x, int y, int z, int b) { return lat_index(&r->g, x, y, z, b); }
 
-/* Add a half-unit position to a list unless present; returns the new length. */
-static int stencil_add(int (*pos)[3], int np, int px, int py, int pz)
+/* Positions gathered from the channels' reads (evt_ops.reads), each once. */
+typedef struct pos_list {
+    int n;
+    int p[EVT_MAX_POS][3];
+} pos_list;
+
+static void pos_add(void *ctx, int px, int py, int pz)
 {
-    for (int q = 0; q < np; ++q)
-        if (pos[q][0] == px && pos[q][1] == py && pos[q][2] == pz)
-            return np;
-    KMC_ASSERT(np < 2 * ENG_STENCIL);
-    pos[np][0] = px;
-    pos[np][1] = py;
-    pos[np][2] = pz;
-    return np + 1;
+    pos_list *l = ctx;
+    for (int q = 0; q < l->n; ++q)
+        if (l->p[q][0] == px && l->p[q][1] == py && l->p[q][2] == pz)
+            return;
+    KMC_ASSERT(l->n < EVT_MAX_POS);
+    l->p[l->n][0] = px;
+    l->p[l->n][1] = py;
+    l->p[l->n][2] = pz;
+    ++l->n;
 }
 
-/* The stencil of basis b: every site whose events can read a site of basis b at
- * the origin. Reads of a Li site: its 1NN and 2NN, its hop destinations and their
- * 1NN; of an empty site: its 1NN. All shells are symmetric under inversion, so the
- * sites affected by a change are the same vectors from the changed site. */
+/* The stencil of basis b: the anchor itself and every position the channels' events
+ * anchored at b read. Every read pattern is symmetric under inversion, so the sites
+ * whose events a change at a site of basis b can affect are the same vectors from the
+ * changed site. */
 static void build_stencil(eng_run *r)
 {
     const lat_geom *g = &r->g;
     for (int b = 0; b < g->nbasis; ++b) {
-        int pos[2 * ENG_STENCIL][3] = {{0}}, np = 0;
+        pos_list pl = {0};
+        pos_add(&pl, 0, 0, 0);
+        for (int c = 0; c < r->nch; ++c)
+            if (r->ch[c].ops->reads != NULL)
+                r->ch[c].ops->reads(&r->cfg, g, b, pos_add, &pl);
         int bx = g->basis_xy2[b][0], by = g->basis_xy2[b][1], bz = g->basis_z2[b];
-        np = stencil_add(pos, np, 0, 0, 0);
-        for (int s = 0; s < LAT_NSHELL; ++s)
-            for (int k = 0; k < g->nnbr[s]; ++k) {
-                const lat_vec *v = &g->vec[s][b][k];
-                np = stencil_add(pos, np, v->dx2, v->dy2, v->dz2);
-            }
-        for (int s = 0; s < r->nshell; ++s)
-            for (int k = 0; k < g->nnbr[s]; ++k) {
-                const lat_vec *h = &g->vec[s][b][k];
-                for (int j = 0; j < g->nnbr[0]; ++j) {
-                    const lat_vec *n = &g->vec[0][h->to_basis][j];
-                    np = stencil_add(pos, np, h->dx2 + n->dx2, h->dy2 + n->dy2, h->dz2 + n->dz2);
-                }
-            }
-        eng_stencil *st = &r->sten[b];
-        KMC_ASSERT(np <= ENG_STENCIL);
-        st->n = np;
-        for (int q = 0; q < np; ++q) {
-            int p[3] = {bx + pos[q][0], by + pos[q][1], bz + pos[q][2]};
+        evt_stencil *st = &r->sten[b];
+        KMC_ASSERT(pl.n <= EVT_STENCIL);
+        st->n = pl.n;
+        for (int q = 0; q < pl.n; ++q) {
+            int p[3] = {bx + pl.p[q][0], by + pl.p[q][1], bz + pl.p[q][2]};
             int c = 0;
             for (; c < g->nbasis; ++c)
                 if ((((p[0] - g->basis_xy2[c][0]) % 2) == 0) &&
@@ -99,59 +98,9 @@ static void build_stencil(eng_run *r)
             st->off[q] = st->dc[q][0] * g->stride[0] + st->dc[q][1] * g->stride[1] +
                          st->dc[q][2] * g->stride[2] + (c - b);
             for (int d = 0; d < 3; ++d)
-                st->pos2[q][d] = (int8_t)pos[q][d];
+                st->pos2[q][d] = (int8_t)pl.p[q][d];
         }
     }
-}
-
-/* Half-unit displacement from a site of basis b -> index offset and target basis. */
-static int64_t offset_of(const lat_geom *g, int b, int px, int py, int pz, int *to)
-{
-    int p[3] = {g->basis_xy2[b][0] + px, g->basis_xy2[b][1] + py, g->basis_z2[b] + pz};
-    int c = 0;
-    for (; c < g->nbasis; ++c)
-        if (((p[0] - g->basis_xy2[c][0]) % 2) == 0 && ((p[1] - g->basis_xy2[c][1]) % 2) == 0 &&
-            ((p[2] - g->basis_z2[c]) % 2) == 0)
-            break;
-    KMC_ASSERT(c < g->nbasis);
-    *to = c;
-    return (int64_t)((p[0] - g->basis_xy2[c][0]) / 2) * g->stride[0] +
-           (int64_t)((p[1] - g->basis_xy2[c][1]) / 2) * g->stride[1] +
-           (int64_t)((p[2] - g->basis_z2[c]) / 2) * g->stride[2] + (c - b);
-}
-
-static kmc_err build_hop_stencils(eng_run *r, kmc_status *st)
-{
-    const lat_geom *g = &r->g;
-    for (int s = 0; s < r->nshell; ++s)
-        for (int b = 0; b < g->nbasis; ++b)
-            for (int k = 0; k < g->nnbr[s]; ++k) {
-                const lat_vec *v = &g->vec[s][b][k];
-                const eng_stencil *so = &r->sten[b], *sd = &r->sten[v->to_basis];
-                int pos[2 * ENG_STENCIL][3] = {{0}}, np = 0;
-                for (int q = 0; q < so->n; ++q)
-                    np = stencil_add(pos, np, so->pos2[q][0], so->pos2[q][1], so->pos2[q][2]);
-                for (int q = 0; q < sd->n; ++q)
-                    np = stencil_add(pos, np, v->dx2 + sd->pos2[q][0], v->dy2 + sd->pos2[q][1],
-                                     v->dz2 + sd->pos2[q][2]);
-                eng_hop_stencil *h = &r->hsten[s][b][k];
-                h->off = malloc((size_t)np * sizeof *h->off);
-                h->to_basis = malloc((size_t)np);
-                h->dc = malloc((size_t)np * sizeof *h->dc);
-                if (h->off == NULL || h->to_basis == NULL || h->dc == NULL)
-                    return kmc_fail(st, KMC_ERR_NOMEM, KMC_NOLOC, "out of memory");
-                h->n = np;
-                for (int q = 0; q < np; ++q) {
-                    int to;
-                    h->off[q] = (int32_t)offset_of(g, b, pos[q][0], pos[q][1], pos[q][2], &to);
-                    h->to_basis[q] = (int8_t)to;
-                    /* cell offset: the half-unit position minus the target basis, halved */
-                    h->dc[q][0] = (int8_t)((g->basis_xy2[b][0] + pos[q][0] - g->basis_xy2[to][0]) / 2);
-                    h->dc[q][1] = (int8_t)((g->basis_xy2[b][1] + pos[q][1] - g->basis_xy2[to][1]) / 2);
-                    h->dc[q][2] = (int8_t)((g->basis_z2[b] + pos[q][2] - g->basis_z2[to]) / 2);
-                }
-            }
-    return KMC_OK;
 }
 
 /* The tile owning local cell (x, y) of this rank (owned cells only). */
@@ -165,143 +114,37 @@ static bool in_tile(const tile *t, int x, int y)
     return x >= t->cx0 && x < t->cx1 && y >= t->cy0 && y < t->cy1;
 }
 
-/* The hops an atom at i (basis b) can make, in the order of shells and neighbour
- * vectors; each with a flag for the Ehrlich–Schwoebel term. Returns the count and
- * the occupied 1NN count and bond factor of the origin. The one definition of a
- * legal hop: eval_site and do_hop both use it. */
-typedef struct hop_opt {
-    int8_t shell, k, es;
-} hop_opt;
-
-static int hop_options(const eng_run *r, int64_t i, int b, hop_opt *opt, int *occ1_out,
-                       double *bf_out)
+/* Re-evaluate an owned site of tile t and move it to its new class: the tuple of its
+ * channel propensities. Only channels whose anchor species is the site's are asked. */
+void eng_refresh_site(eng_run *r, tile *t, int64_t i, int b)
 {
-    const lat_geom *g = &r->g;
-    const uint8_t *site = r->site;
-    const pot_model *m = &r->pm;
-    int occ1 = 0, n = 0;
-    double bf = 1.0;
-    if (r->table_only) { /* barrier by coordination alone: no species counts */
-        for (int k = 0; k < g->nnbr[0]; ++k) {
-            uint8_t s = sp_of(site[i + g->off[0][b][k]]);
-            occ1 += s != KMC_SP_EMPTY && s < KMC_SP_COUNT;
-        }
-    } else {
-        uint8_t n1[KMC_SP_COUNT] = {0}, n2[KMC_SP_COUNT] = {0};
-        for (int k = 0; k < g->nnbr[0]; ++k) {
-            uint8_t s = sp_of(site[i + g->off[0][b][k]]);
-            if (s != KMC_SP_EMPTY && s < KMC_SP_COUNT) {
-                ++n1[s];
-                ++occ1;
-            }
-        }
-        if (m->bond_any[1])
-            for (int k = 0; k < g->nnbr[1]; ++k) {
-                uint8_t s = sp_of(site[i + g->off[1][b][k]]);
-                if (s != KMC_SP_EMPTY && s < KMC_SP_COUNT)
-                    ++n2[s];
-            }
-        bf = pot_model_bond_factor(m, n1, n2);
+    double key[SEL_MAX_CH] = {0};
+    uint32_t bit = 1u << sp_of(r->site[i]);
+    bool any = false;
+    for (int c = 0; c < r->nch; ++c) {
+        const eng_channel *ch = &r->ch[c];
+        key[c] = (ch->ops->anchor_species & bit) ? ch->ops->eval(ch->self, &r->view, i, b) : 0.0;
+        any = any || key[c] != 0.0;
     }
-    for (int s = 0; s < r->nshell; ++s)
-        for (int k = 0; k < g->nnbr[s]; ++k) {
-            int64_t t = i + g->off[s][b][k];
-            if (sp_of(site[t]) != KMC_SP_EMPTY)
-                continue;
-            int bt = g->vec[s][b][k].to_basis, cond = 0, occ = 0;
-            for (int j = 0; j < g->nnbr[0]; ++j) {
-                int64_t u = t + g->off[0][bt][j];
-                if (u == i)
-                    continue;
-                uint8_t su = sp_of(site[u]);
-                if (su != KMC_SP_EMPTY && su < KMC_SP_COUNT) {
-                    ++occ;
-                    cond += sp_conducts(su);
-                }
-            }
-            if (cond == 0)
-                continue; /* the destination would float: not attached */
-            opt[n].shell = (int8_t)s;
-            opt[n].k = (int8_t)k;
-            opt[n].es = (int8_t)(m->es_on[s] && ((occ1 <= m->es_nmax[s] && occ >= m->es_nmin[s]) ||
-                                                 (occ <= m->es_nmax[s] && occ1 >= m->es_nmin[s])));
-            ++n;
-        }
-    *occ1_out = occ1;
-    *bf_out = bf;
-    return n;
-}
-
-/* Propensities of an owned site: its hop rate (Li) or deposition weight class
- * (empty, `surface` deposition). Reads only sites within the stencil. */
-static void eval_site(const eng_run *r, int64_t i, int b, double *hop, uint16_t *wcl)
-{
-    const lat_geom *g = &r->g;
-    const pot_model *m = &r->pm;
-    uint8_t sp = sp_of(r->site[i]);
-    *hop = 0.0;
-    *wcl = 0;
-    if (sp == KMC_SP_LI && r->nshell > 0) {
-        hop_opt opt[2 * LAT_MAX_NBR];
-        int occ1;
-        double bf;
-        int n = hop_options(r, i, b, opt, &occ1, &bf);
-        if (n == 0)
-            return;
-        /* total = sum over shells of (plain x rate + es x rate x es_factor): a
-         * function of the counts, not of the order the hops were found in */
-        int plain[LAT_NSHELL] = {0}, es[LAT_NSHELL] = {0};
-        for (int q = 0; q < n; ++q) {
-            plain[opt[q].shell] += !opt[q].es;
-            es[opt[q].shell] += opt[q].es;
-        }
-        double total = 0.0;
-        for (int s = 0; s < r->nshell; ++s) {
-            if (plain[s] + es[s] == 0)
-                continue;
-            double rk = pot_hop_rate(m, s, occ1, bf);
-            total += (double)plain[s] * rk + (double)es[s] * (rk * m->es_factor[s]);
-        }
-        *hop = total;
-    } else if (sp == KMC_SP_EMPTY && r->cfg.dep_mode != CFG_DEP_OFF &&
-               r->cfg.dep_sites == CFG_SITES_SURFACE) {
-        int nc = 0, best = -1;
-        for (int k = 0; k < g->nnbr[0]; ++k) {
-            uint8_t v = r->site[i + g->off[0][b][k]], s = sp_of(v);
-            /* Li+ is reduced only next to metal with an electron path: not next to Li
-             * the last scheduled dead-lithium pass found dead (DESIGN §4) */
-            if (!sp_conducts(s) || flag_of(v) == KMC_FLAG_DEAD)
-                continue;
-            ++nc;
-            if (best < 0 || m->dep_species_w[s] > m->dep_species_w[best])
-                best = s;
-        }
-        /* the class names the weight, not the neighbour: species of equal weight
-         * share the class of the first of them (pot_model's canonical species) */
-        *wcl = pot_dep_wclass(m, nc, best < 0 ? 0 : m->dep_canon[best]);
-    }
-}
-
-/* Re-evaluate an owned site of tile t and move it to its new class. */
-static void refresh_site(eng_run *r, tile *t, int64_t i, int b)
-{
-    double hop;
-    uint16_t wcl;
-    eval_site(r, i, b, &hop, &wcl);
     sel_slot cur = r->cls[i];
-    if (cur != 0 ? t->sel.cls[cur].hop_per_s == hop && t->sel.cls[cur].wclass == wcl
-                 : hop == 0.0 && wcl == 0)
+    if (sel_slot_is(&t->sel, cur, key))
         return; /* most refreshed sites keep their class */
     sel_slot to = 0;
-    if (hop > 0.0 || wcl > 0)
-        to = sel_slot_for(&t->sel, hop, wcl, wcl > 0 ? pot_dep_weight(&r->pm, wcl) : 0.0);
+    if (any) {
+        double val[SEL_MAX_CH];
+        for (int c = 0; c < r->nch; ++c)
+            val[c] = r->ch[c].ops->total == EVT_RATE ? key[c]
+                     : key[c] != 0.0                 ? r->ch[c].class_w[(int)key[c]]
+                                                     : 0.0;
+        to = sel_slot_for(&t->sel, key, val);
+    }
     sel_move(&t->sel, (kmc_lidx)i, cur, to);
     r->cls[i] = to;
 }
 
 /* Write a site. Exact mode: (x, y) owned, the periodic images in the halo follow at
  * once. Tiled mode: (x, y) owned or ghost; the change is listed for the exchange. */
-static void put_site(eng_run *r, int x, int y, int z, int b, uint8_t v)
+void eng_put_site(eng_run *r, int x, int y, int z, int b, uint8_t v)
 {
     const lat_geom *g = &r->g;
     if (!r->exact) {
@@ -332,14 +175,14 @@ static void put_site(eng_run *r, int x, int y, int z, int b, uint8_t v)
 static void refresh_around_skip(eng_run *r, int x, int y, int z, int b, tile *only, int skip)
 {
     const lat_geom *g = &r->g;
-    const eng_stencil *st = &r->sten[b];
+    const evt_stencil *st = &r->sten[b];
     if (r->exact) {
         tile *t = &r->tiles[0];
         if (x >= ENG_HALO && x < g->n[0] - ENG_HALO && y >= ENG_HALO && y < g->n[1] - ENG_HALO &&
             z >= ENG_HALO && z < g->n[2] - ENG_HALO) {
             int64_t i0 = idx(r, x, y, z, b);
             for (int q = 0; q < st->n; ++q)
-                refresh_site(r, t, i0 + st->off[q], st->to_basis[q]);
+                eng_refresh_site(r, t, i0 + st->off[q], st->to_basis[q]);
             return;
         }
         for (int q = 0; q < st->n; ++q) {
@@ -347,7 +190,7 @@ static void refresh_around_skip(eng_run *r, int x, int y, int z, int b, tile *on
             if (zz < 0 || zz >= g->n[2])
                 continue;
             int xx = wrap(x + st->dc[q][0], g->n[0]), yy = wrap(y + st->dc[q][1], g->n[1]);
-            refresh_site(r, t, idx(r, xx, yy, zz, st->to_basis[q]), st->to_basis[q]);
+            eng_refresh_site(r, t, idx(r, xx, yy, zz, st->to_basis[q]), st->to_basis[q]);
         }
         return;
     }
@@ -356,7 +199,7 @@ static void refresh_around_skip(eng_run *r, int x, int y, int z, int b, tile *on
         z < g->n[2] - ENG_HALO) {
         int64_t i0 = idx(r, x, y, z, b);
         for (int q = 0; q < st->n; ++q)
-            refresh_site(r, only, i0 + st->off[q], st->to_basis[q]);
+            eng_refresh_site(r, only, i0 + st->off[q], st->to_basis[q]);
         return;
     }
     int64_t i0 = idx(r, x, y, z, b); /* (x, y) may be a ghost: offsets stay in the array */
@@ -367,22 +210,24 @@ static void refresh_around_skip(eng_run *r, int x, int y, int z, int b, tile *on
         tile *t = only != NULL ? only : tile_at(r, xx, yy);
         if (only != NULL ? !in_tile(only, xx, yy) : t->colour == skip)
             continue;
-        refresh_site(r, t, i0 + st->off[q], st->to_basis[q]);
+        eng_refresh_site(r, t, i0 + st->off[q], st->to_basis[q]);
     }
 }
 
-static void refresh_around(eng_run *r, int x, int y, int z, int b, tile *only)
+void eng_refresh_around(eng_run *r, tile *t, int x, int y, int z, int b)
 {
-    refresh_around_skip(r, x, y, z, b, only, -1);
+    refresh_around_skip(r, x, y, z, b, t, -1);
 }
+
+const evt_view *eng_view(const eng_run *r) { return &r->view; }
 
 void eng_set_site(eng_run *r, int x, int y, int z, int b, uint8_t species)
 {
     KMC_ASSERT(r->exact); /* tests place atoms in exact mode */
     x = wrap(x, r->g.n[0]);
     y = wrap(y, r->g.n[1]);
-    put_site(r, x, y, z, b, species);
-    refresh_around(r, x, y, z, b, NULL);
+    eng_put_site(r, x, y, z, b, species);
+    eng_refresh_around(r, NULL, x, y, z, b);
 }
 
 uint8_t eng_get_site(const eng_run *r, int x, int y, int z, int b)
@@ -445,24 +290,43 @@ void eng_rebuild_all(eng_run *r)
             for (int x = 0; x < g->n[0]; ++x) {
                 tile *t = tile_at(r, x, y);
                 for (int b = 0; b < g->nbasis; ++b)
-                    refresh_site(r, t, idx(r, x, y, z, b), b);
+                    eng_refresh_site(r, t, idx(r, x, y, z, b), b);
             }
 }
 
 double eng_estimate_bytes_per_site(void) { return (double)(sizeof(uint8_t) + sizeof(sel_slot)); }
 
-/* Smallest legal tile edge (cells): a tile's writes (w) and a same-colour tile's
- * reads (r) must not meet in the tile between them, so the edge is >= w + r; and a
- * rank's extent must hold the ghost width. */
-static int min_tile_edge(const kmc_config *cfg)
+/* The reach of a set of channels: the largest write and read reach (cells). */
+static void channels_reach(const kmc_config *cfg, const evt_ops *const *ops, int n, int *w,
+                           int *rr)
 {
-    int w = 0, rr = 0;
-    if (cfg->hops != CFG_HOPS_OFF) {
-        w = ENG_HOP_W;
-        rr = ENG_HALO; /* a hop's rate reads the destination's 1NN */
+    for (int c = 0; c < n; ++c) {
+        int cw = 0, cr = 0;
+        ops[c]->reach(cfg, &cw, &cr);
+        *w = KMC_MAX(*w, cw);
+        *rr = KMC_MAX(*rr, cr);
     }
-    if (cfg->dep_mode != CFG_DEP_OFF && cfg->dep_sites == CFG_SITES_SURFACE)
-        rr = KMC_MAX(rr, 1); /* eligibility reads the 1NN */
+}
+
+/* The built-in channels this deck turns on, in registry order; returns the count. */
+static int wanted_builtins(const kmc_config *cfg, const evt_ops **out)
+{
+    int n = 0;
+    for (int c = 0; evt_builtin[c] != NULL; ++c)
+        if (evt_builtin[c]->wanted == NULL || evt_builtin[c]->wanted(cfg))
+            out[n++] = evt_builtin[c];
+    return n;
+}
+
+/* Smallest legal tile edge (cells): a tile's writes (w) and a same-colour tile's
+ * reads (r) must not meet in the tile between them, so the edge is >= w + r over the
+ * channels in use; and a rank's extent must hold the ghost width. */
+static int min_tile_edge(const kmc_config *cfg, const evt_ops *const *extra, int nextra)
+{
+    const evt_ops *ops[SEL_MAX_CH];
+    int n = wanted_builtins(cfg, ops), w = 0, rr = 0;
+    channels_reach(cfg, ops, n, &w, &rr);
+    channels_reach(cfg, extra, nextra, &w, &rr);
     return KMC_MAX(w + rr, ENG_HALO);
 }
 
@@ -477,9 +341,10 @@ static int default_tiles(int cells, int min_edge)
     return best;
 }
 
-kmc_err eng_plan_tiles(const kmc_config *cfg, int tiles[2], bool *exact, kmc_status *st)
+static kmc_err plan_tiles(const kmc_config *cfg, const evt_ops *const *extra, int nextra,
+                          int tiles[2], bool *exact, kmc_status *st)
 {
-    int lmin = min_tile_edge(cfg);
+    int lmin = min_tile_edge(cfg, extra, nextra);
     kmc_loc loc = {cfg->deck_path, cfg->tiles_line, 0};
     *exact = false;
     if (cfg->tiles_mode == CFG_TILES_NONE) {
@@ -518,8 +383,52 @@ kmc_err eng_plan_tiles(const kmc_config *cfg, int tiles[2], bool *exact, kmc_sta
     return KMC_OK;
 }
 
+kmc_err eng_plan_tiles(const kmc_config *cfg, int tiles[2], bool *exact, kmc_status *st)
+{
+    return plan_tiles(cfg, NULL, 0, tiles, exact, st);
+}
+
 kmc_err eng_create(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm, const kmc_log *lg,
                    eng_run **out, kmc_status *st)
+{
+    return eng_create_ext(comm, cfg, pm, lg, NULL, 0, out, st);
+}
+
+int eng_n_channels(const eng_run *r) { return r->nch; }
+const char *eng_channel_name(const eng_run *r, int ch) { return r->ch[ch].ops->name; }
+
+int64_t eng_channel_events_local(const eng_run *r, int ch)
+{
+    int64_t n = 0;
+    for (int i = 0; i < r->ntile; ++i)
+        n += r->tiles[i].n_ev[ch];
+    return n;
+}
+
+/* Channel states and the share channels' weight tables, after the stencil. */
+static kmc_err channels_create(eng_run *r, kmc_status *st)
+{
+    for (int c = 0; c < r->nch; ++c) {
+        eng_channel *ch = &r->ch[c];
+        if (ch->ops->create != NULL)
+            KMC_TRY(ch->ops->create(&ch->self, &r->view, st));
+        if (ch->ops->total != EVT_SHARE)
+            continue;
+        ch->box_rate_per_s = ch->ops->box_rate(&r->view);
+        ch->nclass = ch->ops->nclass(&r->view);
+        ch->class_w = calloc((size_t)ch->nclass + 1, sizeof *ch->class_w);
+        ch->counts = calloc((size_t)ch->nclass + 1, sizeof *ch->counts);
+        if (ch->class_w == NULL || ch->counts == NULL)
+            return kmc_fail(st, KMC_ERR_NOMEM, KMC_NOLOC, "out of memory");
+        for (int k = 1; k <= ch->nclass; ++k)
+            ch->class_w[k] = ch->ops->class_weight(&r->view, k);
+    }
+    return KMC_OK;
+}
+
+kmc_err eng_create_ext(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm,
+                       const kmc_log *lg, const evt_ops *const *extra, int nextra, eng_run **out,
+                       kmc_status *st)
 {
     *out = NULL;
     eng_run *r = calloc(1, sizeof *r);
@@ -532,8 +441,23 @@ kmc_err eng_create(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm, co
     r->cfg = *cfg;
     r->pm = *pm;
     memcpy(r->gn, cfg->box, sizeof r->gn);
+    {
+        const evt_ops *ops[SEL_MAX_CH];
+        r->nch = wanted_builtins(&r->cfg, ops);
+        KMC_ASSERT(r->nch + nextra <= SEL_MAX_CH);
+        for (int c = 0; c < nextra; ++c)
+            ops[r->nch++] = extra[c];
+        r->ch_hop = r->ch_dep = -1;
+        for (int c = 0; c < r->nch; ++c) {
+            r->ch[c].ops = ops[c];
+            if (ops[c] == &evt_hop)
+                r->ch_hop = c;
+            if (ops[c] == &evt_deposit)
+                r->ch_dep = c;
+        }
+    }
     int tiles[2];
-    kmc_err rc = eng_plan_tiles(cfg, tiles, &r->exact, st);
+    kmc_err rc = plan_tiles(cfg, extra, nextra, tiles, &r->exact, st);
     if (rc != KMC_OK)
         goto fail;
     for (int d = 0; d < 2 && r->exact; ++d)
@@ -591,10 +515,6 @@ kmc_err eng_create(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm, co
         if (rc != KMC_OK)
             goto fail;
     }
-    r->nshell = cfg->hops == CFG_HOPS_OFF ? 0 : cfg->hops == CFG_HOPS_1NN ? 1 : 2;
-    r->table_only = true;
-    for (int s = 0; s < r->nshell; ++s)
-        r->table_only = r->table_only && pm->table[s];
     r->site = malloc((size_t)r->g.nsites);
     r->cls = calloc((size_t)r->g.nsites, sizeof *r->cls);
     r->ntile = r->ntl[0] * r->ntl[1];
@@ -614,8 +534,16 @@ kmc_err eng_create(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm, co
             for (int x = -ENG_HALO; x < r->g.n[0] + ENG_HALO; ++x)
                 for (int b = 0; b < r->g.nbasis; ++b)
                     r->site[idx(r, x, y, z, b)] = (uint8_t)cfg->collector_species;
+    /* 1 ML = the sites of one atomic plane normal to z; planes are a (sc) or a/2 apart. */
+    r->plane_half = pm->lattice == LAT_SC ? 2 : 1;
+    r->ml_sites = (int64_t)cfg->box[0] * cfg->box[1] * r->g.nbasis * r->plane_half / 2;
+    r->ncolumns = (int64_t)cfg->box[0] * cfg->box[1] * r->g.nbasis;
     build_stencil(r);
-    rc = build_hop_stencils(r, st);
+    r->view = (evt_view){.site = r->site, .g = &r->g, .pm = &r->pm, .cfg = &r->cfg,
+                         .sten = r->sten, .exact = r->exact, .c0 = {r->c0[0], r->c0[1]},
+                         .gn = {r->gn[0], r->gn[1], r->gn[2]}, .ml_sites = r->ml_sites,
+                         .ncolumns = r->ncolumns};
+    rc = channels_create(r, st);
     if (rc != KMC_OK)
         goto fail;
     for (int ty = 0; ty < r->ntl[1] && rc == KMC_OK; ++ty)
@@ -625,34 +553,26 @@ kmc_err eng_create(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm, co
                 gid = (int64_t)(r->dec->tile_lo[1] + ty) * tiles[0] + (r->dec->tile_lo[0] + tx);
             tile *t = &r->tiles[ty * r->ntl[0] + tx];
             rc = tile_init(t, gid, tx * r->tcell[0], (tx + 1) * r->tcell[0], ty * r->tcell[1],
-                           (ty + 1) * r->tcell[1], cfg->seed, st);
+                           (ty + 1) * r->tcell[1], cfg->seed, r->nch, st);
             if (!r->exact)
                 t->colour = ((r->dec->tile_lo[0] + tx) & 1) + 2 * ((r->dec->tile_lo[1] + ty) & 1);
         }
     if (rc != KMC_OK)
         goto fail;
     pcg32_init_stream(&r->order_rng, cfg->seed, 0, PCG32_PURPOSE_ORDER);
-    /* 1 ML = the sites of one atomic plane normal to z; planes are a (sc) or a/2 apart. */
-    r->plane_half = pm->lattice == LAT_SC ? 2 : 1;
-    r->ml_sites = (int64_t)cfg->box[0] * cfg->box[1] * r->g.nbasis * r->plane_half / 2;
-    r->ncolumns = (int64_t)cfg->box[0] * cfg->box[1] * r->g.nbasis;
-    if (cfg->dep_mode == CFG_DEP_FLUX)
-        r->dep_rate_per_s = cfg->flux_ML_per_s * (double)r->ml_sites;
-    else if (cfg->dep_mode == CFG_DEP_CURRENT) {
-        double area_m2 = (double)cfg->box[0] * cfg->box[1] * pm->a_A * pm->a_A * 1e-20;
-        r->dep_rate_per_s = cfg->current_A_m2 * area_m2 / E_CHARGE_C;
-    }
+    r->dep_rate_per_s = r->ch_dep >= 0 ? r->ch[r->ch_dep].box_rate_per_s : 0.0;
     if (!r->exact) {
         if (cfg->window_mode == CFG_WINDOW_FIXED) {
             r->window_s = cfg->window_s;
         } else {
-            /* F over the fastest rate of any single event: a hop, or a deposition
-             * per surface site */
-            double fast = fmax(pot_max_hop_rate(pm, r->nshell),
-                               r->dep_rate_per_s / (double)r->ml_sites);
+            /* F over the fastest rate of any single event of any channel */
+            double fast = 0.0;
+            for (int c = 0; c < r->nch; ++c)
+                if (r->ch[c].ops->max_rate != NULL)
+                    fast = fmax(fast, r->ch[c].ops->max_rate(&r->view));
             if (!(fast > 0.0)) {
                 rc = kmc_fail(st, KMC_ERR_INPUT, (kmc_loc){cfg->deck_path, 0, 0},
-                              "window auto: no hop or deposition rate to scale the phase "
+                              "window auto: no event rate to scale the phase "
                               "window by; give `window T s`");
                 goto fail;
             }
@@ -683,13 +603,12 @@ void eng_destroy(eng_run **rp)
     for (int i = 0; i < r->ntile && r->tiles != NULL; ++i)
         tile_fini(&r->tiles[i]);
     free(r->tiles);
-    for (int s = 0; s < LAT_NSHELL; ++s)
-        for (int b = 0; b < LAT_MAX_BASIS; ++b)
-            for (int k = 0; k < LAT_MAX_NBR; ++k) {
-                free(r->hsten[s][b][k].off);
-                free(r->hsten[s][b][k].to_basis);
-                free(r->hsten[s][b][k].dc);
-            }
+    for (int c = 0; c < r->nch; ++c) {
+        if (r->ch[c].ops->destroy != NULL)
+            r->ch[c].ops->destroy(&r->ch[c].self);
+        free(r->ch[c].class_w);
+        free(r->ch[c].counts);
+    }
     free(r->site);
     free(r->cls);
     ghost_list_free(&r->ghost_writes);
@@ -709,26 +628,28 @@ void eng_destroy(eng_run **rp)
     *rp = NULL;
 }
 
-/* Deposition rate of a tile: the box's rate shared by weight over all eligible
- * sites of the box (surface), or by columns (column). W of the box is the value at
- * the sweep start (exact integers per weight class); the tile's own W is current. */
-static double tile_dep_rate(const eng_run *r, const tile *t)
+/* The rate of channel c in tile t: a rate channel's total; a share channel's share
+ * of the box's rate, by the tile's weight over the box's weight at the sweep start
+ * (exact integers per class), or the whole box rate in exact mode. */
+static double tile_rate(const eng_run *r, const tile *t, int c)
 {
-    if (r->cfg.dep_mode == CFG_DEP_OFF)
-        return 0.0;
-    if (r->cfg.dep_sites == CFG_SITES_COLUMN)
-        return r->exact ? r->dep_rate_per_s
-                        : r->dep_rate_per_s * (double)((int64_t)r->tcell[0] * r->tcell[1] *
-                                                       r->g.nbasis) / (double)r->ncolumns;
-    double w = sel_dep_total(&t->sel);
+    const eng_channel *ch = &r->ch[c];
+    if (ch->ops->total == EVT_RATE)
+        return sel_total(&t->sel, c);
+    if (ch->ops->tile_rate != NULL) {
+        double v = ch->ops->tile_rate(&r->view, t, ch->box_rate_per_s);
+        if (v >= 0.0)
+            return v;
+    }
+    double w = sel_total(&t->sel, c);
     if (!(w > 0.0))
         return 0.0; /* nowhere to land */
     if (r->exact)
-        return r->dep_rate_per_s;
-    return r->w_global > 0.0 ? r->dep_rate_per_s * (w / r->w_global) : 0.0;
+        return ch->box_rate_per_s;
+    return ch->w_global > 0.0 ? ch->box_rate_per_s * (w / ch->w_global) : 0.0;
 }
 
-static void check_top(eng_run *r, int z)
+void eng_note_solid(eng_run *r, int z)
 {
     if (z == r->g.n[2] - 1 && r->limit.code == KMC_OK)
         kmc_fail(&r->limit, KMC_ERR_LIMIT, (kmc_loc){r->cfg.deck_path, 0, 0},
@@ -737,115 +658,17 @@ static void check_top(eng_run *r, int z)
                  z, r->t_s, r->gn[0], r->gn[1], r->gn[2]);
 }
 
-static void do_hop(eng_run *r, tile *t, int64_t i, eng_event *ev)
+void eng_set_limit(eng_run *r, const char *fmt, ...)
 {
-    const lat_geom *g = &r->g;
-    const pot_model *m = &r->pm;
-    int x, y, z, b;
-    lat_coords(g, i, &x, &y, &z, &b);
-    hop_opt opt[2 * LAT_MAX_NBR];
-    int occ1;
-    double bf, rate[2 * LAT_MAX_NBR], sum = 0.0;
-    int nd = hop_options(r, i, b, opt, &occ1, &bf);
-    KMC_ASSERT(nd > 0);
-    for (int q = 0; q < nd; ++q) {
-        double rk = pot_hop_rate(m, opt[q].shell, occ1, bf);
-        rate[q] = opt[q].es ? rk * m->es_factor[opt[q].shell] : rk;
-        sum += rate[q];
-    }
-    double target = (1.0 - pcg32_double_oc(&t->rng)) * sum, acc = 0.0;
-    int pick = nd - 1;
-    for (int q = 0; q < nd; ++q) {
-        acc += rate[q];
-        if (target < acc) {
-            pick = q;
-            break;
-        }
-    }
-    const lat_vec *v = &g->vec[opt[pick].shell][b][opt[pick].k];
-    int tx = x + v->dcx, ty = y + v->dcy, tz = z + v->dcz, tb = v->to_basis;
-    if (r->exact) {
-        tx = wrap(tx, g->n[0]);
-        ty = wrap(ty, g->n[1]);
-    } else {
-        /* the write reach w: same-colour tiles never touch a common site */
-        KMC_DEBUG_ASSERT(tx >= t->cx0 - ENG_HOP_W && tx < t->cx1 + ENG_HOP_W &&
-                         ty >= t->cy0 - ENG_HOP_W && ty < t->cy1 + ENG_HOP_W);
-        r->n_cross += !in_tile(t, tx, ty);
-    }
-    ev->kind = ENG_EV_HOP;
-    ev->from[0] = x + r->c0[0];
-    ev->from[1] = y + r->c0[1];
-    ev->from[2] = z;
-    ev->from[3] = b;
-    ev->to[0] = wrap(tx + r->c0[0], r->gn[0]);
-    ev->to[1] = wrap(ty + r->c0[1], r->gn[1]);
-    ev->to[2] = tz;
-    ev->to[3] = tb;
-    put_site(r, x, y, z, b, KMC_SP_EMPTY);
-    put_site(r, tx, ty, tz, tb, KMC_SP_LI);
-    const int m2 = ENG_HALO + 1; /* the union stencil reaches one cell further */
-    const eng_hop_stencil *h = &r->hsten[opt[pick].shell][b][opt[pick].k];
-    int lo[2] = {r->exact ? 0 : t->cx0, r->exact ? 0 : t->cy0};
-    int hi[2] = {r->exact ? g->n[0] : t->cx1, r->exact ? g->n[1] : t->cy1};
-    if (x >= lo[0] + m2 && x < hi[0] - m2 && y >= lo[1] + m2 && y < hi[1] - m2 && z >= m2 &&
-        z < g->n[2] - m2) {
-        for (int q = 0; q < h->n; ++q)
-            refresh_site(r, t, i + h->off[q], h->to_basis[q]);
-    } else { /* near an edge: the same sites, each checked (and wrapped in exact mode) */
-        for (int q = 0; q < h->n; ++q) {
-            int xx = x + h->dc[q][0], yy = y + h->dc[q][1], zz = z + h->dc[q][2];
-            if (zz < 0 || zz >= g->n[2])
-                continue;
-            if (r->exact)
-                refresh_site(r, t, idx(r, wrap(xx, g->n[0]), wrap(yy, g->n[1]), zz, h->to_basis[q]),
-                             h->to_basis[q]);
-            else if (in_tile(t, xx, yy))
-                refresh_site(r, t, i + h->off[q], h->to_basis[q]);
-        }
-    }
-    ++t->n_hops;
-    check_top(r, tz);
-}
-
-static bool do_deposit(eng_run *r, tile *t, eng_event *ev)
-{
-    const lat_geom *g = &r->g;
-    int x, y, z, b;
-    if (r->cfg.dep_sites == CFG_SITES_COLUMN) {
-        int w = t->cx1 - t->cx0, h = t->cy1 - t->cy0;
-        uint64_t col = pcg32_bounded(&t->rng, (uint32_t)((int64_t)w * h * g->nbasis));
-        b = (int)(col % (uint64_t)g->nbasis);
-        col /= (uint64_t)g->nbasis;
-        x = t->cx0 + (int)(col % (uint64_t)w);
-        y = t->cy0 + (int)(col / (uint64_t)w);
-        z = g->n[2] - 1;
-        while (z >= 0 && sp_of(r->site[idx(r, x, y, z, b)]) == KMC_SP_EMPTY)
-            --z;
-        ++z;
-        if (z >= g->n[2]) {
-            kmc_fail(&r->limit, KMC_ERR_LIMIT, (kmc_loc){r->cfg.deck_path, 0, 0},
-                     "column (%d, %d) is full at t = %.6g s; make the box taller",
-                     x + r->c0[0], y + r->c0[1], r->t_s);
-            return false;
-        }
-    } else {
-        double w = sel_dep_total(&t->sel);
-        double target = (1.0 - pcg32_double_oc(&t->rng)) * w;
-        int64_t i = sel_pick_dep(&t->sel, target, &t->rng);
-        lat_coords(g, i, &x, &y, &z, &b);
-    }
-    ev->kind = ENG_EV_DEPOSIT;
-    ev->to[0] = x + r->c0[0];
-    ev->to[1] = y + r->c0[1];
-    ev->to[2] = z;
-    ev->to[3] = b;
-    put_site(r, x, y, z, b, KMC_SP_LI);
-    refresh_around(r, x, y, z, b, t);
-    ++r->n_deposited;
-    ++t->n_deps;
-    check_top(r, z);
-    return true;
+    if (r->limit.code != KMC_OK)
+        return;
+    char msg[sizeof r->limit.msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    kmc_fail(&r->limit, KMC_ERR_LIMIT, (kmc_loc){r->cfg.deck_path, 0, 0}, "%s (t = %.6g s)", msg,
+             r->t_s);
 }
 
 /* One BKL event of tile t with its clock in [*clock, t_end]: draws the waiting time;
@@ -854,7 +677,12 @@ static bool do_deposit(eng_run *r, tile *t, eng_event *ev)
 static bool tile_step(eng_run *r, tile *t, double *clock, double t_end, eng_event *ev)
 {
     memset(ev, 0, sizeof *ev);
-    double rh = sel_hop_total(&t->sel), rd = tile_dep_rate(r, t), rt = rh + rd;
+    ev->channel = -1;
+    double tot[SEL_MAX_CH], rt = 0.0;
+    for (int c = 0; c < r->nch; ++c) {
+        tot[c] = tile_rate(r, t, c);
+        rt += tot[c];
+    }
     if (!(rt > 0.0)) {
         if (t_end < INFINITY)
             *clock = t_end;
@@ -867,13 +695,24 @@ static bool tile_step(eng_run *r, tile *t, double *clock, double t_end, eng_even
     }
     *clock += dt;
     ev->dt_s = dt;
-    double target = (1.0 - pcg32_double_oc(&t->rng)) * rt;
-    if (target < rh) {
-        double th = (1.0 - pcg32_double_oc(&t->rng)) * rh;
-        do_hop(r, t, sel_pick_hop(&t->sel, th, &t->rng), ev);
-    } else if (!do_deposit(r, t, ev)) {
-        return false;
+    /* the channel: cumulative totals in registry order; rounding past the last sum
+     * goes to the last channel with a positive total */
+    double target = (1.0 - pcg32_double_oc(&t->rng)) * rt, acc = 0.0;
+    int pick = -1;
+    for (int c = 0; c < r->nch; ++c) {
+        if (!(tot[c] > 0.0))
+            continue;
+        pick = c;
+        acc += tot[c];
+        if (target < acc)
+            break;
     }
+    ev->channel = pick;
+    ev->kind = ENG_EV_OTHER;
+    eng_channel *ch = &r->ch[pick];
+    if (!ch->ops->apply(ch->self, r, t, pick, ev))
+        return false;
+    ++t->n_ev[pick];
     ++r->n_events;
     return true;
 }
@@ -917,19 +756,25 @@ static kmc_err exchange_and_refresh(eng_run *r, int colour, kmc_status *st)
     return KMC_OK;
 }
 
-/* W of the whole box from exact integer counts per weight class, summed in class
- * order: the same double on any rank count. Collective. */
-static void reduce_w_global(eng_run *r)
+/* The weight sum of the whole box for every share channel that uses it: exact
+ * integer counts per weight class, reduced, then summed in class order, so it is the
+ * same double on any rank count. Collective. */
+static void reduce_shares_global(eng_run *r)
 {
-    int64_t counts[POT_NWCLASS] = {0};
-    for (int i = 0; i < r->ntile; ++i)
-        sel_dep_counts(&r->tiles[i].sel, counts, POT_NWCLASS);
-    MPI_Allreduce(MPI_IN_PLACE, counts, POT_NWCLASS, MPI_INT64_T, MPI_SUM, r->comm);
-    double w = 0.0;
-    for (int c = 0; c < POT_NWCLASS; ++c)
-        if (counts[c] != 0)
-            w += (double)counts[c] * pot_dep_weight(&r->pm, (uint16_t)(c + 1));
-    r->w_global = w;
+    for (int c = 0; c < r->nch; ++c) {
+        eng_channel *ch = &r->ch[c];
+        if (ch->ops->total != EVT_SHARE)
+            continue;
+        memset(ch->counts, 0, (size_t)ch->nclass * sizeof *ch->counts);
+        for (int i = 0; i < r->ntile; ++i)
+            sel_counts(&r->tiles[i].sel, c, ch->counts, ch->nclass);
+        MPI_Allreduce(MPI_IN_PLACE, ch->counts, ch->nclass, MPI_INT64_T, MPI_SUM, r->comm);
+        double w = 0.0;
+        for (int k = 0; k < ch->nclass; ++k)
+            if (ch->counts[k] != 0)
+                w += (double)ch->counts[k] * ch->class_w[k + 1];
+        ch->w_global = w;
+    }
 }
 
 /* One sweep of the four colours over [t, t_end]; the clock then reads t_end exactly.
@@ -940,8 +785,7 @@ static kmc_err sweep(eng_run *r, double t_end, kmc_status *st)
     int colours[8], nphase;
     double start[8], len[8];
     double w0 = wall_s();
-    if (r->cfg.dep_mode != CFG_DEP_OFF && r->cfg.dep_sites == CFG_SITES_SURFACE)
-        reduce_w_global(r);
+    reduce_shares_global(r);
     r->w_red += wall_s() - w0;
     if (r->cfg.order == CFG_ORDER_STRANG) {
         static const int strang[8] = {0, 1, 2, 3, 3, 2, 1, 0};
@@ -1044,11 +888,11 @@ kmc_err eng_stats_global(const eng_run *r, eng_stats *o, kmc_status *st)
 {
     (void)st;
     memset(o, 0, sizeof *o);
-    int64_t loc[7] = {r->n_events, 0, 0, r->n_deposited, 0, 0, 0}, glob[7];
-    for (int i = 0; i < r->ntile; ++i) {
-        loc[1] += r->tiles[i].n_hops;
-        loc[2] += r->tiles[i].n_deps;
-    }
+    int64_t loc[7] = {r->n_events, 0, 0, 0, 0, 0, 0}, glob[7];
+    if (r->ch_hop >= 0)
+        loc[1] = eng_channel_events_local(r, r->ch_hop);
+    if (r->ch_dep >= 0)
+        loc[2] = loc[3] = eng_channel_events_local(r, r->ch_dep);
     local_sums(r, &loc[4], &loc[5], &loc[6]);
     MPI_Allreduce(loc, glob, 7, MPI_INT64_T, MPI_SUM, r->comm);
     o->time_s = r->t_s;
@@ -1063,14 +907,16 @@ kmc_err eng_stats_global(const eng_run *r, eng_stats *o, kmc_status *st)
     o->roughness_A = var > 0.0 ? sqrt(var) * half_a : 0.0;
     double rates[2] = {0.0, 0.0}; /* printed only, never fed back */
     for (int i = 0; i < r->ntile; ++i) {
-        rates[0] += sel_hop_total(&r->tiles[i].sel);
-        rates[1] += tile_dep_rate(r, &r->tiles[i]);
+        if (r->ch_hop >= 0)
+            rates[0] += tile_rate(r, &r->tiles[i], r->ch_hop);
+        if (r->ch_dep >= 0)
+            rates[1] += tile_rate(r, &r->tiles[i], r->ch_dep);
     }
     MPI_Allreduce(MPI_IN_PLACE, rates, 2, MPI_DOUBLE, MPI_SUM, r->comm);
     o->rate_hop_per_s = rates[0];
     o->rate_dep_per_s = rates[1];
     double area_m2 = (double)r->gn[0] * r->gn[1] * r->pm.a_A * r->pm.a_A * 1e-20;
-    double j = r->cfg.dep_mode == CFG_DEP_OFF ? 0.0 : r->dep_rate_per_s * E_CHARGE_C / area_m2;
+    double j = r->cfg.dep_mode == CFG_DEP_OFF ? 0.0 : r->dep_rate_per_s * ENG_E_CHARGE_C / area_m2;
     o->eta_V = pot_bv_overpotential_V(&r->pm, j);
     return KMC_OK;
 }
@@ -1097,15 +943,16 @@ int64_t eng_verify_rebuild(eng_run *r, bool *totals_equal)
 {
     sel_slot *saved = malloc((size_t)r->g.nsites * sizeof *saved);
     sel_set *old = malloc((size_t)r->ntile * sizeof *old);
-    double *tot = malloc((size_t)r->ntile * 2 * sizeof *tot);
+    int nc = KMC_MAX(r->nch, 1);
+    double *tot = malloc((size_t)r->ntile * (size_t)nc * sizeof *tot);
     KMC_ASSERT(saved != NULL && old != NULL && tot != NULL);
     memcpy(saved, r->cls, (size_t)r->g.nsites * sizeof *saved);
     kmc_status st = {0};
     for (int i = 0; i < r->ntile; ++i) { /* fresh selection structures, same lattice */
         old[i] = r->tiles[i].sel;
-        tot[2 * i] = sel_hop_total(&old[i]);
-        tot[2 * i + 1] = sel_dep_total(&old[i]);
-        KMC_ASSERT(sel_init(&r->tiles[i].sel, &st) == KMC_OK);
+        for (int c = 0; c < r->nch; ++c)
+            tot[nc * i + c] = sel_total(&old[i], c);
+        KMC_ASSERT(sel_init(&r->tiles[i].sel, r->nch, &st) == KMC_OK);
     }
     memset(r->cls, 0, (size_t)r->g.nsites * sizeof *r->cls);
     eng_rebuild_all(r);
@@ -1119,15 +966,17 @@ int64_t eng_verify_rebuild(eng_run *r, bool *totals_equal)
                     int ti = (int)(tile_at(r, x, y) - r->tiles);
                     const sel_class *a = &old[ti].cls[saved[i]];
                     const sel_class *c = &r->tiles[ti].sel.cls[r->cls[i]];
-                    if ((saved[i] == 0) != (r->cls[i] == 0) || a->hop_per_s != c->hop_per_s ||
-                        a->wclass != c->wclass)
-                        ++bad;
+                    bool same = (saved[i] == 0) == (r->cls[i] == 0);
+                    for (int k = 0; k < r->nch && same; ++k)
+                        same = a->key[k] == c->key[k];
+                    bad += !same;
                 }
     *totals_equal = true;
     for (int i = 0; i < r->ntile; ++i) {
-        double h = sel_hop_total(&r->tiles[i].sel), d = sel_dep_total(&r->tiles[i].sel);
-        *totals_equal = *totals_equal && memcmp(&h, &tot[2 * i], sizeof h) == 0 &&
-                        memcmp(&d, &tot[2 * i + 1], sizeof d) == 0;
+        for (int c = 0; c < r->nch; ++c) {
+            double v = sel_total(&r->tiles[i].sel, c);
+            *totals_equal = *totals_equal && memcmp(&v, &tot[nc * i + c], sizeof v) == 0;
+        }
         sel_fini(&old[i]); /* keep the fresh one: equivalent, by the check above */
     }
     free(saved);
@@ -1328,8 +1177,10 @@ static void print_diagnostics(const eng_run *r, const eng_stats *s)
     double loc[4] = {r->w_kmc, r->w_exch, r->w_red, r->w_out}, sum[4], max[4];
     MPI_Allreduce(loc, sum, 4, MPI_DOUBLE, MPI_SUM, r->comm);
     MPI_Allreduce(loc, max, 4, MPI_DOUBLE, MPI_MAX, r->comm);
-    int64_t cross = 0;
-    MPI_Allreduce(&r->n_cross, &cross, 1, MPI_INT64_T, MPI_SUM, r->comm);
+    int64_t cross = 0, cross_loc = 0;
+    for (int i = 0; i < r->ntile; ++i)
+        cross_loc += r->tiles[i].n_cross;
+    MPI_Allreduce(&cross_loc, &cross, 1, MPI_INT64_T, MPI_SUM, r->comm);
     if (r->exact)
         return;
     double p = (double)r->size;
@@ -1418,9 +1269,12 @@ kmc_err eng_run_deck(eng_run *r, kmc_status *st)
     double wall = wall_s() - w0;
     eng_stats s;
     KMC_TRY(eng_stats_global(r, &s, st));
-    /* conservation: every Li site came from a deposition (no other source yet) */
-    int64_t dep = 0;
-    MPI_Allreduce(&r->n_deposited, &dep, 1, MPI_INT64_T, MPI_SUM, r->comm);
+    /* conservation: the Li count changes only by the channels' bookkeeping (each
+     * event adds li_delta Li sites: a deposition one, a hop none) */
+    int64_t dep = 0, dep_loc = 0;
+    for (int c = 0; c < r->nch; ++c)
+        dep_loc += r->ch[c].ops->li_delta * eng_channel_events_local(r, c);
+    MPI_Allreduce(&dep_loc, &dep, 1, MPI_INT64_T, MPI_SUM, r->comm);
     if (s.atoms != dep + r->n_li_initial)
         return kmc_fail(st, KMC_ERR_INTERNAL, KMC_NOLOC,
                         "atom count broken: %" PRId64 " Li in the lattice, %" PRId64

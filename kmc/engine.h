@@ -1,14 +1,11 @@
 /* kmc/engine.h — the run: lattice and collector, tiles, the event loop, thermo
  * output and the checksum.
  *
- * This version runs the whole box as one tile on one rank: exact rejection-free
- * BKL (Bortz, Kalos, Lebowitz 1975). Events:
- *   hop      a Li atom moves to an empty 1NN (or 2NN) site that stays attached,
- *            i.e. has a conducting 1NN neighbour other than the mover;
- *   deposit  `column`: a uniformly random column (x, y, basis), the atom lands on
- *            top of it (random deposition); `surface`: an empty site with a
- *            conducting 1NN neighbour, chosen with probability w_i / W.
- * Ownership: the run owns its arrays and tiles; it borrows the log. */
+ * Two modes: exact rejection-free BKL on one tile and one rank (Bortz, Kalos,
+ * Lebowitz 1975), and the tiled parallel engine (docs/engine.md). Events come from
+ * the channels a deck turns on (kmc/evt.h): hops (kmc/evt_hop.c) and deposition
+ * (kmc/evt_deposit.c); a test may add its own with eng_create_ext.
+ * Ownership: the run owns its arrays, tiles and channel states; it borrows the log. */
 #ifndef KMC_ENGINE_H
 #define KMC_ENGINE_H
 
@@ -24,10 +21,13 @@
 
 typedef struct eng_run eng_run;
 
-typedef enum eng_event_kind { ENG_EV_NONE, ENG_EV_HOP, ENG_EV_DEPOSIT } eng_event_kind;
+typedef enum eng_event_kind { ENG_EV_NONE, ENG_EV_HOP, ENG_EV_DEPOSIT, ENG_EV_OTHER } eng_event_kind;
+
+struct evt_ops;
 
 typedef struct eng_event { /* what the last step did (for tests and diagnostics) */
     eng_event_kind kind;
+    int channel;           /* index of the channel in the run (eng_channel_name) */
     int from[4];           /* hop origin: global x, y, z, basis */
     int to[4];             /* destination (hop) or landing site (deposit) */
     double dt_s;           /* waiting time drawn for this event */
@@ -58,6 +58,17 @@ KMC_NODISCARD kmc_err eng_plan_tiles(const kmc_config *cfg, int tiles[2], bool *
  * one rank; each with a message saying what to change. */
 KMC_NODISCARD kmc_err eng_create(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm,
                                  const kmc_log *lg, eng_run **out, kmc_status *st);
+/* The same with extra event channels after the built-in ones the deck turns on (tests:
+ * a channel defined outside the engine plugs in without touching the scheduler). The
+ * tile edge is checked against their reach too. Collective on comm. */
+KMC_NODISCARD kmc_err eng_create_ext(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm,
+                                     const kmc_log *lg, const struct evt_ops *const *extra,
+                                     int nextra, eng_run **out, kmc_status *st);
+/* Channels of the run, and the name of channel ch ("hop", "deposit", ...). Not collective. */
+int eng_n_channels(const eng_run *run);
+const char *eng_channel_name(const eng_run *run, int ch);
+/* Events of channel ch executed by this rank's tiles. Not collective. */
+int64_t eng_channel_events_local(const eng_run *run, int ch);
 void eng_destroy(eng_run **run);
 
 /* The command line, stored in the run file. Not collective. */

@@ -4,33 +4,26 @@
 #define KMC_ENGINE_PRIV_H
 
 #include "kmc/engine.h"
+#include "kmc/evt.h"
 #include "kmc/h5out.h"
 #include "kmc/perc.h"
 #include "kmc/tile.h"
 #include "lattice/decomp.h"
 #include "lattice/ghost.h"
 
-#define ENG_HALO 2      /* ghost cells: the read reach r of every channel is <= 2 cells */
-#define ENG_HOP_W 1     /* write reach w of a hop: the destination is <= 1 cell away */
-#define ENG_STENCIL 160 /* sites whose events a change can affect, per basis, at most */
-#define E_CHARGE_C 1.602176634e-19 /* elementary charge, C (SI, exact) */
+#define ENG_HALO 2 /* ghost cells: the read reach r of every channel is <= 2 cells */
+#define ENG_E_CHARGE_C 1.602176634e-19 /* elementary charge, C (SI, exact) */
 
-typedef struct eng_stencil {
-    int n;
-    int8_t dc[ENG_STENCIL][3];   /* cell offset */
-    int8_t to_basis[ENG_STENCIL];
-    int64_t off[ENG_STENCIL];    /* index offset, valid away from the box edges */
-    int8_t pos2[ENG_STENCIL][3]; /* the same, as a displacement in a/2 */
-} eng_stencil;
-
-/* Sites a hop (origin of basis b, vector k of shell s) can affect: the union of the
- * origin's and the destination's stencils, each site once. Interior use only. */
-typedef struct eng_hop_stencil {
-    int n;
-    int32_t *off;     /* [n] index offsets from the origin; owned by the run */
-    int8_t *to_basis; /* [n] */
-    int8_t (*dc)[3];  /* [n] cell offsets from the origin, for the checks near edges */
-} eng_hop_stencil;
+/* A channel as the run holds it. */
+typedef struct eng_channel {
+    const evt_ops *ops;
+    void *self;            /* the channel's state; owned */
+    double box_rate_per_s; /* EVT_SHARE: the box's total rate */
+    int nclass;            /* EVT_SHARE: weight classes 1..nclass */
+    double *class_w;       /* [nclass + 1] weight of each class; owned */
+    int64_t *counts;       /* [nclass] scratch for the exact weight sum; owned */
+    double w_global;       /* EVT_SHARE: the box's weight sum at the sweep start */
+} eng_channel;
 
 struct eng_run {
     MPI_Comm comm; /* owned duplicate */
@@ -48,22 +41,21 @@ struct eng_run {
     sel_slot *cls;    /* [g.nsites] class slot of each owned site in its tile; owned */
     tile *tiles;      /* [ntile] owned tiles, row-major over the owned rectangle; owned */
     int ntile, ntl[2], tcell[2];
-    int nshell;       /* hop shells in use: 0, 1 (1NN) or 2 (1NN + 2NN) */
-    bool table_only;  /* every shell in use takes its barrier from a coordination table */
-    eng_stencil sten[LAT_MAX_BASIS];
-    eng_hop_stencil hsten[LAT_NSHELL][LAT_MAX_BASIS][LAT_MAX_NBR];
-    double dep_rate_per_s; /* total deposition rate of the box (atoms/s) */
+    eng_channel ch[SEL_MAX_CH]; /* the event channels this deck turns on, in registry order */
+    int nch;
+    int ch_hop, ch_dep; /* index of the hop and deposit channels, -1 if off */
+    evt_view view;      /* what channels read */
+    evt_stencil sten[LAT_MAX_BASIS];
+    double dep_rate_per_s; /* total deposition rate of the box (atoms/s), for the report */
     int64_t ml_sites;      /* sites per monolayer, whole box */
     int64_t ncolumns;      /* deposition columns (x, y, basis), whole box */
     int plane_half;        /* spacing of atomic planes in z, in a/2 */
     double window_s;       /* phase window (tiled) */
-    double w_global;       /* sum of deposition weights of the box at the sweep start */
     pcg32 order_rng;       /* colour order of sweeps: one global stream */
     double t_s;
     int64_t n_sweeps;
-    int64_t n_events, n_deposited; /* by this rank's tiles */
+    int64_t n_events;      /* by this rank's tiles */
     int64_t n_li_initial;  /* Li sites of the whole box after `fill` (before any event) */
-    int64_t n_cross;       /* hops whose destination lies outside the origin's tile */
     ghost_list ghost_writes, changed; /* phase change lists (local indices) */
     kmc_status limit;      /* set when the deposit reaches the top layer */
     double w_kmc, w_exch, w_red, w_out; /* wall time split, s */

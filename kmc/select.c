@@ -4,16 +4,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t key_hash(double hop, uint16_t wclass)
+static uint64_t key_hash(const double *key, int nch)
 {
-    uint64_t bits;
-    memcpy(&bits, &hop, sizeof bits);
-    return pcg32_mix64(bits ^ ((uint64_t)wclass << 48) ^ 0x9e3779b97f4a7c15ull);
+    uint64_t h = 0x9e3779b97f4a7c15ull;
+    for (int c = 0; c < nch; ++c) {
+        uint64_t bits;
+        memcpy(&bits, &key[c], sizeof bits);
+        h = pcg32_mix64(h ^ bits);
+    }
+    return h;
 }
 
-kmc_err sel_init(sel_set *s, kmc_status *st)
+static bool key_equal(const double *a, const double *b, int nch)
+{
+    for (int c = 0; c < nch; ++c)
+        if (a[c] != b[c])
+            return false;
+    return true;
+}
+
+kmc_err sel_init(sel_set *s, int nch, kmc_status *st)
 {
     memset(s, 0, sizeof *s);
+    KMC_ASSERT(nch >= 0 && nch <= SEL_MAX_CH);
+    s->nch = nch;
     s->capslots = 64;
     s->hashcap = 256;
     s->cls = calloc((size_t)s->capslots, sizeof *s->cls);
@@ -52,28 +66,41 @@ static void *xrealloc(void *p, size_t n)
 static void hash_insert(sel_set *s, uint32_t slot)
 {
     const sel_class *c = &s->cls[slot];
-    uint32_t mask = s->hashcap - 1, h = (uint32_t)key_hash(c->hop_per_s, c->wclass) & mask;
+    uint32_t mask = s->hashcap - 1, h = (uint32_t)key_hash(c->key, s->nch) & mask;
     while (s->hash[h] != 0)
         h = (h + 1) & mask;
     s->hash[h] = slot;
 }
 
-static int key_less(const sel_class *a, const sel_class *b)
+/* Lexicographic over channels in registration order. */
+static int key_less(const sel_class *a, const sel_class *b, int nch)
 {
-    if (a->hop_per_s != b->hop_per_s)
-        return a->hop_per_s < b->hop_per_s;
-    return a->wclass < b->wclass;
+    for (int c = 0; c < nch; ++c)
+        if (a->key[c] != b->key[c])
+            return a->key[c] < b->key[c];
+    return 0;
 }
 
-sel_slot sel_slot_for(sel_set *s, double hop_per_s, uint16_t wclass, double dep_weight)
+bool sel_slot_is(const sel_set *s, sel_slot slot, const double *key)
 {
-    uint32_t mask = s->hashcap - 1, h = (uint32_t)key_hash(hop_per_s, wclass) & mask;
+    if (slot == 0) {
+        for (int c = 0; c < s->nch; ++c)
+            if (key[c] != 0.0)
+                return false;
+        return true;
+    }
+    return key_equal(s->cls[slot].key, key, s->nch);
+}
+
+sel_slot sel_slot_for(sel_set *s, const double *key, const double *val)
+{
+    uint32_t mask = s->hashcap - 1, h = (uint32_t)key_hash(key, s->nch) & mask;
     for (;;) {
         uint32_t slot = s->hash[h];
         if (slot == 0)
             break;
         const sel_class *c = &s->cls[slot];
-        if (c->hop_per_s == hop_per_s && c->wclass == wclass)
+        if (key_equal(c->key, key, s->nch))
             return (sel_slot)slot;
         h = (h + 1) & mask;
     }
@@ -86,12 +113,11 @@ sel_slot sel_slot_for(sel_set *s, double hop_per_s, uint16_t wclass, double dep_
     int slot = s->nslots++;
     sel_class *c = &s->cls[slot];
     memset(c, 0, sizeof *c);
-    c->hop_per_s = hop_per_s;
-    c->wclass = wclass;
-    c->dep_weight = dep_weight;
+    memcpy(c->key, key, (size_t)s->nch * sizeof *key);
+    memcpy(c->val, val, (size_t)s->nch * sizeof *val);
     /* keep `order` (slots 1..n-1) sorted by key: insertion, classes are few */
     int pos = slot - 1;
-    while (pos > 0 && key_less(c, &s->cls[s->order[pos - 1]])) {
+    while (pos > 0 && key_less(c, &s->cls[s->order[pos - 1]], s->nch)) {
         s->order[pos] = s->order[pos - 1];
         --pos;
     }
@@ -216,48 +242,29 @@ void sel_move(sel_set *s, kmc_lidx site, sel_slot from, sel_slot to)
         class_insert(&s->cls[to], site);
 }
 
-double sel_hop_total(const sel_set *s)
+double sel_total(const sel_set *s, int ch)
 {
     double sum = 0.0;
     for (int i = 0; i < s->nslots - 1; ++i) {
         const sel_class *c = &s->cls[s->order[i]];
-        sum += (double)c->count * c->hop_per_s;
+        sum += (double)c->count * c->val[ch];
     }
     return sum;
 }
 
-double sel_dep_total(const sel_set *s)
-{
-    double sum = 0.0;
-    for (int i = 0; i < s->nslots - 1; ++i) {
-        const sel_class *c = &s->cls[s->order[i]];
-        sum += (double)c->count * c->dep_weight;
-    }
-    return sum;
-}
-
-int64_t sel_n_hop_sites(const sel_set *s)
+int64_t sel_n_sites(const sel_set *s, int ch)
 {
     int64_t n = 0;
     for (int i = 1; i < s->nslots; ++i)
-        if (s->cls[i].hop_per_s > 0.0)
+        if (s->cls[i].val[ch] > 0.0)
             n += s->cls[i].count;
     return n;
 }
 
-int64_t sel_n_dep_sites(const sel_set *s)
-{
-    int64_t n = 0;
-    for (int i = 1; i < s->nslots; ++i)
-        if (s->cls[i].wclass > 0)
-            n += s->cls[i].count;
-    return n;
-}
-
-void sel_dep_counts(const sel_set *s, int64_t *counts, int nw)
+void sel_counts(const sel_set *s, int ch, int64_t *counts, int nw)
 {
     for (int i = 1; i < s->nslots; ++i) {
-        int w = (int)s->cls[i].wclass - 1;
+        int w = (int)s->cls[i].key[ch] - 1;
         if (w >= 0 && w < nw)
             counts[w] += s->cls[i].count;
     }
@@ -266,13 +273,13 @@ void sel_dep_counts(const sel_set *s, int64_t *counts, int nw)
 /* Walk classes in key order accumulating count x value; the class whose interval
  * holds target wins. Rounding can leave target >= the last sum: then the last
  * class with members wins (the same one every time for the same state). */
-static kmc_lidx pick(const sel_set *s, double target, pcg32 *rng, int dep)
+kmc_lidx sel_pick(const sel_set *s, int ch, double target, pcg32 *rng)
 {
     double acc = 0.0;
     const sel_class *last = NULL;
     for (int i = 0; i < s->nslots - 1; ++i) {
         const sel_class *c = &s->cls[s->order[i]];
-        double v = dep ? c->dep_weight : c->hop_per_s;
+        double v = c->val[ch];
         if (c->count == 0 || v <= 0.0)
             continue;
         last = c;
@@ -283,10 +290,6 @@ static kmc_lidx pick(const sel_set *s, double target, pcg32 *rng, int dep)
     KMC_ASSERT(last != NULL);
     return class_kth(last, pcg32_bounded(rng, (uint32_t)last->count));
 }
-
-kmc_lidx sel_pick_hop(const sel_set *s, double target, pcg32 *rng) { return pick(s, target, rng, 0); }
-
-kmc_lidx sel_pick_dep(const sel_set *s, double target, pcg32 *rng) { return pick(s, target, rng, 1); }
 
 size_t sel_bytes(const sel_set *s)
 {

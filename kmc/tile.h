@@ -1,8 +1,7 @@
-/* kmc/tile.h — a tile: a rectangle of whole z-columns with its own random stream,
- * event-selection structure and clock (DESIGN §3; SPPARKS calls these sectors).
+/* kmc/tile.h — a tile: a rectangle of whole z-columns with its own random stream
+ * and event-selection structure (docs/engine.md; SPPARKS calls these sectors).
  * A tile's trajectory depends only on its sites, its stream and its selection
- * state, never on which rank runs it. In this version one tile spans the whole
- * box (exact BKL); the tiled parallel engine adds tiles, not a rewrite.
+ * state, never on which rank runs it. In exact mode one tile spans the whole box.
  *
  * Ownership: a tile owns its selection set; the site arrays belong to the run. */
 #ifndef KMC_TILE_H
@@ -20,13 +19,15 @@ typedef struct tile {
     int cy0, cy1;       /* owned local cells in y, half-open */
     pcg32 rng;          /* event stream, by value: checkpointed with the tile */
     sel_set sel;        /* owned */
-    int64_t n_hops, n_deps; /* events executed */
+    int64_t n_ev[SEL_MAX_CH]; /* events executed, per channel of the run */
+    int64_t n_cross;    /* hops whose destination lies outside the tile (diagnostic) */
 } tile;
 
-/* Set up a tile over local cells [cx0,cx1) x [cy0,cy1), stream from (seed, gid).
+/* Set up a tile over local cells [cx0,cx1) x [cy0,cy1), stream from (seed, gid),
+ * selection for nch event channels.
  * Not collective. */
 KMC_NODISCARD kmc_err tile_init(tile *t, int64_t gid, int cx0, int cx1, int cy0, int cy1,
-                                uint64_t seed, kmc_status *st);
+                                uint64_t seed, int nch, kmc_status *st);
 void tile_fini(tile *t);
 
 #endif /* KMC_TILE_H */

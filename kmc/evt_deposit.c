@@ -1,0 +1,149 @@
+/* kmc/evt_deposit.c — the deposition (plating) channel: Li+ is reduced to Li on an
+ * empty site.
+ *   `sites surface` (default): an empty site with a conducting 1NN neighbour that the
+ *       last dead-lithium pass did not flag dead, chosen with probability w_i / W.
+ *       The weight class of a site is set by its number of such neighbours and the
+ *       most favourable neighbour species (potentials/pot_model.h). W is the sum over
+ *       the whole box (exact integer counts per class), so a tile with more eligible
+ *       sites draws more of the current.
+ *   `sites column`: a uniformly random column (x, y, basis); the atom lands on top of
+ *       it (random deposition).
+ * Total rate: the deck's flux (ML/s times sites per monolayer) or current (I/e).
+ *
+ * Reach: writes the anchor only (w = 0); eligibility reads the 1NN (r = 1). */
+#include <stdio.h>
+
+#include "kmc/engine.h"
+#include "kmc/evt.h"
+
+#define E_CHARGE_C 1.602176634e-19 /* elementary charge, C (SI, exact) */
+
+static bool dep_wanted(const kmc_config *cfg) { return cfg->dep_mode != CFG_DEP_OFF; }
+
+static void dep_reach(const kmc_config *cfg, int *w, int *r)
+{
+    *w = 0;
+    *r = cfg->dep_sites == CFG_SITES_SURFACE ? 1 : 0; /* column: no rate reads the lattice */
+}
+
+static void dep_reads(const kmc_config *cfg, const lat_geom *g, int b, evt_add_pos add, void *ctx)
+{
+    if (cfg->dep_sites != CFG_SITES_SURFACE)
+        return;
+    for (int k = 0; k < g->nnbr[0]; ++k) {
+        const lat_vec *v = &g->vec[0][b][k];
+        add(ctx, v->dx2, v->dy2, v->dz2);
+    }
+}
+
+static double dep_eval(const void *self, const evt_view *v, int64_t i, int b)
+{
+    (void)self;
+    if (v->cfg->dep_sites != CFG_SITES_SURFACE)
+        return 0.0;
+    const lat_geom *g = v->g;
+    const pot_model *m = v->pm;
+    int nc = 0, best = -1;
+    for (int k = 0; k < g->nnbr[0]; ++k) {
+        uint8_t s8 = v->site[i + g->off[0][b][k]], s = sp_of(s8);
+        /* Li+ is reduced only next to metal with an electron path: not next to Li the
+         * last scheduled dead-lithium pass found dead */
+        if (!sp_conducts(s) || flag_of(s8) == KMC_FLAG_DEAD)
+            continue;
+        ++nc;
+        if (best < 0 || m->dep_species_w[s] > m->dep_species_w[best])
+            best = s;
+    }
+    /* the class names the weight, not the neighbour: species of equal weight share
+     * the class of the first of them (pot_model's canonical species) */
+    return (double)pot_dep_wclass(m, nc, best < 0 ? 0 : m->dep_canon[best]);
+}
+
+static int dep_nclass(const evt_view *v)
+{
+    (void)v;
+    return POT_NWCLASS;
+}
+
+static double dep_class_weight(const evt_view *v, int cls) { return pot_dep_weight(v->pm, (uint16_t)cls); }
+
+static double dep_box_rate(const evt_view *v)
+{
+    const kmc_config *cfg = v->cfg;
+    if (cfg->dep_mode == CFG_DEP_FLUX)
+        return cfg->flux_ML_per_s * (double)v->ml_sites;
+    if (cfg->dep_mode == CFG_DEP_CURRENT) {
+        double area_m2 = (double)cfg->box[0] * cfg->box[1] * v->pm->a_A * v->pm->a_A * 1e-20;
+        return cfg->current_A_m2 * area_m2 / E_CHARGE_C;
+    }
+    return 0.0;
+}
+
+/* Random columns: every column of the box draws the same share. */
+static double dep_tile_rate(const evt_view *v, const tile *t, double box_rate_per_s)
+{
+    if (v->cfg->dep_sites != CFG_SITES_COLUMN)
+        return -1.0; /* the generic share of the weight */
+    if (v->exact)
+        return box_rate_per_s;
+    int64_t cols = (int64_t)(t->cx1 - t->cx0) * (t->cy1 - t->cy0) * v->g->nbasis;
+    return box_rate_per_s * (double)cols / (double)v->ncolumns;
+}
+
+static double dep_max_rate(const evt_view *v) { return dep_box_rate(v) / (double)v->ml_sites; }
+
+static bool dep_apply(void *self, eng_run *r, tile *t, int ch, eng_event *ev)
+{
+    (void)self;
+    const evt_view *v = eng_view(r);
+    const lat_geom *g = v->g;
+    int x, y, z, b;
+    if (v->cfg->dep_sites == CFG_SITES_COLUMN) {
+        int w = t->cx1 - t->cx0, h = t->cy1 - t->cy0;
+        uint64_t col = pcg32_bounded(&t->rng, (uint32_t)((int64_t)w * h * g->nbasis));
+        b = (int)(col % (uint64_t)g->nbasis);
+        col /= (uint64_t)g->nbasis;
+        x = t->cx0 + (int)(col % (uint64_t)w);
+        y = t->cy0 + (int)(col / (uint64_t)w);
+        z = g->n[2] - 1;
+        while (z >= 0 && sp_of(v->site[lat_index(g, x, y, z, b)]) == KMC_SP_EMPTY)
+            --z;
+        ++z;
+        if (z >= g->n[2]) {
+            eng_set_limit(r, "column (%d, %d) is full; make the box taller", x + v->c0[0],
+                          y + v->c0[1]);
+            return false;
+        }
+    } else {
+        double target = (1.0 - pcg32_double_oc(&t->rng)) * sel_total(&t->sel, ch);
+        int64_t i = sel_pick(&t->sel, ch, target, &t->rng);
+        lat_coords(g, i, &x, &y, &z, &b);
+    }
+    ev->kind = ENG_EV_DEPOSIT;
+    ev->to[0] = x + v->c0[0];
+    ev->to[1] = y + v->c0[1];
+    ev->to[2] = z;
+    ev->to[3] = b;
+    eng_put_site(r, x, y, z, b, KMC_SP_LI);
+    eng_refresh_around(r, t, x, y, z, b);
+    eng_note_solid(r, z);
+    return true;
+}
+
+const evt_ops evt_deposit = {
+    .name = "deposit",
+    .kind = ENG_EV_DEPOSIT,
+    .total = EVT_SHARE,
+    .li_delta = 1,
+    .anchor_species = 1u << KMC_SP_EMPTY,
+    .wanted = dep_wanted,
+    .reach = dep_reach,
+    .reads = dep_reads,
+    .eval = dep_eval,
+    .nclass = dep_nclass,
+    .class_weight = dep_class_weight,
+    .box_rate = dep_box_rate,
+    .tile_rate = dep_tile_rate,
+    .max_rate = dep_max_rate,
+    .apply = dep_apply,
+};

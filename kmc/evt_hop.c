@@ -1,0 +1,341 @@
+/* kmc/evt_hop.c — the hop channel: a Li atom moves to an empty 1NN (or 2NN) site
+ * that stays attached, i.e. has a conducting 1NN neighbour other than the mover.
+ * Rate of each hop from the rate model (potentials/pot_model.h: bond counting or a
+ * coordination table, times the Ehrlich–Schwoebel factor for a hop across a step,
+ * detected by coordination). A site's propensity is the sum of its hop rates.
+ *
+ * Reach: an event writes its destination, at most 1 cell away (w = 1); its rate
+ * reads the origin's 1NN and 2NN and the destinations' 1NN, at most 2 cells away
+ * (r = 2). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kmc/engine.h"
+#include "kmc/evt.h"
+
+/* Sites a hop (origin of basis b, vector k of shell s) can affect: the union of the
+ * origin's and the destination's stencils, each site once. Refreshing only these
+ * after a hop is what keeps a hop cheap. */
+typedef struct hop_stencil {
+    int n;
+    int32_t *off;     /* [n] index offsets from the origin */
+    int8_t *to_basis; /* [n] */
+    int8_t (*dc)[3];  /* [n] cell offsets from the origin, for the checks near edges */
+} hop_stencil;
+
+typedef struct hop_self {
+    int nshell;      /* hop shells in use: 1 (1NN) or 2 (1NN + 2NN) */
+    bool table_only; /* every shell in use takes its barrier from a coordination table */
+    int margin;      /* cells the union stencils reach: away from edges by more, no checks */
+    hop_stencil hs[LAT_NSHELL][LAT_MAX_BASIS][LAT_MAX_NBR];
+} hop_self;
+
+static int nshell_of(const kmc_config *cfg)
+{
+    return cfg->hops == CFG_HOPS_OFF ? 0 : cfg->hops == CFG_HOPS_1NN ? 1 : 2;
+}
+
+static bool hop_wanted(const kmc_config *cfg) { return cfg->hops != CFG_HOPS_OFF; }
+
+static void hop_reach(const kmc_config *cfg, int *w, int *r)
+{
+    (void)cfg;
+    *w = 1; /* the destination */
+    *r = 2; /* a destination's 1NN */
+}
+
+/* The origin's 1NN and 2NN (bond counts, in both shells whatever the hops), every
+ * destination in use and its 1NN (attachment and the ES coordination). */
+static void hop_reads(const kmc_config *cfg, const lat_geom *g, int b, evt_add_pos add, void *ctx)
+{
+    for (int s = 0; s < LAT_NSHELL; ++s)
+        for (int k = 0; k < g->nnbr[s]; ++k) {
+            const lat_vec *v = &g->vec[s][b][k];
+            add(ctx, v->dx2, v->dy2, v->dz2);
+        }
+    for (int s = 0; s < nshell_of(cfg); ++s)
+        for (int k = 0; k < g->nnbr[s]; ++k) {
+            const lat_vec *h = &g->vec[s][b][k];
+            for (int j = 0; j < g->nnbr[0]; ++j) {
+                const lat_vec *n = &g->vec[0][h->to_basis][j];
+                add(ctx, h->dx2 + n->dx2, h->dy2 + n->dy2, h->dz2 + n->dz2);
+            }
+        }
+}
+
+/* Basis of the site at half-unit displacement (px, py, pz) from a site of basis b. */
+static int basis_at(const lat_geom *g, int b, int px, int py, int pz)
+{
+    int p[3] = {g->basis_xy2[b][0] + px, g->basis_xy2[b][1] + py, g->basis_z2[b] + pz};
+    for (int c = 0; c < g->nbasis; ++c)
+        if (((p[0] - g->basis_xy2[c][0]) % 2) == 0 && ((p[1] - g->basis_xy2[c][1]) % 2) == 0 &&
+            ((p[2] - g->basis_z2[c]) % 2) == 0)
+            return c;
+    KMC_ASSERT(!"a half-unit displacement that is no lattice site");
+    return -1;
+}
+
+static void hop_destroy(void **selfp)
+{
+    hop_self *h = *selfp;
+    if (h == NULL)
+        return;
+    for (int s = 0; s < LAT_NSHELL; ++s)
+        for (int b = 0; b < LAT_MAX_BASIS; ++b)
+            for (int k = 0; k < LAT_MAX_NBR; ++k) {
+                free(h->hs[s][b][k].off);
+                free(h->hs[s][b][k].to_basis);
+                free(h->hs[s][b][k].dc);
+            }
+    free(h);
+    *selfp = NULL;
+}
+
+static int pos_add(int (*pos)[3], int np, int px, int py, int pz)
+{
+    for (int q = 0; q < np; ++q)
+        if (pos[q][0] == px && pos[q][1] == py && pos[q][2] == pz)
+            return np;
+    KMC_ASSERT(np < EVT_MAX_POS);
+    pos[np][0] = px;
+    pos[np][1] = py;
+    pos[np][2] = pz;
+    return np + 1;
+}
+
+static kmc_err hop_create(void **selfp, const evt_view *v, kmc_status *st)
+{
+    hop_self *h = calloc(1, sizeof *h);
+    *selfp = h;
+    if (h == NULL)
+        return kmc_fail(st, KMC_ERR_NOMEM, KMC_NOLOC, "out of memory");
+    const lat_geom *g = v->g;
+    h->nshell = nshell_of(v->cfg);
+    h->table_only = true;
+    for (int s = 0; s < h->nshell; ++s)
+        h->table_only = h->table_only && v->pm->table[s];
+    for (int s = 0; s < h->nshell; ++s)
+        for (int b = 0; b < g->nbasis; ++b)
+            for (int k = 0; k < g->nnbr[s]; ++k) {
+                const lat_vec *vk = &g->vec[s][b][k];
+                const evt_stencil *so = &v->sten[b], *sd = &v->sten[vk->to_basis];
+                int pos[EVT_MAX_POS][3] = {{0}}, np = 0;
+                for (int q = 0; q < so->n; ++q)
+                    np = pos_add(pos, np, so->pos2[q][0], so->pos2[q][1], so->pos2[q][2]);
+                for (int q = 0; q < sd->n; ++q)
+                    np = pos_add(pos, np, vk->dx2 + sd->pos2[q][0], vk->dy2 + sd->pos2[q][1],
+                                 vk->dz2 + sd->pos2[q][2]);
+                hop_stencil *hs = &h->hs[s][b][k];
+                hs->off = malloc((size_t)np * sizeof *hs->off);
+                hs->to_basis = malloc((size_t)np);
+                hs->dc = malloc((size_t)np * sizeof *hs->dc);
+                if (hs->off == NULL || hs->to_basis == NULL || hs->dc == NULL)
+                    return kmc_fail(st, KMC_ERR_NOMEM, KMC_NOLOC, "out of memory");
+                hs->n = np;
+                for (int q = 0; q < np; ++q) {
+                    int to = basis_at(g, b, pos[q][0], pos[q][1], pos[q][2]);
+                    int dc[3] = {(g->basis_xy2[b][0] + pos[q][0] - g->basis_xy2[to][0]) / 2,
+                                 (g->basis_xy2[b][1] + pos[q][1] - g->basis_xy2[to][1]) / 2,
+                                 (g->basis_z2[b] + pos[q][2] - g->basis_z2[to]) / 2};
+                    hs->to_basis[q] = (int8_t)to;
+                    for (int d = 0; d < 3; ++d) {
+                        hs->dc[q][d] = (int8_t)dc[d];
+                        h->margin = KMC_MAX(h->margin, abs(dc[d]));
+                    }
+                    hs->off[q] = (int32_t)(dc[0] * g->stride[0] + dc[1] * g->stride[1] +
+                                           dc[2] * g->stride[2] + (to - b));
+                }
+            }
+    return KMC_OK;
+}
+
+/* The hops an atom at i (basis b) can make, in the order of shells and neighbour
+ * vectors; each with a flag for the Ehrlich–Schwoebel term. Returns the count and
+ * the occupied 1NN count and bond factor of the origin. The one definition of a
+ * legal hop: eval and apply both use it. */
+typedef struct hop_opt {
+    int8_t shell, k, es;
+} hop_opt;
+
+static int hop_options(const hop_self *h, const evt_view *v, int64_t i, int b, hop_opt *opt,
+                       int *occ1_out, double *bf_out)
+{
+    const lat_geom *g = v->g;
+    const uint8_t *site = v->site;
+    const pot_model *m = v->pm;
+    int occ1 = 0, n = 0;
+    double bf = 1.0;
+    if (h->table_only) { /* barrier by coordination alone: no species counts */
+        for (int k = 0; k < g->nnbr[0]; ++k) {
+            uint8_t s = sp_of(site[i + g->off[0][b][k]]);
+            occ1 += s != KMC_SP_EMPTY && s < KMC_SP_COUNT;
+        }
+    } else {
+        uint8_t n1[KMC_SP_COUNT] = {0}, n2[KMC_SP_COUNT] = {0};
+        for (int k = 0; k < g->nnbr[0]; ++k) {
+            uint8_t s = sp_of(site[i + g->off[0][b][k]]);
+            if (s != KMC_SP_EMPTY && s < KMC_SP_COUNT) {
+                ++n1[s];
+                ++occ1;
+            }
+        }
+        if (m->bond_any[1])
+            for (int k = 0; k < g->nnbr[1]; ++k) {
+                uint8_t s = sp_of(site[i + g->off[1][b][k]]);
+                if (s != KMC_SP_EMPTY && s < KMC_SP_COUNT)
+                    ++n2[s];
+            }
+        bf = pot_model_bond_factor(m, n1, n2);
+    }
+    for (int s = 0; s < h->nshell; ++s)
+        for (int k = 0; k < g->nnbr[s]; ++k) {
+            int64_t t = i + g->off[s][b][k];
+            if (sp_of(site[t]) != KMC_SP_EMPTY)
+                continue;
+            int bt = g->vec[s][b][k].to_basis, cond = 0, occ = 0;
+            for (int j = 0; j < g->nnbr[0]; ++j) {
+                int64_t u = t + g->off[0][bt][j];
+                if (u == i)
+                    continue;
+                uint8_t su = sp_of(site[u]);
+                if (su != KMC_SP_EMPTY && su < KMC_SP_COUNT) {
+                    ++occ;
+                    cond += sp_conducts(su);
+                }
+            }
+            if (cond == 0)
+                continue; /* the destination would float: not attached */
+            opt[n].shell = (int8_t)s;
+            opt[n].k = (int8_t)k;
+            opt[n].es = (int8_t)(m->es_on[s] && ((occ1 <= m->es_nmax[s] && occ >= m->es_nmin[s]) ||
+                                                 (occ <= m->es_nmax[s] && occ1 >= m->es_nmin[s])));
+            ++n;
+        }
+    *occ1_out = occ1;
+    *bf_out = bf;
+    return n;
+}
+
+static double hop_eval(const void *self, const evt_view *v, int64_t i, int b)
+{
+    const hop_self *h = self;
+    const pot_model *m = v->pm;
+    hop_opt opt[2 * LAT_MAX_NBR];
+    int occ1;
+    double bf;
+    int n = hop_options(h, v, i, b, opt, &occ1, &bf);
+    if (n == 0)
+        return 0.0;
+    /* total = sum over shells of (plain x rate + es x rate x es_factor): a function
+     * of the counts, not of the order the hops were found in */
+    int plain[LAT_NSHELL] = {0}, es[LAT_NSHELL] = {0};
+    for (int q = 0; q < n; ++q) {
+        plain[opt[q].shell] += !opt[q].es;
+        es[opt[q].shell] += opt[q].es;
+    }
+    double total = 0.0;
+    for (int s = 0; s < h->nshell; ++s) {
+        if (plain[s] + es[s] == 0)
+            continue;
+        double rk = pot_hop_rate(m, s, occ1, bf);
+        total += (double)plain[s] * rk + (double)es[s] * (rk * m->es_factor[s]);
+    }
+    return total;
+}
+
+static double hop_max_rate(const evt_view *v) { return pot_max_hop_rate(v->pm, nshell_of(v->cfg)); }
+
+static int wrap(int v, int n) { return ((v % n) + n) % n; }
+
+static bool hop_apply(void *self, eng_run *r, tile *t, int ch, eng_event *ev)
+{
+    const hop_self *h = self;
+    const evt_view *v = eng_view(r);
+    const lat_geom *g = v->g;
+    const pot_model *m = v->pm;
+    double th = (1.0 - pcg32_double_oc(&t->rng)) * sel_total(&t->sel, ch);
+    int64_t i = sel_pick(&t->sel, ch, th, &t->rng);
+    int x, y, z, b;
+    lat_coords(g, i, &x, &y, &z, &b);
+    hop_opt opt[2 * LAT_MAX_NBR];
+    int occ1;
+    double bf, rate[2 * LAT_MAX_NBR], sum = 0.0;
+    int nd = hop_options(h, v, i, b, opt, &occ1, &bf);
+    KMC_ASSERT(nd > 0);
+    for (int q = 0; q < nd; ++q) {
+        double rk = pot_hop_rate(m, opt[q].shell, occ1, bf);
+        rate[q] = opt[q].es ? rk * m->es_factor[opt[q].shell] : rk;
+        sum += rate[q];
+    }
+    double target = (1.0 - pcg32_double_oc(&t->rng)) * sum, acc = 0.0;
+    int pick = nd - 1;
+    for (int q = 0; q < nd; ++q) {
+        acc += rate[q];
+        if (target < acc) {
+            pick = q;
+            break;
+        }
+    }
+    const lat_vec *vk = &g->vec[opt[pick].shell][b][opt[pick].k];
+    int tx = x + vk->dcx, ty = y + vk->dcy, tz = z + vk->dcz, tb = vk->to_basis;
+    if (v->exact) {
+        tx = wrap(tx, g->n[0]);
+        ty = wrap(ty, g->n[1]);
+    } else {
+        /* the write reach w: same-colour tiles never touch a common site */
+        KMC_DEBUG_ASSERT(tx >= t->cx0 - 1 && tx < t->cx1 + 1 && ty >= t->cy0 - 1 &&
+                         ty < t->cy1 + 1);
+        t->n_cross += !(tx >= t->cx0 && tx < t->cx1 && ty >= t->cy0 && ty < t->cy1);
+    }
+    ev->kind = ENG_EV_HOP;
+    ev->from[0] = x + v->c0[0];
+    ev->from[1] = y + v->c0[1];
+    ev->from[2] = z;
+    ev->from[3] = b;
+    ev->to[0] = wrap(tx + v->c0[0], v->gn[0]);
+    ev->to[1] = wrap(ty + v->c0[1], v->gn[1]);
+    ev->to[2] = tz;
+    ev->to[3] = tb;
+    eng_put_site(r, x, y, z, b, KMC_SP_EMPTY);
+    eng_put_site(r, tx, ty, tz, tb, KMC_SP_LI);
+    const int m2 = h->margin;
+    const hop_stencil *hs = &h->hs[opt[pick].shell][b][opt[pick].k];
+    int lo[2] = {v->exact ? 0 : t->cx0, v->exact ? 0 : t->cy0};
+    int hi[2] = {v->exact ? g->n[0] : t->cx1, v->exact ? g->n[1] : t->cy1};
+    if (x >= lo[0] + m2 && x < hi[0] - m2 && y >= lo[1] + m2 && y < hi[1] - m2 && z >= m2 &&
+        z < g->n[2] - m2) {
+        for (int q = 0; q < hs->n; ++q)
+            eng_refresh_site(r, t, i + hs->off[q], hs->to_basis[q]);
+    } else { /* near an edge: the same sites, each checked (and wrapped in exact mode) */
+        for (int q = 0; q < hs->n; ++q) {
+            int xx = x + hs->dc[q][0], yy = y + hs->dc[q][1], zz = z + hs->dc[q][2];
+            if (zz < 0 || zz >= g->n[2])
+                continue;
+            if (v->exact)
+                eng_refresh_site(r, t,
+                                 lat_index(g, wrap(xx, g->n[0]), wrap(yy, g->n[1]), zz,
+                                           hs->to_basis[q]),
+                                 hs->to_basis[q]);
+            else if (xx >= t->cx0 && xx < t->cx1 && yy >= t->cy0 && yy < t->cy1)
+                eng_refresh_site(r, t, i + hs->off[q], hs->to_basis[q]);
+        }
+    }
+    eng_note_solid(r, tz);
+    return true;
+}
+
+const evt_ops evt_hop = {
+    .name = "hop",
+    .kind = ENG_EV_HOP,
+    .total = EVT_RATE,
+    .li_delta = 0,
+    .anchor_species = 1u << KMC_SP_LI,
+    .wanted = hop_wanted,
+    .reach = hop_reach,
+    .reads = hop_reads,
+    .create = hop_create,
+    .destroy = hop_destroy,
+    .eval = hop_eval,
+    .max_rate = hop_max_rate,
+    .apply = hop_apply,
+};
