@@ -1,5 +1,5 @@
 /* bench/bench_engine.c — events per second and bytes per site of the engine on the
- * issue's benchmark model, built from code so it measures the engine alone:
+ * benchmark model (potentials/sc_bench.pot), built from code so it measures the engine alone:
  * sc 96 x 96 x 40, 1nn hops, two collector layers, barrier by the number n of
  * occupied 1NN of the initial site (0.1 eV n <= 1, 0.2 n = 2, 0.3 n = 3, 2.0 n >= 4),
  * kT = 0.025 eV, deposition F = 1e-6 nu ML/s (surface sites, unit weights).

@@ -1,5 +1,5 @@
 /* bench/bench_window.c — convergence order of the tiled engine in the phase window,
- * random versus Strang colour order (issue 3). Observable: islands after 0.1 ML
+ * random versus Strang colour order. Observable: islands after 0.1 ML
  * (tests/kt_islands.h), mean over NSEED seeds; error = |mean(window) - mean(exact)|,
  * with its standard error; the local order is the slope of log(error) against
  * log(window) between neighbouring windows (1: Lie splitting, 2: Strang, in theory).

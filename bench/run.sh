@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh — the engine's benchmarks (issue 2). Not a test: prints figures.
+# bench/run.sh — the engine's benchmarks. Not a test: prints figures.
 #   events/s on one core for the benchmark model (sc 96x96x40, 1nn hops, ~1e7 events)
 #   bytes per site, peak, for a flat film of 50 million sites
 # usage: bash bench/run.sh [BUILD_DIR]      (default: build, configured Release)

@@ -44,7 +44,7 @@ typedef struct kmc_config {
     cfg_stop stop;               /* `run time T s` | `run events N`; required */
     double stop_time_s;
     int64_t stop_events;
-    int64_t thermo_every;        /* `thermo N`: a thermo line every N events; default 1000 */
+    int64_t thermo_every;        /* `thermo N`: events (exact) or sweeps (tiled); default 1000 */
     uint64_t seed;               /* `seed N`; -seed on the command line overrides */
     bool seed_set;
     cfg_tiles tiles_mode;        /* `tiles NX NY` | `tiles none` (exact BKL, one rank) */

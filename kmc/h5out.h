@@ -4,8 +4,9 @@
  * snapshot (no gather to rank 0); dataset and attribute creation are collective with
  * identical arguments; a rank with nothing to write takes part with an empty
  * selection. Contents:
- *   attributes  kmc_version, deck (text), potential (text), command_line, seed, ranks,
- *               checksum (at the end)
+ *   attributes  kmc_version; deck, potential and includeN (texts) with deck_path,
+ *               potential_path, includeN_path and a hash of each text (NAME_fnv1a64);
+ *               command_line, seed, ranks, checksum (at the end)
  *   /timeseries double [rows][columns], one row per thermo line; attributes columns
  *               and units (comma-separated)
  *   /snapshots/NNNNNN/species, /flags  uint8 [nz][NY][NX][basis] (species bits; flag

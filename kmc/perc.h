@@ -1,4 +1,5 @@
-/* kmc/perc.h — the dead-lithium percolation pass (DESIGN §5).
+/* kmc/perc.h — the dead-lithium percolation pass (docs/model.md and docs/engine.md,
+ * 'The percolation pass in parallel').
  *
  * Connected components under the lattice's 1NN bonds (periodic in x and y, bounded
  * in z), of two kinds of site, labelled across all ranks:

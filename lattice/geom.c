@@ -9,17 +9,6 @@ static const int8_t basis_sc[1][3] = {{0, 0, 0}};
 static const int8_t basis_bcc[2][3] = {{0, 0, 0}, {1, 1, 1}};
 static const int8_t basis_fcc[4][3] = {{0, 0, 0}, {1, 1, 0}, {1, 0, 1}, {0, 1, 1}};
 
-int lat_kind_from_keyword(const char *kw)
-{
-    if (strcmp(kw, "sc") == 0)
-        return LAT_SC;
-    if (strcmp(kw, "bcc") == 0)
-        return LAT_BCC;
-    if (strcmp(kw, "fcc") == 0)
-        return LAT_FCC;
-    return -1;
-}
-
 const char *lat_kind_keyword(lat_kind kind)
 {
     return kind == LAT_SC ? "sc" : kind == LAT_BCC ? "bcc" : "fcc";
@@ -66,12 +55,6 @@ static int shell_vectors(lat_kind kind, int shell, int b, lat_vec *out)
                 }
             }
     return n;
-}
-
-int lat_kind_nnbr(lat_kind kind, int shell)
-{
-    lat_vec tmp[64];
-    return shell_vectors(kind, shell, 0, tmp);
 }
 
 kmc_err lat_geom_init(lat_geom *g, lat_kind kind, int nx, int ny, int nz, int halo,

@@ -48,13 +48,10 @@ typedef struct lat_geom {
     int64_t off[LAT_NSHELL][LAT_MAX_BASIS][LAT_MAX_NBR]; /* index offsets */
 } lat_geom;
 
-/* Keyword "sc", "bcc", "fcc" -> kind; returns -1 if unknown. Not collective. */
-int lat_kind_from_keyword(const char *kw);
+/* Keyword of a kind: "sc", "bcc" or "fcc". Not collective. */
 const char *lat_kind_keyword(lat_kind kind);
 /* Basis sites per unit cell of a kind. */
 int lat_kind_nbasis(lat_kind kind);
-/* Neighbours per shell of a kind (shell 0 = 1NN, 1 = 2NN). */
-int lat_kind_nnbr(lat_kind kind, int shell);
 
 /* Fill geometry for nx x ny x nz cells with `halo` ghost cells in x and y.
  * Errors: KMC_ERR_INPUT for a non-positive size. Not collective. */

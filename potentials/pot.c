@@ -56,7 +56,6 @@
 
 #define POT_MAX_TOK 48     /* fields per statement */
 #define POT_MAX_SHOWN 50   /* errors printed; the rest are only counted */
-#define POT_NAME_MAX 32    /* longest keyword the nearest-name hint compares */
 
 typedef struct pot_tok {
     const char *s; /* NUL-terminated, inside pot_line.work */
@@ -182,7 +181,7 @@ static void pot_error_file(pot_ctx *c, int line, const char *note, const char *f
 static int edit_distance(const char *a, const char *b) { return kmc_edit_distance(a, b); }
 
 /* Keep `cand` in *best if it is closer to `word` than what *best holds (distance
- * at most 2, the hint threshold of STYLE §2.7). */
+ * at most 2, the threshold of the deck reader's hints too). */
 static void nearest_consider(const char *word, const char *cand, const char **best, int *dist)
 {
     int d = edit_distance(word, cand);
@@ -683,7 +682,7 @@ static void pot_defaults(pot_params *p)
         p->dep_w_coord[n] = 1.0;
     for (int sp = 0; sp < KMC_SP_COUNT; ++sp)
         p->dep_w_species[sp] = 1.0;
-    p->i0_A_m2 = 10.0; /* 1 mA/cm2, the order of i0 for Li in carbonates (PHYSICS §2) */
+    p->i0_A_m2 = 10.0; /* 1 mA/cm2, the order of i0 for Li plating (McShane et al. 2020) */
     p->alpha = 0.5;
 }
 

@@ -1,7 +1,8 @@
 /* potentials/pot_model.h — rate factors computed once at set-up from a .pot and the
  * temperature, so that the simulation never calls exp(): a hop rate is a product of
  * these factors in a fixed order, the same double on every machine and rank
- * (DESIGN §3). Rank 0 builds the model; the others receive it as bytes.
+ * (docs/engine.md, 'Rank-count independence'). Rank 0 builds the model; the others
+ * receive it as bytes.
  *
  * Hop rate of a Li atom at s to an empty, attached destination t in shell k:
  *   bond mode:  nu exp(-E0_k/kT) * prod over species X (in species order) of

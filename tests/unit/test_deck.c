@@ -381,7 +381,7 @@ static void test_missing_unit(void **state)
 static void test_wrong_unit(void **state)
 {
     fx *f = *state;
-    /* line 14, as in STYLE.md */
+    /* the error on line 14 */
     assert_int_equal(fx_load(f,
                              GOOD_HEAD "run events 1\n"
                                        "#\n#\n#\n#\n#\n#\n#\n#\n#\n"

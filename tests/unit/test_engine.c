@@ -1,5 +1,6 @@
 /* tests/unit/test_engine.c — lattice geometry, conservation, incremental state equal
- * to a rebuild, reproducibility of the checksum. */
+ * to a rebuild, reproducibility of the checksum, attachment after hops, `fill`, and
+ * no deposition next to dead Li (docs/validation.md, 'Engine invariants'). */
 #include "tests/kt.h"
 #include "tests/kt_engine.h"
 

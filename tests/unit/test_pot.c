@@ -104,7 +104,7 @@ static void test_li_bcc(void **state)
             assert_true(p.bond_eV[k][sp] >= 0.0);
 
     /* The claims in the file's header: terrace hops inside the DFT range
-     * 0.02-0.15 eV (PHYSICS §2). bcc(100) adatom, 2NN hop: 4 Li 1NN + 1 Li 2NN;
+     * 0.02-0.15 eV (Jaeckle & Gross 2014; Gaissmaier et al. 2020). bcc(100) adatom, 2NN hop: 4 Li 1NN + 1 Li 2NN;
      * bcc(110) adatom, 1NN hop: 2 Li 1NN + 2 Li 2NN. */
     double e100 = p.hop_e0_eV[1] + 4 * p.bond_eV[0][KMC_SP_LI] + p.bond_eV[1][KMC_SP_LI];
     double e110 = p.hop_e0_eV[0] + 2 * p.bond_eV[0][KMC_SP_LI] + 2 * p.bond_eV[1][KMC_SP_LI];

@@ -1,5 +1,6 @@
 /* tests/validation/test_window_convergence.c — the tiled engine converges to exact
- * BKL as the phase window shrinks (DESIGN §3; Shim & Amar 2005).
+ * BKL as the phase window shrinks (Shim & Amar, PRB 71, 125432 (2005); docs/engine.md,
+ * 'Windows').
  *
  * Observable: the number of islands after 0.1 ML of deposition on a flat collector
  * with hops (sc, barrier 0.3 eV for an adatom, frozen once it has a lateral
