@@ -1103,71 +1103,123 @@ static kmc_err boundary_checks(eng_run *r, int64_t count, double wall0, kmc_stat
                     c->deck_path);
 }
 
-/* Exact mode: event by event to the stop condition. */
-static kmc_err run_exact(eng_run *r, double *w_last, int64_t *ev_last, double wall0,
-                         kmc_status *st)
+/* Can channel ch of tile t produce an event now? A rate channel if its total is
+ * positive; a share channel if the box rate is positive and the tile has eligible
+ * sites (or, like random columns, does not need them). */
+static bool channel_can_act(const eng_run *r, const tile *t, int ch)
+{
+    const eng_channel *c = &r->ch[ch];
+    if (c->ops->total == EVT_RATE)
+        return sel_total(&t->sel, ch) > 0.0;
+    if (!(c->box_rate_per_s > 0.0))
+        return false;
+    if (c->ops->tile_rate != NULL && c->ops->tile_rate(&r->view, t, c->box_rate_per_s) > 0.0)
+        return true;
+    return sel_n_sites(&t->sel, ch) > 0;
+}
+
+/* The count the cadences (`thermo`, `percolate every`, `snapshot every`, `checkpoint
+ * every`) are in: events in exact mode, sweeps in tiled mode. */
+static int64_t step_count(const eng_run *r) { return r->exact ? r->n_events : r->n_sweeps; }
+
+/* Where the next step may go, or that the run is over. Exact mode: the stop time (or
+ * none), and the event count. Tiled mode: the next window, cut at the stop time; the
+ * global event count (exact integers); and a box where nothing can happen any more
+ * stops too (otherwise a `run events` run would sweep forever). Collective. */
+static kmc_err plan_step_global(eng_run *r, double *t_end, bool *stop, kmc_status *st)
 {
     const kmc_config *c = &r->cfg;
     double t_limit = c->stop == CFG_STOP_TIME ? c->stop_time_s : INFINITY;
-    int64_t ev_limit = c->stop == CFG_STOP_EVENTS ? c->stop_events : INT64_MAX;
-    tile *t = &r->tiles[0];
-    while (r->n_events < ev_limit) {
-        eng_event ev;
-        if (!tile_step(r, t, &r->t_s, t_limit, &ev)) {
-            if (r->limit.code == KMC_OK && r->t_s < t_limit)
-                log_warn(r->lg, "no event is possible at t = %g s (nothing can hop and nowhere "
-                                "to deposit); stopping early\n", r->t_s);
+    *stop = false;
+    if (r->exact) {
+        *t_end = t_limit;
+        *stop = c->stop == CFG_STOP_EVENTS && r->n_events >= c->stop_events;
+        return KMC_OK;
+    }
+    *t_end = KMC_MIN(r->t_s + r->window_s, t_limit); /* the last window ends at T */
+    if (c->stop == CFG_STOP_TIME) {
+        *stop = r->t_s >= c->stop_time_s;
+        return KMC_OK;
+    }
+    double w0 = wall_s();
+    /* events so far, and how many (tile, channel) pairs could still act: integers */
+    int64_t loc[2] = {r->n_events, 0}, glob[2];
+    for (int i = 0; i < r->ntile; ++i)
+        for (int ch = 0; ch < r->nch; ++ch)
+            loc[1] += channel_can_act(r, &r->tiles[i], ch);
+    MPI_Allreduce(loc, glob, 2, MPI_INT64_T, MPI_SUM, r->comm);
+    r->w_red += wall_s() - w0;
+    int64_t ev = glob[0];
+    if (ev >= c->stop_events) {
+        *stop = true;
+    } else if (glob[1] == 0) {
+        log_warn(r->lg, "no event is possible at t = %g s (nothing can hop and nowhere to "
+                        "deposit); stopping early after %" PRId64 " of %" PRId64 " events\n",
+                 r->t_s, ev, c->stop_events);
+        *stop = true;
+    }
+    (void)st;
+    return KMC_OK;
+}
+
+/* One step: one BKL event (exact mode) or one sweep (tiled mode). *moved is false when
+ * the run cannot go on: no event is possible, or the stop time came first. Collective
+ * in tiled mode. */
+static kmc_err step_global(eng_run *r, double t_end, bool *moved, kmc_status *st)
+{
+    if (!r->exact) {
+        KMC_TRY(sweep(r, t_end, st));
+        *moved = true;
+        return KMC_OK;
+    }
+    eng_event ev;
+    *moved = tile_step(r, &r->tiles[0], &r->t_s, t_end, &ev);
+    if (!*moved && r->limit.code == KMC_OK && r->t_s < t_end)
+        log_warn(r->lg, "no event is possible at t = %g s (nothing can hop and nowhere "
+                        "to deposit); stopping early\n", r->t_s);
+    return KMC_OK;
+}
+
+/* The cadences after a step, in this order: the dead-lithium pass (its flags feed
+ * the dynamics), the thermo line, then snapshots, checkpoints and stop requests (in
+ * exact mode these are polled every 1024 events, or when due). Collective. */
+static kmc_err run_cadences(eng_run *r, int64_t count, double *w_last, int64_t *ev_last,
+                            double wall0, kmc_status *st)
+{
+    const kmc_config *c = &r->cfg;
+    if (r->perc != NULL && count % c->perc_every == 0)
+        KMC_TRY(eng_percolate_global(r, st));
+    if (count % c->thermo_every == 0)
+        KMC_TRY(thermo_line(r, w_last, ev_last, st));
+    bool poll = !r->exact || count % 1024 == 0;
+    if (poll || (c->ckpt_every > 0 && count % c->ckpt_every == 0) ||
+        (c->snap_every > 0 && count % c->snap_every == 0) ||
+        (c->snap_every_s > 0.0 && r->t_s >= r->next_snap_s))
+        KMC_TRY(boundary_checks(r, count, wall0, st));
+    return KMC_OK;
+}
+
+/* The run loop, for both modes: plan, step, cadences, until the deck's stop condition.
+ * Collective. */
+static kmc_err run_loop(eng_run *r, double *w_last, int64_t *ev_last, double wall0,
+                        kmc_status *st)
+{
+    for (;;) {
+        double t_end;
+        bool stop, moved;
+        KMC_TRY(plan_step_global(r, &t_end, &stop, st));
+        if (stop)
             break;
-        }
-        if (r->limit.code != KMC_OK)
+        KMC_TRY(step_global(r, t_end, &moved, st));
+        if (!moved || r->limit.code != KMC_OK)
             break;
-        if (r->perc != NULL && r->n_events % c->perc_every == 0)
-            KMC_TRY(eng_percolate_global(r, st));
-        if (r->n_events % c->thermo_every == 0)
-            KMC_TRY(thermo_line(r, w_last, ev_last, st));
-        /* signals and the wall clock are polled every 1024 events, checkpoints when due */
-        if ((c->ckpt_every > 0 && r->n_events % c->ckpt_every == 0) || r->n_events % 1024 == 0 ||
-            (c->snap_every > 0 && r->n_events % c->snap_every == 0) ||
-            (c->snap_every_s > 0.0 && r->t_s >= r->next_snap_s))
-            KMC_TRY(boundary_checks(r, r->n_events, wall0, st));
+        KMC_TRY(run_cadences(r, step_count(r), w_last, ev_last, wall0, st));
     }
     if (r->limit.code != KMC_OK) {
         *st = r->limit;
         return r->limit.code;
     }
-    if (r->n_events % c->thermo_every != 0 || r->n_events == 0)
-        KMC_TRY(thermo_line(r, w_last, ev_last, st));
-    return KMC_OK;
-}
-
-/* Tiled mode: sweep by sweep; stop conditions are checked at sweep boundaries from
- * exact global values (time, the integer event count). Collective. */
-static kmc_err run_tiled(eng_run *r, double *w_last, int64_t *ev_last, double wall0,
-                         kmc_status *st)
-{
-    const kmc_config *c = &r->cfg;
-    for (;;) {
-        double t_end = r->t_s + r->window_s;
-        if (c->stop == CFG_STOP_TIME) {
-            if (r->t_s >= c->stop_time_s)
-                break;
-            t_end = KMC_MIN(t_end, c->stop_time_s); /* the last window ends at T */
-        } else {
-            double w0 = wall_s();
-            int64_t ev = 0;
-            MPI_Allreduce(&r->n_events, &ev, 1, MPI_INT64_T, MPI_SUM, r->comm);
-            r->w_red += wall_s() - w0;
-            if (ev >= c->stop_events)
-                break;
-        }
-        KMC_TRY(sweep(r, t_end, st));
-        if (r->perc != NULL && r->n_sweeps % c->perc_every == 0)
-            KMC_TRY(eng_percolate_global(r, st));
-        if (r->n_sweeps % c->thermo_every == 0)
-            KMC_TRY(thermo_line(r, w_last, ev_last, st));
-        KMC_TRY(boundary_checks(r, r->n_sweeps, wall0, st));
-    }
-    if (r->n_sweeps % c->thermo_every != 0 || r->n_sweeps == 0)
+    if (step_count(r) % r->cfg.thermo_every != 0 || step_count(r) == 0)
         KMC_TRY(thermo_line(r, w_last, ev_last, st));
     return KMC_OK;
 }
@@ -1252,8 +1304,7 @@ kmc_err eng_run_deck(eng_run *r, kmc_status *st)
     r->row_skip = r->restored; /* a restart's first line repeats the checkpoint's state */
     KMC_TRY(thermo_line(r, &w_last, &ev_last, st));
     r->row_skip = false;
-    KMC_TRY(r->exact ? run_exact(r, &w_last, &ev_last, w0, st)
-                     : run_tiled(r, &w_last, &ev_last, w0, st));
+    KMC_TRY(run_loop(r, &w_last, &ev_last, w0, st));
     if (r->h5 != NULL) { /* the final lattice */
         int64_t idx_end = r->exact ? r->n_events : r->n_sweeps;
         if (idx_end != r->last_snap)

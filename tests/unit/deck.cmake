@@ -46,3 +46,7 @@ kmc_deck_error_test(window_unit DECK tests/decks/bad/window_order.deck EXIT 65
   MATCH "window_order.deck:6:10: 'mA/cm2' is a current density, not a time")
 kmc_deck_error_test(order_keyword DECK tests/decks/bad/window_order.deck EXIT 65
   MATCH "window_order.deck:7:7: unknown colour order 'sideways'")
+# A tiled run where no event is possible stops with a warning (it once swept forever):
+# exit 0 at 1-4 ranks, within the test's timeout.
+kmc_deck_error_test(no_event_tiled DECK tests/decks/good/no_event_tiled.deck EXIT 0
+  RANKS 1 2 3 4 MATCH "no event is possible at t = 0 s .nothing can hop and nowhere to deposit.")
