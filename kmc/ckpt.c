@@ -9,61 +9,13 @@
 #include <string.h>
 
 #include "kmc/base/version.h"
+#include "kmc/cfgdesc.h"
 #include "kmc/engine_priv.h"
 #include "kmc/h5util.h"
 #include "kmc/h5out.h"
 
 #define CKPT_MAGIC "kmc-checkpoint"
 #define PERC_ATTR_N (6 + PERC_HIST_BINS)
-
-/* ---- small HDF5 helpers: every call site checks the returned id or status ---- */
-
-static herr_t put_attr(hid_t loc, const char *name, hid_t type, int n, const void *v)
-{
-    hsize_t dim = (hsize_t)n;
-    hid_t sp = H5Screate_simple(1, &dim, NULL);
-    hid_t a = H5Acreate2(loc, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = a < 0 ? -1 : H5Awrite(a, type, v);
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(sp);
-    return rc;
-}
-
-static herr_t get_attr(hid_t loc, const char *name, hid_t type, int n, void *v)
-{
-    if (H5Aexists(loc, name) <= 0)
-        return -1;
-    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-    if (a < 0)
-        return -1;
-    hid_t sp = H5Aget_space(a);
-    hssize_t npts = H5Sget_simple_extent_npoints(sp);
-    herr_t rc = npts == n ? H5Aread(a, type, v) : -1;
-    H5Sclose(sp);
-    H5Aclose(a);
-    return rc;
-}
-
-static herr_t get_attr_str(hid_t loc, const char *name, char *buf, size_t cap)
-{
-    if (H5Aexists(loc, name) <= 0)
-        return -1;
-    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-    hid_t t = H5Aget_type(a);
-    size_t sz = H5Tget_size(t);
-    herr_t rc = -1;
-    if (H5Tget_class(t) == H5T_STRING && sz < cap) {
-        hid_t mt = H5Tcopy(H5T_C_S1);
-        H5Tset_size(mt, sz);
-        rc = H5Aread(a, mt, buf);
-        buf[sz] = '\0';
-        H5Tclose(mt);
-    }
-    H5Tclose(t);
-    H5Aclose(a);
-    return rc;
-}
 
 /* A byte blob written by rank 0 (the others take part with empty selections). */
 static herr_t put_blob(hid_t f, const char *name, const void *data, size_t n, int rank, hid_t dxpl)
@@ -98,6 +50,58 @@ static herr_t get_blob(hid_t f, const char *name, void *data, size_t n)
     H5Sclose(sp);
     H5Dclose(d);
     return rc;
+}
+
+/* The texts captured at load (deck, .pot, includes), each with its FNV-1a 64 hash:
+ * attributes deck, potential, include.N (N from 1, as config's include list). */
+static herr_t put_text(hid_t f, const char *name, const char *text)
+{
+    char hex[32], an[96];
+    snprintf(hex, sizeof hex, "0x%016" PRIx64, h5out_text_hash(text));
+    snprintf(an, sizeof an, "%s_fnv1a64", name);
+    herr_t bad = h5u_put_attr_str(f, name, text);
+    bad |= h5u_put_attr_str(f, an, hex);
+    return bad;
+}
+
+static herr_t put_texts(hid_t f, const cfg_texts *tx)
+{
+    herr_t bad = put_text(f, "deck", tx != NULL && tx->deck != NULL ? tx->deck : "");
+    bad |= put_text(f, "potential", tx != NULL && tx->pot != NULL ? tx->pot : "");
+    for (int i = 0; tx != NULL && i < tx->ninc; ++i) {
+        char an[32];
+        snprintf(an, sizeof an, "include.%d", i + 1);
+        bad |= put_text(f, an, tx->inc[i]);
+    }
+    return bad;
+}
+
+/* Read the texts back (missing ones are ""). Not collective. */
+static kmc_err get_texts(hid_t f, int ninc, cfg_texts *tx, kmc_status *st)
+{
+    memset(tx, 0, sizeof *tx);
+    tx->deck = h5u_get_attr_str_alloc(f, "deck");
+    tx->pot = h5u_get_attr_str_alloc(f, "potential");
+    if (tx->deck == NULL)
+        tx->deck = calloc(1, 1);
+    if (tx->pot == NULL)
+        tx->pot = calloc(1, 1);
+    tx->inc = calloc((size_t)(ninc > 0 ? ninc : 1), sizeof *tx->inc);
+    bool ok = tx->deck != NULL && tx->pot != NULL && tx->inc != NULL;
+    for (int i = 0; ok && i < ninc; ++i) {
+        char an[32];
+        snprintf(an, sizeof an, "include.%d", i + 1);
+        tx->inc[i] = h5u_get_attr_str_alloc(f, an);
+        if (tx->inc[i] == NULL)
+            tx->inc[i] = calloc(1, 1);
+        ok = tx->inc[i] != NULL;
+        tx->ninc = i + 1;
+    }
+    if (!ok) {
+        cfg_texts_free(tx);
+        return kmc_fail(st, KMC_ERR_NOMEM, KMC_NOLOC, "out of memory reading a checkpoint");
+    }
+    return KMC_OK;
 }
 
 #define CKPT_NAME_MAX (CFG_PATH_MAX + 32)
@@ -167,7 +171,6 @@ kmc_err ckpt_write_global(eng_run *r, kmc_status *st)
         hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
         H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
         int fmt = CKPT_FORMAT;
-        int64_t cfg_size = (int64_t)sizeof r->cfg, pm_size = (int64_t)sizeof r->pm;
         uint64_t order[2] = {r->order_rng.state, r->order_rng.inc};
         int64_t perc[PERC_ATTR_N] = {r->perc_done, r->perc_last.active_li, r->perc_last.dead_li,
                                      r->perc_last.dead_clusters, r->perc_last.void_sites,
@@ -177,27 +180,24 @@ kmc_err ckpt_write_global(eng_run *r, kmc_status *st)
         int ntiles[2] = {r->exact ? 1 : r->dec->ntiles[0], r->exact ? 1 : r->dec->ntiles[1]};
         dims_attr[4] = (int64_t)ntiles[0] * 65536 + ntiles[1];
         bad |= h5u_put_attr_str(f, "magic", CKPT_MAGIC);
-        bad |= put_attr(f, "format", H5T_NATIVE_INT, 1, &fmt);
+        bad |= h5u_put_attr(f, "format", H5T_NATIVE_INT, 1, &fmt);
         bad |= h5u_put_attr_str(f, "kmc_version", KMC_VERSION_STRING);
-        bad |= put_attr(f, "config_bytes", H5T_NATIVE_INT64, 1, &cfg_size);
-        bad |= put_attr(f, "pot_model_bytes", H5T_NATIVE_INT64, 1, &pm_size);
-        bad |= put_attr(f, "box_basis_tiles", H5T_NATIVE_INT64, 5, dims_attr);
-        bad |= put_attr(f, "time_s", H5T_NATIVE_DOUBLE, 1, &r->t_s);
-        bad |= put_attr(f, "sweeps", H5T_NATIVE_INT64, 1, &r->n_sweeps);
-        bad |= put_attr(f, "order_rng", H5T_NATIVE_UINT64, 2, order);
-        bad |= put_attr(f, "li_initial", H5T_NATIVE_INT64, 1, &r->n_li_initial);
-        bad |= put_attr(f, "percolation", H5T_NATIVE_INT64, PERC_ATTR_N, perc);
-        bad |= put_attr(f, "ranks_written", H5T_NATIVE_INT, 1, &r->size);
-        for (int k = 0; k < 2; ++k) { /* the deck and .pot texts, for the record */
-            char *text = h5out_text_bcast(r->comm, r->rank, k == 0 ? r->cfg.deck_path : r->cfg.pot_path);
-            char hex[32];
-            snprintf(hex, sizeof hex, "0x%016" PRIx64, h5out_text_hash(text));
-            bad |= h5u_put_attr_str(f, k == 0 ? "deck" : "potential", text);
-            bad |= h5u_put_attr_str(f, k == 0 ? "deck_fnv1a64" : "potential_fnv1a64", hex);
-            free(text);
+        bad |= h5u_put_attr(f, "box_basis_tiles", H5T_NATIVE_INT64, 5, dims_attr);
+        bad |= h5u_put_attr(f, "time_s", H5T_NATIVE_DOUBLE, 1, &r->t_s);
+        bad |= h5u_put_attr(f, "sweeps", H5T_NATIVE_INT64, 1, &r->n_sweeps);
+        bad |= h5u_put_attr(f, "order_rng", H5T_NATIVE_UINT64, 2, order);
+        bad |= h5u_put_attr(f, "li_initial", H5T_NATIVE_INT64, 1, &r->n_li_initial);
+        bad |= h5u_put_attr(f, "percolation", H5T_NATIVE_INT64, PERC_ATTR_N, perc);
+        bad |= h5u_put_attr(f, "ranks_written", H5T_NATIVE_INT, 1, &r->size);
+        bad |= put_texts(f, r->cfg.texts);
+        /* the deck and the rate model, one named attribute per described field */
+        for (int k = 0; k < 2; ++k) {
+            const cfgd_table *t = k == 0 ? &cfgd_config : &cfgd_pot_model;
+            hid_t grp = H5Gcreate2(f, t->what, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+            bad |= grp < 0 ? -1
+                           : cfgd_write(t, grp, k == 0 ? (const void *)&r->cfg : (const void *)&r->pm);
+            bad |= grp < 0 ? -1 : H5Gclose(grp);
         }
-        bad |= put_blob(f, "config", &r->cfg, sizeof r->cfg, r->rank, dxpl);
-        bad |= put_blob(f, "pot_model", &r->pm, sizeof r->pm, r->rank, dxpl);
         if (r->dead_by_z != NULL) /* percolation on: the last scheduled pass's profile */
             bad |= put_blob(f, "dead_by_z", r->dead_by_z, (size_t)r->gn[2] * sizeof(int64_t),
                             r->rank, dxpl);
@@ -287,7 +287,8 @@ kmc_err ckpt_write_global(eng_run *r, kmc_status *st)
     return KMC_OK;
 }
 
-kmc_err ckpt_read_header(const char *path, kmc_config *cfg, pot_model *pm, kmc_status *st)
+kmc_err ckpt_read_header(const char *path, kmc_config *cfg, pot_model *pm, cfg_texts *texts,
+                         kmc_status *st)
 {
     FILE *probe = fopen(path, "rb");
     if (probe == NULL)
@@ -301,71 +302,57 @@ kmc_err ckpt_read_header(const char *path, kmc_config *cfg, pot_model *pm, kmc_s
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
         return kmc_fail(st, KMC_ERR_CKPT, KMC_NOLOC, "cannot read '%s' as HDF5 (truncated?)", path);
-    char magic[64] = "", ver[64] = "";
+    char *magic = h5u_get_attr_str_alloc(f, "magic"), *ver = h5u_get_attr_str_alloc(f, "kmc_version");
     int fmt = 0;
-    int64_t cs = 0, ps = 0;
     kmc_err rc = KMC_OK;
-    if (get_attr_str(f, "magic", magic, sizeof magic) < 0 || strcmp(magic, CKPT_MAGIC) != 0)
+    if (magic == NULL || strcmp(magic, CKPT_MAGIC) != 0)
         rc = kmc_fail(st, KMC_ERR_CKPT, KMC_NOLOC, "'%s' is an HDF5 file but not a kmc checkpoint",
                       path);
-    else if (get_attr(f, "format", H5T_NATIVE_INT, 1, &fmt) < 0 || fmt != CKPT_FORMAT)
+    else if (h5u_get_attr(f, "format", H5T_NATIVE_INT, 1, &fmt) < 0 || fmt < 2 || fmt > CKPT_FORMAT)
         rc = kmc_fail(st, KMC_ERR_CKPT, KMC_NOLOC,
-                      "checkpoint '%s' has format %d; this kmc reads format %d", path, fmt,
-                      CKPT_FORMAT);
-    else if (get_attr_str(f, "kmc_version", ver, sizeof ver) < 0 ||
-             get_attr(f, "config_bytes", H5T_NATIVE_INT64, 1, &cs) < 0 ||
-             get_attr(f, "pot_model_bytes", H5T_NATIVE_INT64, 1, &ps) < 0 ||
-             cs != (int64_t)sizeof *cfg || ps != (int64_t)sizeof *pm)
-        rc = kmc_fail(st, KMC_ERR_CKPT, KMC_NOLOC,
-                      "checkpoint '%s' was written by kmc %s with another settings layout; "
-                      "restart it with that version",
-                      path, ver[0] ? ver : "(unknown)");
-    else if (get_blob(f, "config", cfg, sizeof *cfg) < 0 || get_blob(f, "pot_model", pm, sizeof *pm) < 0)
-        rc = kmc_fail(st, KMC_ERR_CKPT, KMC_NOLOC, "checkpoint '%s' is missing its settings (truncated?)",
-                      path);
+                      "checkpoint '%s' has format %d (written by kmc %.64s); this kmc reads formats "
+                      "2 to %d%s",
+                      path, fmt, ver != NULL ? ver : "(unknown)", CKPT_FORMAT,
+                      fmt == 1 ? " (format 1 stored the settings as raw bytes of one build: restart "
+                                 "it with the kmc that wrote it)"
+                               : "");
+    for (int k = 0; k < 2 && rc == KMC_OK; ++k) {
+        const cfgd_table *t = k == 0 ? &cfgd_config : &cfgd_pot_model;
+        hid_t g = H5Gopen2(f, t->what, H5P_DEFAULT);
+        if (g < 0)
+            rc = kmc_fail(st, KMC_ERR_CKPT, KMC_NOLOC,
+                          "checkpoint '%s' is missing its settings group '%s' (truncated?)", path,
+                          t->what);
+        else {
+            rc = cfgd_read(t, g, k == 0 ? (void *)cfg : (void *)pm, path, st);
+            H5Gclose(g);
+        }
+    }
+    if (rc == KMC_OK)
+        cfg->texts = NULL; /* the caller attaches its own */
+    if (rc == KMC_OK && texts != NULL)
+        rc = get_texts(f, cfg->nincludes, texts, st);
+    free(magic);
+    free(ver);
     H5Fclose(f);
     return rc;
 }
 
-#define CK_FIELD(name, field) {name, offsetof(kmc_config, field), sizeof(((kmc_config *)0)->field)}
-
 kmc_err ckpt_check_compatible(const kmc_config *a, const pot_model *apm, const kmc_config *b,
                               const pot_model *bpm, const char *path, kmc_status *st)
 {
-    static const struct {
-        const char *name;
-        size_t off, size;
-    } fixed[] = {
-        CK_FIELD("box", box),
-        CK_FIELD("temperature", temp_K),
-        CK_FIELD("hops", hops),
-        CK_FIELD("collector", collector_species),
-        CK_FIELD("collector thickness", collector_cells),
-        CK_FIELD("deposit", dep_mode),
-        CK_FIELD("deposit sites", dep_sites),
-        CK_FIELD("deposit flux", flux_ML_per_s),
-        CK_FIELD("deposit current", current_A_m2),
-        CK_FIELD("seed", seed),
-        CK_FIELD("tiles", tiles_mode),
-        CK_FIELD("tiles", tiles),
-        CK_FIELD("window", window_mode),
-        CK_FIELD("window", window_s),
-        CK_FIELD("window", window_factor),
-        CK_FIELD("order", order),
-        CK_FIELD("fill", nfills),
-        CK_FIELD("percolate", perc_every),
-    };
-    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; ++i)
-        if (memcmp((const char *)a + fixed[i].off, (const char *)b + fixed[i].off, fixed[i].size) != 0)
-            return kmc_fail(st, KMC_ERR_CKPT, (kmc_loc){b->deck_path, 0, 0},
-                            "the deck changes '%s', which a restart of '%s' must keep; only the run "
-                            "length, thermo, checkpoint and output settings may change",
-                            fixed[i].name, path);
-    if (memcmp(apm, bpm, sizeof *apm) != 0)
+    char what[600];
+    const char *cmd = "";
+    if (!cfgd_same_fixed(&cfgd_config, a, b, &cmd, what, sizeof what))
+        return kmc_fail(st, KMC_ERR_CKPT, (kmc_loc){b->deck_path, 0, 0},
+                        "the deck changes '%s' (%s), which a restart of '%s' must keep; only the "
+                        "run length, thermo, checkpoint and output settings may change",
+                        cmd, what, path);
+    if (!cfgd_same_fixed(&cfgd_pot_model, apm, bpm, &cmd, what, sizeof what))
         return kmc_fail(st, KMC_ERR_CKPT, (kmc_loc){b->deck_path, 0, 0},
                         "the potential or temperature of the deck ('%s') differs from the one "
-                        "stored in '%s'; a restart must keep them",
-                        b->pot_path, path);
+                        "stored in '%s' (rate model, `%s`, %s); a restart must keep them",
+                        b->pot_path, path, cmd, what);
     return KMC_OK;
 }
 
@@ -386,7 +373,7 @@ kmc_err ckpt_restore_global(eng_run *r, const char *path, kmc_status *st)
     int64_t perc[PERC_ATTR_N] = {0};
     int ntiles[2] = {r->exact ? 1 : r->dec->ntiles[0], r->exact ? 1 : r->dec->ntiles[1]};
     herr_t bad = 0;
-    bad |= get_attr(f, "box_basis_tiles", H5T_NATIVE_INT64, 5, dims_attr);
+    bad |= h5u_get_attr(f, "box_basis_tiles", H5T_NATIVE_INT64, 5, dims_attr);
     kmc_err rc = KMC_OK;
     if (bad < 0 || dims_attr[0] != r->gn[0] || dims_attr[1] != r->gn[1] || dims_attr[2] != r->gn[2] ||
         dims_attr[3] != nb || dims_attr[4] != (int64_t)ntiles[0] * 65536 + ntiles[1])
@@ -396,11 +383,11 @@ kmc_err ckpt_restore_global(eng_run *r, const char *path, kmc_status *st)
                       "%d x %d",
                       path, dims_attr[0], dims_attr[1], dims_attr[2], dims_attr[4] / 65536,
                       dims_attr[4] % 65536, r->gn[0], r->gn[1], r->gn[2], ntiles[0], ntiles[1]);
-    bad |= get_attr(f, "time_s", H5T_NATIVE_DOUBLE, 1, &r->t_s);
-    bad |= get_attr(f, "sweeps", H5T_NATIVE_INT64, 1, &r->n_sweeps);
-    bad |= get_attr(f, "order_rng", H5T_NATIVE_UINT64, 2, order);
-    bad |= get_attr(f, "li_initial", H5T_NATIVE_INT64, 1, &r->n_li_initial);
-    bad |= get_attr(f, "percolation", H5T_NATIVE_INT64, PERC_ATTR_N, perc);
+    bad |= h5u_get_attr(f, "time_s", H5T_NATIVE_DOUBLE, 1, &r->t_s);
+    bad |= h5u_get_attr(f, "sweeps", H5T_NATIVE_INT64, 1, &r->n_sweeps);
+    bad |= h5u_get_attr(f, "order_rng", H5T_NATIVE_UINT64, 2, order);
+    bad |= h5u_get_attr(f, "li_initial", H5T_NATIVE_INT64, 1, &r->n_li_initial);
+    bad |= h5u_get_attr(f, "percolation", H5T_NATIVE_INT64, PERC_ATTR_N, perc);
     uint8_t *buf = malloc((size_t)nx * ny * nz * nb);
     uint64_t *tb = malloc((size_t)r->ntile * 4 * sizeof *tb);
     if (rc == KMC_OK && bad >= 0 && buf != NULL && tb != NULL) {
