@@ -1,6 +1,7 @@
 /* kmc/ckpt.c */
 #include "kmc/ckpt.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <hdf5.h>
 #include <inttypes.h>
@@ -113,6 +114,64 @@ static void ckpt_names(const eng_run *r, int64_t index, char *final, char *tmp)
     snprintf(tmp, CKPT_NAME_MAX + 8, "%s.tmp", final);
 }
 
+static int cmp_desc(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Rank 0: keep the newest `keep` checkpoint files of this prefix that are on disk, the
+ * one just written (index) among them: files written before a restart count too.
+ * Files with a larger index than the new one (the future of an abandoned run that a
+ * restart from an older checkpoint is rewriting) are left alone. Not collective. */
+static void prune(const eng_run *r, int64_t index)
+{
+    char dir[CFG_PATH_MAX], base[CFG_PATH_MAX + 8];
+    const char *slash = strrchr(r->cfg.prefix, '/');
+    if (slash == NULL) {
+        snprintf(dir, sizeof dir, ".");
+        snprintf(base, sizeof base, "%s.ckpt.", r->cfg.prefix);
+    } else {
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - r->cfg.prefix + 1), r->cfg.prefix);
+        snprintf(base, sizeof base, "%s.ckpt.", slash + 1);
+    }
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return; /* nothing to prune is not an error: the new checkpoint is published */
+    size_t n = 0, cap = 0, lb = strlen(base);
+    int64_t *idx = NULL;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        const char *nm = e->d_name;
+        if (strncmp(nm, base, lb) != 0)
+            continue;
+        const char *p = nm + lb, *q = p;
+        while (*q >= '0' && *q <= '9')
+            ++q;
+        if (q - p < 6 || q - p > 18 || strcmp(q, ".h5") != 0)
+            continue; /* not ours: .tmp files, .latest, other names */
+        int64_t v = strtoll(p, NULL, 10);
+        if (v > index)
+            continue;
+        if (n == cap) {
+            size_t nc = cap ? 2 * cap : 64;
+            int64_t *t = realloc(idx, nc * sizeof *t);
+            if (t == NULL)
+                break;
+            idx = t;
+            cap = nc;
+        }
+        idx[n++] = v;
+    }
+    closedir(d);
+    qsort(idx, n, sizeof *idx, cmp_desc);
+    for (size_t i = (size_t)(r->cfg.ckpt_keep > 0 ? r->cfg.ckpt_keep : 1); i < n; ++i) {
+        char old[CKPT_NAME_MAX], oldtmp[CKPT_NAME_MAX + 8];
+        ckpt_names(r, idx[i], old, oldtmp);
+        remove(old);
+    }
+    free(idx);
+}
+
 /* Rank 0: the rename that publishes the file, then the pointer, then the old ones. */
 static kmc_err publish(const eng_run *r, const char *final, const char *tmp, int64_t index,
                        kmc_status *st)
@@ -124,17 +183,15 @@ static kmc_err publish(const eng_run *r, const char *final, const char *tmp, int
     snprintf(ptr, sizeof ptr, "%s.ckpt.latest", r->cfg.prefix);
     snprintf(ptr_tmp, sizeof ptr_tmp, "%s.tmp", ptr);
     FILE *fp = fopen(ptr_tmp, "w");
-    if (fp == NULL || fprintf(fp, "%s\n", final) < 0 || fclose(fp) != 0 || rename(ptr_tmp, ptr) != 0)
-        return kmc_fail(st, KMC_ERR_IO, KMC_NOLOC, "cannot write '%s': %s", ptr, strerror(errno));
-    /* keep the newest `keep`: the indices of earlier checkpoints of this run */
-    const int64_t *hist = r->ckpt_history;
-    int n = r->ckpt_nhistory;
-    if (n > r->cfg.ckpt_keep) {
-        char old[CKPT_NAME_MAX], oldtmp[CKPT_NAME_MAX + 8];
-        ckpt_names(r, hist[0], old, oldtmp);
-        remove(old);
+    bool ok = fp != NULL && fprintf(fp, "%s\n", final) >= 0;
+    if (fp != NULL)
+        ok = fclose(fp) == 0 && ok;
+    if (!ok || rename(ptr_tmp, ptr) != 0) {
+        int err = errno;
+        remove(ptr_tmp);
+        return kmc_fail(st, KMC_ERR_IO, KMC_NOLOC, "cannot write '%s': %s", ptr, strerror(err));
     }
-    (void)index;
+    prune(r, index);
     return KMC_OK;
 }
 

@@ -4,6 +4,8 @@
 #   walltime  `checkpoint walltime`: the same
 #   crash     a crash in the middle of a checkpoint write keeps the previous one usable
 #   bad       missing, truncated, foreign and incompatible checkpoints: clear errors
+#   keep      `checkpoint keep 2` counts the files on disk: after a restart with the
+#             same prefix, exactly the two newest checkpoints remain
 #   committed a checkpoint committed under tests/data/ (written by an earlier build)
 #             restarts and continues bit for bit; a changed `fill` is refused by name
 # Waits for log lines, never for a fixed time. Exit 0 = pass.
@@ -90,6 +92,16 @@ bad)
   expect 65 "is an HDF5 file but not a kmc checkpoint" -restart "$out/foreign.h5" "$deck"
   expect 65 "the deck changes 'seed'" -restart "$ck" "$deck" -var seed 6
   expect 65 "the deck changes 'percolate every'" -restart "$ck" tests/decks/good/restart.deck -var events 5 -var seed 5 -var prefix "$out/x" -var walltime 1e6 -var flux 2e7 -var perc 3 ;;
+keep)
+  run 2 "$deck" -var events 5000 -var prefix "$out/k" > "$out/k1.log" 2>&1 || { cat "$out/k1.log"; fail "first run"; }
+  ck=$(cat "$out/k.ckpt.latest")
+  run 2 -restart "$ck" "$deck" -var events 9000 -var prefix "$out/k" > "$out/k2.log" 2>&1 \
+    || { cat "$out/k2.log"; fail "restarted run"; }
+  n2=$(grep -c "^checkpoint $out/k.ckpt" "$out/k2.log")
+  [ "$n2" -ge 2 ] || fail "the restarted run wrote $n2 checkpoints; the test needs 2 or more"
+  kept=$(cd "$out" && ls k.ckpt.*.h5 | tr '\n' ' ')
+  newest=$(grep "^checkpoint $out/k.ckpt" "$out/k2.log" | tail -2 | sed 's|^checkpoint \([^ ]*\) .*|\1|' | xargs -n1 basename | tr '\n' ' ')
+  [ "$kept" = "$newest" ] || fail "keep 2 left '$kept', want the two newest '$newest'" ;;
 committed)
   # tests/data/restart_v2.ckpt.h5: restart.deck run to 3000 events on 2 ranks by the
   # build that introduced checkpoint format 2. The straight run of the same deck to 6000
