@@ -1,6 +1,8 @@
 /* kmc/ckpt.h — checkpoints: everything the future of a run depends on, in one HDF5
- * file written collectively with parallel HDF5, readable on any rank count whose
- * decomposition holds whole tiles.
+ * file, readable on any rank count whose decomposition holds whole tiles. Rank 0
+ * builds the file in memory from every rank's blocks and writes it with plain POSIX
+ * calls, so a failed write (a full disk: ENOSPC) is one collective verdict, exit 74,
+ * never a hang; restarts read it with collective parallel HDF5.
  *
  * Contents: the lattice (species and flags, uint8 [nz][GY][GX][nbasis], in global
  * order, so the file does not depend on the rank count); every tile's PCG32 state and
@@ -16,7 +18,12 @@
  * Files: PREFIX.ckpt.NNNNNN.h5 (NNNNNN = sweeps, or events in exact mode), written as
  * PREFIX.ckpt.NNNNNN.h5.tmp and renamed when complete; then PREFIX.ckpt.latest (the
  * file name, one line) is replaced the same way; older checkpoints beyond `keep` are
- * removed. A crash during a write leaves the previous checkpoint and pointer intact. */
+ * removed: the newest `keep` files of this prefix on disk, those written before a
+ * restart included. A crash or a failed write leaves the previous checkpoint and
+ * pointer intact.
+ *
+ * Test-only environment: KMC_TEST_CKPT_CRASH=N aborts during the Nth write of the run;
+ * KMC_TEST_CKPT_ENOSPC=N makes the Nth write fail with ENOSPC half-way through. */
 #ifndef KMC_CKPT_H
 #define KMC_CKPT_H
 
@@ -29,7 +36,9 @@
 #define CKPT_FORMAT 2 /* 1: settings as raw struct bytes (not read); 2: described fields */
 
 /* Write a checkpoint of the run now. Collective on the run's communicator.
- * Errors: KMC_ERR_IO (the message names the file); the previous checkpoint stays. */
+ * Errors (the same code on every rank; rank 0's message): KMC_ERR_IO naming the file,
+ * the cause (for ENOSPC: the disk is full) and the earlier checkpoint that is kept, or
+ * that none exists; KMC_ERR_NOMEM. The previous checkpoint stays. */
 KMC_NODISCARD kmc_err ckpt_write_global(eng_run *run, kmc_status *st);
 
 /* Read the deck and rate model stored in a checkpoint (fields the file lacks take

@@ -4,6 +4,10 @@
 #   walltime  `checkpoint walltime`: the same
 #   crash     a crash in the middle of a checkpoint write keeps the previous one usable
 #   bad       missing, truncated, foreign and incompatible checkpoints: clear errors
+#   enospc    a full disk during a checkpoint (test hook KMC_TEST_CKPT_ENOSPC=N: the Nth
+#             write fails with ENOSPC) at 1, 2, 3 ranks: exit 74, one message saying
+#             the disk is full and which checkpoint is kept, no hang, no .tmp left, the
+#             kept checkpoint restarts
 #   keep      `checkpoint keep 2` counts the files on disk: after a restart with the
 #             same prefix, exactly the two newest checkpoints remain
 #   committed a checkpoint committed under tests/data/ (written by an earlier build)
@@ -92,6 +96,25 @@ bad)
   expect 65 "is an HDF5 file but not a kmc checkpoint" -restart "$out/foreign.h5" "$deck"
   expect 65 "the deck changes 'seed'" -restart "$ck" "$deck" -var seed 6
   expect 65 "the deck changes 'percolate every'" -restart "$ck" tests/decks/good/restart.deck -var events 5 -var seed 5 -var prefix "$out/x" -var walltime 1e6 -var flux 2e7 -var perc 3 ;;
+enospc)
+  for np in 1 2 3; do
+    KMC_TEST_CKPT_ENOSPC=2 run $np "$deck" -var prefix "$out/e$np" > "$out/e$np.log" 2>&1; rc=$?
+    [ $rc -eq 74 ] || { cat "$out/e$np.log"; fail "np $np: exit $rc, want 74"; }
+    n=$(grep -c "cannot write checkpoint '$out/e$np.ckpt.000050.h5.tmp': the disk is full (ENOSPC" "$out/e$np.log")
+    [ "$n" -eq 1 ] || { cat "$out/e$np.log"; fail "np $np: the ENOSPC message is printed $n times"; }
+    grep -q "the previous checkpoint '$out/e$np.ckpt.000025.h5' is kept" "$out/e$np.log" \
+      || { cat "$out/e$np.log"; fail "np $np: does not name the kept checkpoint"; }
+    ! ls "$out"/e$np.ckpt.*.tmp >/dev/null 2>&1 || fail "np $np: a .tmp file is left"
+    grep -q "e$np.ckpt.000025.h5" "$out/e$np.ckpt.latest" || fail "np $np: the pointer moved"
+    usable "$out/e$np.ckpt.latest"
+  done
+  # the first write fails: there is no earlier checkpoint, and the message says so
+  KMC_TEST_CKPT_ENOSPC=1 run 2 "$deck" -var prefix "$out/f" > "$out/f.log" 2>&1; rc=$?
+  [ $rc -eq 74 ] || { cat "$out/f.log"; fail "first write: exit $rc, want 74"; }
+  grep -q "the disk is full (ENOSPC.*; no earlier checkpoint of this run exists" "$out/f.log" \
+    || { cat "$out/f.log"; fail "first write: wrong message"; }
+  grep -q "is kept" "$out/f.log" && fail "first write: claims a checkpoint is kept"
+  [ ! -e "$out/f.ckpt.latest" ] || fail "first write: a pointer was written" ;;
 keep)
   run 2 "$deck" -var events 5000 -var prefix "$out/k" > "$out/k1.log" 2>&1 || { cat "$out/k1.log"; fail "first run"; }
   ck=$(cat "$out/k.ckpt.latest")
