@@ -1,43 +1,59 @@
 /* kmc/ckpt.h — checkpoints: everything the future of a run depends on, in one HDF5
- * file written collectively with parallel HDF5, readable on any rank count whose
- * decomposition holds whole tiles.
+ * file, readable on any rank count whose decomposition holds whole tiles. Rank 0
+ * builds the file in memory from every rank's blocks and writes it with plain POSIX
+ * calls, so a failed write (a full disk: ENOSPC) is one collective verdict, exit 74,
+ * never a hang; restarts read it with collective parallel HDF5.
  *
  * Contents: the lattice (species and flags, uint8 [nz][GY][GX][nbasis], in global
  * order, so the file does not depend on the rank count); every tile's PCG32 state and
  * event counters ([NTY][NTX][4] uint64); the colour-order stream, time, sweep count,
  * initial Li count and the last percolation results (attributes); the validated deck
- * (`config`) and the rate model (`pot_model`) as written by this build, with a format
- * version and their sizes, so a foreign or incompatible file is refused by name.
+ * (group `config`) and the rate model (group `pot_model`), one named attribute per
+ * field as described in kmc/cfgdesc.h, so a file written before a field existed reads
+ * that field's default; the deck, include and .pot texts captured at load, with their
+ * FNV-1a 64 hashes; a format version, so a foreign or older file is refused by name.
  * Selection structures are not stored: they are a pure function of the lattice and
  * are rebuilt, which is why a restart continues bit for bit.
  *
  * Files: PREFIX.ckpt.NNNNNN.h5 (NNNNNN = sweeps, or events in exact mode), written as
  * PREFIX.ckpt.NNNNNN.h5.tmp and renamed when complete; then PREFIX.ckpt.latest (the
  * file name, one line) is replaced the same way; older checkpoints beyond `keep` are
- * removed. A crash during a write leaves the previous checkpoint and pointer intact. */
+ * removed: the newest `keep` files of this prefix on disk, those written before a
+ * restart included. A crash or a failed write leaves the previous checkpoint and
+ * pointer intact.
+ *
+ * Test-only environment: KMC_TEST_CKPT_CRASH=N aborts during the Nth write of the run;
+ * KMC_TEST_CKPT_ENOSPC=N makes the Nth write fail with ENOSPC half-way through. */
 #ifndef KMC_CKPT_H
 #define KMC_CKPT_H
 
 #include "kmc/base/err.h"
+#include "kmc/cfgdesc.h"
 #include "kmc/config.h"
 #include "kmc/engine.h"
 #include "potentials/pot_model.h"
 
-#define CKPT_FORMAT 1
+#define CKPT_FORMAT 2 /* 1: settings as raw struct bytes (not read); 2: described fields */
 
 /* Write a checkpoint of the run now. Collective on the run's communicator.
- * Errors: KMC_ERR_IO (the message names the file); the previous checkpoint stays. */
+ * Errors (the same code on every rank; rank 0's message): KMC_ERR_IO naming the file,
+ * the cause (for ENOSPC: the disk is full) and the earlier checkpoint that is kept, or
+ * that none exists; KMC_ERR_NOMEM. The previous checkpoint stays. */
 KMC_NODISCARD kmc_err ckpt_write_global(eng_run *run, kmc_status *st);
 
-/* Read the deck and rate model stored in a checkpoint. Not collective (rank 0 calls
- * it; the caller broadcasts). Errors: KMC_ERR_NOFILE (missing), KMC_ERR_CKPT
- * (not a kmc checkpoint, truncated, another format version or build layout). */
+/* Read the deck and rate model stored in a checkpoint (fields the file lacks take
+ * their defaults; cfg->texts is NULL) and, if texts is not NULL, the stored input
+ * texts (new strings, free with cfg_texts_free). Not collective (rank 0 calls it; the
+ * caller broadcasts). Errors: KMC_ERR_NOFILE (missing), KMC_ERR_CKPT (not a kmc
+ * checkpoint, truncated, another format version, a field of another type). */
 KMC_NODISCARD kmc_err ckpt_read_header(const char *path, kmc_config *cfg, pot_model *pm,
-                                       kmc_status *st);
+                                       cfg_texts *texts, kmc_status *st);
 
 /* Check that a deck given at restart changes only what may change (run length,
- * thermo cadence, checkpoint settings, output prefix); the message names the first
- * setting that differs. Not collective. */
+ * thermo cadence, checkpoint settings, output prefix): every field of policy
+ * CFGD_FIXED, every `fill` (species, fraction, region), every rate-model factor. The
+ * message names the deck command and field that differ, with both values. Not
+ * collective. */
 KMC_NODISCARD kmc_err ckpt_check_compatible(const kmc_config *saved, const pot_model *saved_pm,
                                             const kmc_config *deck, const pot_model *deck_pm,
                                             const char *path, kmc_status *st);

@@ -1,6 +1,9 @@
 /* kmc/config.h — the validated, unit-normalised content of a deck. Plain data
- * (fixed-size arrays, no pointers), so rank 0 parses and everyone receives it with
- * one MPI_Bcast of bytes (every rank runs the same binary). */
+ * (fixed-size arrays; one borrowed pointer, `texts`, that each rank sets after the
+ * broadcast), so rank 0 parses and everyone receives it with one MPI_Bcast of bytes
+ * (every rank runs the same binary). Every field is described (deck command, unit,
+ * restart policy, default) in kmc/cfgdesc.c: a new field needs a row there, which is
+ * what lets checkpoints written before the field existed restart. */
 #ifndef KMC_CONFIG_H
 #define KMC_CONFIG_H
 
@@ -69,6 +72,9 @@ typedef struct kmc_config {
                                   * the end; turns on the run file PREFIX.h5; 0 = off */
     double snap_every_s;         /* `snapshot every T s`: at the first boundary past each
                                   * multiple of T of simulated time; 0 = off */
+    const struct cfg_texts *texts; /* deck, include and .pot texts captured at load
+                                    * (kmc/cfgdesc.h), for checkpoints; borrowed, NULL
+                                    * if none; not a described field, not broadcast */
 } kmc_config;
 
 #endif /* KMC_CONFIG_H */

@@ -180,13 +180,13 @@ static void print_setup(const kmc_log *lg, const kmc_config *cfg, const pot_mode
 /* Rank 0: the deck and its .pot, or a checkpoint's stored settings (and, if a deck
  * is given with -restart, that deck, checked against them). Prints its errors. */
 static kmc_err load_inputs(const cli *c, const kmc_log *lg, kmc_config *cfg, pot_model *pm,
-                           kmc_status *st)
+                           cfg_texts *tx, kmc_status *st)
 {
     kmc_config saved;
     pot_model saved_pm;
     kmc_err rc = KMC_OK;
     if (c->restart != NULL) {
-        rc = ckpt_read_header(c->restart, &saved, &saved_pm, st);
+        rc = ckpt_read_header(c->restart, &saved, &saved_pm, c->deck == NULL ? tx : NULL, st);
         if (rc != KMC_OK) {
             log_error(lg, "%s\n", st->msg);
             return rc;
@@ -225,6 +225,8 @@ static kmc_err load_inputs(const cli *c, const kmc_log *lg, kmc_config *cfg, pot
                           cfg->deck_path, nshell == 1 ? "1nn" : "1nn+2nn", k == 0 ? "1nn" : "2nn",
                           cfg->pot_path, k == 0 ? "1nn" : "2nn", k == 0 ? "1nn" : "2nn",
                           k == 0 ? "off" : "1nn");
+    if (rc == KMC_OK) /* the texts as read now, for checkpoints */
+        rc = cfg_texts_read(tx, cfg, st);
     if (rc == KMC_OK && c->restart != NULL)
         rc = ckpt_check_compatible(&saved, &saved_pm, cfg, pm, c->restart, st);
     if (rc != KMC_OK && st->msg[0] != '\0')
@@ -284,16 +286,21 @@ int main(int argc, char **argv)
     /* rank 0 reads and checks everything; the others wait for the verdict */
     kmc_config cfg;
     pot_model pm;
+    cfg_texts texts = {0};
     memset(&cfg, 0, sizeof cfg);
     memset(&pm, 0, sizeof pm);
     if (rank == 0)
-        rc = load_inputs(&c, &lg, &cfg, &pm, &st);
+        rc = load_inputs(&c, &lg, &cfg, &pm, &texts, &st);
     rc = (kmc_err)bcast_verdict(rc);
-    if (rc != KMC_OK)
+    if (rc != KMC_OK) {
+        cfg_texts_free(&texts);
         return finish(&lg, rc);
+    }
     MPI_Bcast(&cfg, (int)sizeof cfg, MPI_BYTE, 0, MPI_COMM_WORLD);
     /* the rate model is computed once, on rank 0, so every rank uses the same bits */
     MPI_Bcast(&pm, (int)sizeof pm, MPI_BYTE, 0, MPI_COMM_WORLD);
+    cfg_texts_bcast(&texts, MPI_COMM_WORLD, rank);
+    cfg.texts = &texts;
 
     /* the tile grid is checked before anything runs, by every rank alike (no communication) */
     int tiles[2];
@@ -301,11 +308,13 @@ int main(int argc, char **argv)
     rc = eng_plan_tiles(&cfg, tiles, &exact, &st);
     if (rc != KMC_OK) {
         log_error(&lg, "%s:%d: %s\n", cfg.deck_path, st.loc.line, st.msg);
+        cfg_texts_free(&texts);
         return finish(&lg, rc);
     }
     print_setup(&lg, &cfg, &pm, size);
     if (c.check) {
         log_info(&lg, "deck and potential are valid; nothing was run (-check)\n");
+        cfg_texts_free(&texts);
         return finish(&lg, KMC_OK);
     }
 
@@ -319,6 +328,7 @@ int main(int argc, char **argv)
     if (rc == KMC_OK)
         rc = eng_run_deck(run, &st);
     eng_destroy(&run);
+    cfg_texts_free(&texts);
     if (rc == KMC_ERR_STOPPED) {
         log_info(&lg, "kmc: %s\n", st.msg);
     } else if (rc != KMC_OK) {

@@ -4,6 +4,14 @@
 #   walltime  `checkpoint walltime`: the same
 #   crash     a crash in the middle of a checkpoint write keeps the previous one usable
 #   bad       missing, truncated, foreign and incompatible checkpoints: clear errors
+#   enospc    a full disk during a checkpoint (test hook KMC_TEST_CKPT_ENOSPC=N: the Nth
+#             write fails with ENOSPC) at 1, 2, 3 ranks: exit 74, one message saying
+#             the disk is full and which checkpoint is kept, no hang, no .tmp left, the
+#             kept checkpoint restarts
+#   keep      `checkpoint keep 2` counts the files on disk: after a restart with the
+#             same prefix, exactly the two newest checkpoints remain
+#   committed a checkpoint committed under tests/data/ (written by an earlier build)
+#             restarts and continues bit for bit; a changed `fill` is refused by name
 # Waits for log lines, never for a fixed time. Exit 0 = pass.
 set -u
 mode=$1 kmc=$2 out=$3
@@ -87,7 +95,65 @@ bad)
   /usr/bin/python3 -c "import h5py; h5py.File('$out/foreign.h5','w').create_dataset('x', data=[1,2,3])"
   expect 65 "is an HDF5 file but not a kmc checkpoint" -restart "$out/foreign.h5" "$deck"
   expect 65 "the deck changes 'seed'" -restart "$ck" "$deck" -var seed 6
-  expect 65 "the deck changes 'percolate'" -restart "$ck" tests/decks/good/restart.deck -var events 5 -var seed 5 -var prefix "$out/x" -var walltime 1e6 -var flux 2e7 -var perc 3 ;;
+  expect 65 "the deck changes 'percolate every'" -restart "$ck" tests/decks/good/restart.deck -var events 5 -var seed 5 -var prefix "$out/x" -var walltime 1e6 -var flux 2e7 -var perc 3 ;;
+enospc)
+  for np in 1 2 3; do
+    KMC_TEST_CKPT_ENOSPC=2 run $np "$deck" -var prefix "$out/e$np" > "$out/e$np.log" 2>&1; rc=$?
+    [ $rc -eq 74 ] || { cat "$out/e$np.log"; fail "np $np: exit $rc, want 74"; }
+    n=$(grep -c "cannot write checkpoint '$out/e$np.ckpt.000050.h5.tmp': the disk is full (ENOSPC" "$out/e$np.log")
+    [ "$n" -eq 1 ] || { cat "$out/e$np.log"; fail "np $np: the ENOSPC message is printed $n times"; }
+    grep -q "the previous checkpoint '$out/e$np.ckpt.000025.h5' is kept" "$out/e$np.log" \
+      || { cat "$out/e$np.log"; fail "np $np: does not name the kept checkpoint"; }
+    ! ls "$out"/e$np.ckpt.*.tmp >/dev/null 2>&1 || fail "np $np: a .tmp file is left"
+    grep -q "e$np.ckpt.000025.h5" "$out/e$np.ckpt.latest" || fail "np $np: the pointer moved"
+    usable "$out/e$np.ckpt.latest"
+  done
+  # the first write fails: there is no earlier checkpoint, and the message says so
+  KMC_TEST_CKPT_ENOSPC=1 run 2 "$deck" -var prefix "$out/f" > "$out/f.log" 2>&1; rc=$?
+  [ $rc -eq 74 ] || { cat "$out/f.log"; fail "first write: exit $rc, want 74"; }
+  grep -q "the disk is full (ENOSPC.*; no earlier checkpoint of this run exists" "$out/f.log" \
+    || { cat "$out/f.log"; fail "first write: wrong message"; }
+  grep -q "is kept" "$out/f.log" && fail "first write: claims a checkpoint is kept"
+  [ ! -e "$out/f.ckpt.latest" ] || fail "first write: a pointer was written" ;;
+keep)
+  run 2 "$deck" -var events 5000 -var prefix "$out/k" > "$out/k1.log" 2>&1 || { cat "$out/k1.log"; fail "first run"; }
+  ck=$(cat "$out/k.ckpt.latest")
+  run 2 -restart "$ck" "$deck" -var events 9000 -var prefix "$out/k" > "$out/k2.log" 2>&1 \
+    || { cat "$out/k2.log"; fail "restarted run"; }
+  n2=$(grep -c "^checkpoint $out/k.ckpt" "$out/k2.log")
+  [ "$n2" -ge 2 ] || fail "the restarted run wrote $n2 checkpoints; the test needs 2 or more"
+  kept=$(cd "$out" && ls k.ckpt.*.h5 | tr '\n' ' ')
+  newest=$(grep "^checkpoint $out/k.ckpt" "$out/k2.log" | tail -2 | sed 's|^checkpoint \([^ ]*\) .*|\1|' | xargs -n1 basename | tr '\n' ' ')
+  [ "$kept" = "$newest" ] || fail "keep 2 left '$kept', want the two newest '$newest'" ;;
+committed)
+  # tests/data/restart_v2.ckpt.h5: restart.deck run to 3000 events on 2 ranks by the
+  # build that introduced checkpoint format 2. The straight run of the same deck to 6000
+  # events prints checksum 0xbba02dbd2e606f4d on any rank count (recorded then); the
+  # half run 0xbbc0b1cc6b2b719b. A restart from the file must land on the straight one.
+  ck=tests/data/restart_v2.ckpt.h5
+  for np in 1 3; do
+    run $np -restart "$ck" "$deck" -var events 6000 -var prefix "$out/c$np" > "$out/c$np.log" 2>&1 \
+      || { cat "$out/c$np.log"; fail "restart from $ck on $np ranks failed"; }
+    grep -q "restarted from $ck" "$out/c$np.log" || fail "no restart line"
+    grep -q "checksum 0xbba02dbd2e606f4d" "$out/c$np.log" \
+      || { grep checksum "$out/c$np.log"; fail "restart on $np ranks is not bit for bit"; }
+  done
+  # a changed fill is refused whatever changes: fraction, region, species
+  refused() { # refused SED-EXPR MESSAGE
+    sed -e "$1" -e 's|\.\./\.\./\.\./potentials|'"$PWD"'/potentials|' "$deck" > "$out/changed.deck"
+    run 1 -restart "$ck" "$out/changed.deck" -var prefix "$out/x" > "$out/changed.log" 2>&1; local rc=$?
+    [ $rc -eq 65 ] && grep -qF -- "$2" "$out/changed.log" \
+      || { cat "$out/changed.log"; fail "exit $rc (want 65) or no '$2' for '$1'"; }
+  }
+  refused 's/^fill li 0.6 /fill li 0.5 /' "the deck changes 'fill' (fill 1 fraction: 0.6 in the checkpoint, 0.5 in the deck)"
+  refused 's/region 2 4/region 2 5/' "the deck changes 'fill' (fill 1 zhi: 4 in the checkpoint, 5 in the deck)"
+  refused 's/^fill li /fill ag /' "the deck changes 'fill' (fill 1 species: 1 in the checkpoint, 3 in the deck)"
+  refused 's/^fill li 0.6 region 2 4/&\nfill ag 0.1/' "the deck changes 'fill' (1 \`fill\` command in the checkpoint, 2 in the deck)"
+  refused 's/^temperature 300 K/temperature 310 K/' "the deck changes 'temperature' (temp_K: 300 in the checkpoint, 310 in the deck)"
+  # the unchanged deck (with the potential by another path) is accepted
+  sed -e 's|\.\./\.\./\.\./potentials|'"$PWD"'/potentials|' "$deck" > "$out/same.deck"
+  run 1 -restart "$ck" "$out/same.deck" -var events 3001 -var prefix "$out/y" > "$out/same.log" 2>&1 \
+    || { cat "$out/same.log"; fail "the same deck by another path is refused"; } ;;
 *) fail "unknown mode" ;;
 esac
 echo "PASS ($mode)"

@@ -1,0 +1,456 @@
+/* kmc/cfgdesc.c */
+#include "kmc/cfgdesc.h"
+
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kmc/h5util.h"
+
+_Static_assert(sizeof(hid_t) == sizeof(cfgd_hid), "cfgd_hid holds an hid_t");
+
+/* enums are stored as int; bool as one byte */
+_Static_assert(sizeof(cfg_hops) == sizeof(int) && sizeof(cfg_dep_mode) == sizeof(int) &&
+                   sizeof(cfg_dep_sites) == sizeof(int) && sizeof(cfg_stop) == sizeof(int) &&
+                   sizeof(cfg_tiles) == sizeof(int) && sizeof(cfg_window) == sizeof(int) &&
+                   sizeof(cfg_order) == sizeof(int) && sizeof(lat_kind) == sizeof(int),
+               "enums are described as CFGD_INT");
+_Static_assert(sizeof(bool) == 1, "bool is described as one byte");
+
+#define MEMBER_SIZE(type, m) sizeof(((type *)0)->m)
+/* a kmc_config field: COUNT elements of C type CTYPE */
+#define CF(cmd, m, T, ctype, unit, pol, def)                                                   \
+    {cmd, #m, T, (int)(MEMBER_SIZE(kmc_config, m) / sizeof(ctype)), offsetof(kmc_config, m),   \
+     unit, pol, def}
+#define FX CFGD_FIXED
+#define MC CFGD_MAY_CHANGE
+#define RC CFGD_RECORD
+
+/* Defaults are the deck reader's (kmc/deck.c, deck_load); required commands (box,
+ * potential, temperature, run) default to 0, which the deck never leaves. */
+static const cfgd_field config_fields[] = {
+    CF("(command line)", deck_path, CFGD_STR, char, "", RC, 0),
+    CF("potential", pot_path, CFGD_STR, char, "", RC, 0),
+    CF("potential", pot_line, CFGD_INT, int, "deck line", RC, 0),
+    CF("box", box, CFGD_INT, int, "cells", FX, 0),
+    CF("temperature", temp_K, CFGD_DOUBLE, double, "K", FX, 0),
+    CF("hops", hops, CFGD_INT, int, "cfg_hops", FX, CFG_HOPS_1NN),
+    CF("collector", collector_species, CFGD_INT, int, "species", FX, KMC_SP_EMPTY),
+    CF("collector thickness", collector_cells, CFGD_INT, int, "cells", FX, 0),
+    CF("deposit", dep_mode, CFGD_INT, int, "cfg_dep_mode", FX, CFG_DEP_OFF),
+    CF("deposit sites", dep_sites, CFGD_INT, int, "cfg_dep_sites", FX, CFG_SITES_SURFACE),
+    CF("deposit flux", flux_ML_per_s, CFGD_DOUBLE, double, "ML/s", FX, 0),
+    CF("deposit current", current_A_m2, CFGD_DOUBLE, double, "A/m2", FX, 0),
+    CF("run", stop, CFGD_INT, int, "cfg_stop", MC, CFG_STOP_NONE),
+    CF("run time", stop_time_s, CFGD_DOUBLE, double, "s", MC, 0),
+    CF("run events", stop_events, CFGD_INT64, int64_t, "events", MC, 0),
+    CF("thermo", thermo_every, CFGD_INT64, int64_t, "sweeps or events", MC, 1000),
+    CF("seed", seed, CFGD_U64, uint64_t, "", FX, 12345),
+    CF("seed", seed_set, CFGD_BOOL, bool, "", RC, 0),
+    CF("tiles", tiles_mode, CFGD_INT, int, "cfg_tiles", FX, CFG_TILES_DEFAULT),
+    CF("tiles", tiles, CFGD_INT, int, "tiles", FX, 0),
+    CF("tiles", tiles_line, CFGD_INT, int, "deck line", RC, 0),
+    CF("window", window_mode, CFGD_INT, int, "cfg_window", FX, CFG_WINDOW_AUTO),
+    CF("window", window_s, CFGD_DOUBLE, double, "s", FX, 0),
+    CF("window auto", window_factor, CFGD_DOUBLE, double, "", FX, 4.0),
+    CF("order", order, CFGD_INT, int, "cfg_order", FX, CFG_ORDER_RANDOM),
+    CF("percolate every", perc_every, CFGD_INT64, int64_t, "sweeps or events", FX, 0),
+    CF("output prefix", prefix, CFGD_STR, char, "", MC, 0),
+    CF("checkpoint every", ckpt_every, CFGD_INT64, int64_t, "sweeps or events", MC, 0),
+    CF("checkpoint walltime", ckpt_walltime_s, CFGD_DOUBLE, double, "s", MC, 0),
+    CF("checkpoint keep", ckpt_keep, CFGD_INT, int, "files", MC, 2),
+    CF("snapshot every", snap_every, CFGD_INT64, int64_t, "sweeps or events", MC, 0),
+    CF("snapshot every", snap_every_s, CFGD_DOUBLE, double, "s", MC, 0),
+};
+
+#define FF(m, T, ctype, unit, def)                                                             \
+    {"fill", #m, T, (int)(MEMBER_SIZE(cfg_fill, m) / sizeof(ctype)), offsetof(cfg_fill, m), unit, \
+     FX, def}
+static const cfgd_field fill_fields[] = {
+    FF(species, CFGD_INT, int, "species", KMC_SP_EMPTY),
+    FF(fraction, CFGD_DOUBLE, double, "", 0),
+    FF(zlo, CFGD_INT, int, "cells", 0),
+    FF(zhi, CFGD_INT, int, "cells", INT32_MAX), /* `region` not given: to the top */
+};
+static const cfgd_field include_fields[] = {
+    {"include", "path", CFGD_STR, CFG_PATH_MAX, 0, "", RC, 0},
+};
+static const cfgd_list config_lists[] = {
+    {"fill", "fill", offsetof(kmc_config, nfills), offsetof(kmc_config, fills), sizeof(cfg_fill),
+     CFG_MAX_FILLS, FX, fill_fields, (int)(sizeof fill_fields / sizeof fill_fields[0])},
+    {"include", "include", offsetof(kmc_config, nincludes), offsetof(kmc_config, includes),
+     CFG_PATH_MAX, CFG_MAX_INCLUDES, RC, include_fields, 1},
+};
+
+const cfgd_table cfgd_config = {"config", config_fields,
+                                (int)(sizeof config_fields / sizeof config_fields[0]),
+                                config_lists, (int)(sizeof config_lists / sizeof config_lists[0])};
+
+/* The rate model: every factor is derived from the .pot and the temperature, so each
+ * is fixed across a restart; a field added later defaults to 0 (false). */
+#define PF(cmd, m, T, ctype, unit)                                                             \
+    {cmd, #m, T, (int)(MEMBER_SIZE(pot_model, m) / sizeof(ctype)), offsetof(pot_model, m), unit, \
+     FX, 0}
+static const cfgd_field pot_fields[] = {
+    PF("temperature", temp_K, CFGD_DOUBLE, double, "K"),
+    PF("temperature", kT_eV, CFGD_DOUBLE, double, "eV"),
+    PF("attempt_frequency", nu_per_s, CFGD_DOUBLE, double, "1/s"),
+    PF("lattice", a_A, CFGD_DOUBLE, double, "Ang"),
+    PF("lattice", lattice, CFGD_INT, int, "lat_kind"),
+    PF("hop", hop_set, CFGD_BOOL, bool, ""),
+    PF("hop_table", table, CFGD_BOOL, bool, ""),
+    PF("hop_table", table_len, CFGD_INT, int, "entries"),
+    PF("hop_table", table_rate, CFGD_DOUBLE, double, "1/s"),
+    PF("hop", hop_base, CFGD_DOUBLE, double, "1/s"),
+    PF("bond", bond_pow, CFGD_DOUBLE, double, ""),
+    PF("bond", bond_any, CFGD_BOOL, bool, ""),
+    PF("es", es_on, CFGD_BOOL, bool, ""),
+    PF("es", es_nmax, CFGD_INT, int, "neighbours"),
+    PF("es", es_nmin, CFGD_INT, int, "neighbours"),
+    PF("es", es_factor, CFGD_DOUBLE, double, ""),
+    PF("deposit", dep_nc_len, CFGD_INT, int, "classes"),
+    PF("deposit", dep_w, CFGD_DOUBLE, double, ""),
+    PF("deposit", dep_species_w, CFGD_DOUBLE, double, ""),
+    PF("deposit", dep_canon, CFGD_U8, uint8_t, "species"),
+    PF("exchange_current", i0_A_m2, CFGD_DOUBLE, double, "A/m2"),
+    PF("transfer_coefficient", alpha, CFGD_DOUBLE, double, ""),
+};
+const cfgd_table cfgd_pot_model = {"pot_model", pot_fields,
+                                   (int)(sizeof pot_fields / sizeof pot_fields[0]), NULL, 0};
+
+/* ---- element access ---- */
+
+static size_t esize(cfgd_type t)
+{
+    switch (t) {
+    case CFGD_INT: return sizeof(int);
+    case CFGD_INT64: return sizeof(int64_t);
+    case CFGD_U64: return sizeof(uint64_t);
+    case CFGD_BOOL: return sizeof(bool);
+    case CFGD_U8: return 1;
+    case CFGD_DOUBLE: return sizeof(double);
+    case CFGD_STR: return 1;
+    }
+    return 1;
+}
+
+static hid_t h5type(cfgd_type t)
+{
+    switch (t) {
+    case CFGD_INT: return H5T_NATIVE_INT;
+    case CFGD_INT64: return H5T_NATIVE_INT64;
+    case CFGD_U64: return H5T_NATIVE_UINT64;
+    case CFGD_DOUBLE: return H5T_NATIVE_DOUBLE;
+    case CFGD_BOOL:
+    case CFGD_U8:
+    case CFGD_STR: break;
+    }
+    return H5T_NATIVE_UINT8;
+}
+
+static void set_default(const cfgd_field *f, char *base)
+{
+    char *p = base + f->offset;
+    for (int i = 0; i < f->count; ++i) {
+        switch (f->type) {
+        case CFGD_INT: ((int *)p)[i] = (int)f->def; break;
+        case CFGD_INT64: ((int64_t *)p)[i] = (int64_t)f->def; break;
+        case CFGD_U64: ((uint64_t *)p)[i] = (uint64_t)f->def; break;
+        case CFGD_BOOL: ((bool *)p)[i] = f->def != 0.0; break;
+        case CFGD_U8: ((uint8_t *)p)[i] = (uint8_t)f->def; break;
+        case CFGD_DOUBLE: ((double *)p)[i] = f->def; break;
+        case CFGD_STR: p[i] = '\0'; break;
+        }
+    }
+}
+
+void cfgd_set_defaults(const cfgd_table *t, void *obj)
+{
+    for (int i = 0; i < t->nfield; ++i)
+        set_default(&t->field[i], obj);
+    for (int l = 0; l < t->nlist; ++l) {
+        const cfgd_list *L = &t->list[l];
+        *(int *)((char *)obj + L->count_offset) = 0;
+        for (int e = 0; e < L->max; ++e)
+            for (int k = 0; k < L->nsub; ++k)
+                set_default(&L->sub[k], (char *)obj + L->base_offset + (size_t)e * L->stride);
+    }
+}
+
+/* ---- write ---- */
+
+static herr_t put_field(hid_t loc, const char *name, const cfgd_field *f, const char *base)
+{
+    const char *p = base + f->offset;
+    if (f->type == CFGD_STR) {
+        char s[CFG_PATH_MAX + 1];
+        snprintf(s, sizeof s, "%.*s", f->count, p);
+        return h5u_put_attr_str(loc, name, s);
+    }
+    return h5u_put_attr(loc, name, h5type(f->type), f->count, p);
+}
+
+int cfgd_write(const cfgd_table *t, cfgd_hid loc, const void *obj)
+{
+    herr_t bad = 0;
+    for (int i = 0; i < t->nfield; ++i)
+        bad |= put_field(loc, t->field[i].name, &t->field[i], obj);
+    for (int l = 0; l < t->nlist; ++l) {
+        const cfgd_list *L = &t->list[l];
+        int n = *(const int *)((const char *)obj + L->count_offset);
+        char an[128];
+        snprintf(an, sizeof an, "%s.count", L->name);
+        bad |= h5u_put_attr(loc, an, H5T_NATIVE_INT, 1, &n);
+        for (int e = 0; e < n && e < L->max; ++e)
+            for (int k = 0; k < L->nsub; ++k) {
+                snprintf(an, sizeof an, "%s.%d.%s", L->name, e + 1, L->sub[k].name);
+                bad |= put_field(loc, an, &L->sub[k],
+                                 (const char *)obj + L->base_offset + (size_t)e * L->stride);
+            }
+    }
+    return bad < 0 ? -1 : 0;
+}
+
+/* ---- read ---- */
+
+static kmc_err get_field(hid_t loc, const char *name, const cfgd_field *f, char *base,
+                         const char *what, const char *path, kmc_status *st)
+{
+    if (H5Aexists(loc, name) <= 0)
+        return KMC_OK; /* written before the field existed: the default stays */
+    char *p = base + f->offset;
+    herr_t rc = -1;
+    if (f->type == CFGD_STR) {
+        char *s = h5u_get_attr_str_alloc(loc, name);
+        if (s != NULL && strlen(s) < (size_t)f->count) {
+            memcpy(p, s, strlen(s) + 1);
+            rc = 0;
+        }
+        free(s);
+    } else {
+        hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+        hid_t sp = a < 0 ? -1 : H5Aget_space(a), ft = a < 0 ? -1 : H5Aget_type(a);
+        H5T_class_t cl = ft < 0 ? H5T_NO_CLASS : H5Tget_class(ft);
+        bool cls_ok = f->type == CFGD_DOUBLE ? cl == H5T_FLOAT : cl == H5T_INTEGER;
+        if (sp >= 0 && cls_ok && H5Sget_simple_extent_npoints(sp) == f->count)
+            rc = H5Aread(a, h5type(f->type), p);
+        if (rc >= 0 && f->type == CFGD_BOOL) /* a bool that is neither 0 nor 1 is damage */
+            for (int i = 0; i < f->count; ++i)
+                if (((uint8_t *)p)[i] > 1)
+                    rc = -1;
+        if (ft >= 0)
+            H5Tclose(ft);
+        if (sp >= 0)
+            H5Sclose(sp);
+        if (a >= 0)
+            H5Aclose(a);
+    }
+    if (rc < 0) {
+        set_default(f, base);
+        return kmc_fail(st, KMC_ERR_CKPT, KMC_NOLOC,
+                        "checkpoint '%s': %s field '%s' (`%s`) is damaged or stored with another "
+                        "type or size than this build uses (%d value%s)",
+                        path, what, name, f->command, f->count, f->count == 1 ? "" : "s");
+    }
+    return KMC_OK;
+}
+
+kmc_err cfgd_read(const cfgd_table *t, cfgd_hid loc, void *obj, const char *path, kmc_status *st)
+{
+    cfgd_set_defaults(t, obj);
+    for (int i = 0; i < t->nfield; ++i)
+        KMC_TRY(get_field(loc, t->field[i].name, &t->field[i], obj, t->what, path, st));
+    for (int l = 0; l < t->nlist; ++l) {
+        const cfgd_list *L = &t->list[l];
+        char an[128];
+        int n = 0;
+        snprintf(an, sizeof an, "%s.count", L->name);
+        if (H5Aexists(loc, an) > 0 && h5u_get_attr(loc, an, H5T_NATIVE_INT, 1, &n) < 0)
+            return kmc_fail(st, KMC_ERR_CKPT, KMC_NOLOC, "checkpoint '%s': %s field '%s' is damaged",
+                            path, t->what, an);
+        if (n < 0 || n > L->max)
+            return kmc_fail(st, KMC_ERR_CKPT, KMC_NOLOC,
+                            "checkpoint '%s' holds %d `%s` entries; this build holds 0 to %d", path,
+                            n, L->command, L->max);
+        *(int *)((char *)obj + L->count_offset) = n;
+        for (int e = 0; e < n; ++e)
+            for (int k = 0; k < L->nsub; ++k) {
+                snprintf(an, sizeof an, "%s.%d.%s", L->name, e + 1, L->sub[k].name);
+                KMC_TRY(get_field(loc, an, &L->sub[k],
+                                  (char *)obj + L->base_offset + (size_t)e * L->stride, t->what,
+                                  path, st));
+            }
+    }
+    return KMC_OK;
+}
+
+/* ---- compare ---- */
+
+static void fmt_elem(const cfgd_field *f, const char *p, int i, char *out, size_t cap)
+{
+    switch (f->type) {
+    case CFGD_INT: snprintf(out, cap, "%d", ((const int *)p)[i]); break;
+    case CFGD_INT64: snprintf(out, cap, "%" PRId64, ((const int64_t *)p)[i]); break;
+    case CFGD_U64: snprintf(out, cap, "%" PRIu64, ((const uint64_t *)p)[i]); break;
+    case CFGD_BOOL: snprintf(out, cap, "%s", ((const bool *)p)[i] ? "true" : "false"); break;
+    case CFGD_U8: snprintf(out, cap, "%u", (unsigned)((const uint8_t *)p)[i]); break;
+    case CFGD_DOUBLE: { /* the shortest form that reads back as the same double */
+        double v = ((const double *)p)[i];
+        snprintf(out, cap, "%.15g", v);
+        if (strtod(out, NULL) != v)
+            snprintf(out, cap, "%.17g", v);
+        break;
+    }
+    case CFGD_STR: snprintf(out, cap, "'%.200s'", p); break;
+    }
+}
+
+/* true if field f is the same in a and b; otherwise describe the difference */
+static bool same_field(const cfgd_field *f, const char *a, const char *b, const char *label,
+                       const char **command, char *what, size_t cap)
+{
+    const char *pa = a + f->offset, *pb = b + f->offset;
+    if (f->type == CFGD_STR) {
+        if (strncmp(pa, pb, (size_t)f->count) == 0)
+            return true;
+        char va[256], vb[256];
+        fmt_elem(f, pa, 0, va, sizeof va);
+        fmt_elem(f, pb, 0, vb, sizeof vb);
+        *command = f->command;
+        snprintf(what, cap, "%s: %s in the checkpoint, %s in the deck", label, va, vb);
+        return false;
+    }
+    size_t es = esize(f->type);
+    for (int i = 0; i < f->count; ++i)
+        if (memcmp(pa + (size_t)i * es, pb + (size_t)i * es, es) != 0) {
+            char va[64], vb[64], lab[160];
+            fmt_elem(f, pa, i, va, sizeof va);
+            fmt_elem(f, pb, i, vb, sizeof vb);
+            if (f->count > 1)
+                snprintf(lab, sizeof lab, "%s[%d]", label, i);
+            else
+                snprintf(lab, sizeof lab, "%s", label);
+            *command = f->command;
+            snprintf(what, cap, "%s: %s in the checkpoint, %s in the deck", lab, va, vb);
+            return false;
+        }
+    return true;
+}
+
+bool cfgd_same_fixed(const cfgd_table *t, const void *a, const void *b, const char **command,
+                     char *what, size_t cap)
+{
+    for (int i = 0; i < t->nfield; ++i)
+        if (t->field[i].policy == CFGD_FIXED &&
+            !same_field(&t->field[i], a, b, t->field[i].name, command, what, cap))
+            return false;
+    for (int l = 0; l < t->nlist; ++l) {
+        const cfgd_list *L = &t->list[l];
+        if (L->policy != CFGD_FIXED)
+            continue;
+        int na = *(const int *)((const char *)a + L->count_offset);
+        int nb = *(const int *)((const char *)b + L->count_offset);
+        if (na != nb) {
+            *command = L->command;
+            snprintf(what, cap, "%d `%s` command%s in the checkpoint, %d in the deck", na,
+                     L->command, na == 1 ? "" : "s", nb);
+            return false;
+        }
+        for (int e = 0; e < na; ++e)
+            for (int k = 0; k < L->nsub; ++k) {
+                char lab[96];
+                size_t off = L->base_offset + (size_t)e * L->stride;
+                snprintf(lab, sizeof lab, "%s %d %s", L->name, e + 1, L->sub[k].name);
+                if (!same_field(&L->sub[k], (const char *)a + off, (const char *)b + off, lab,
+                                command, what, cap))
+                    return false;
+            }
+    }
+    return true;
+}
+
+/* ---- texts ---- */
+
+/* A whole file as a new string; "" if it cannot be read; NULL only without memory. */
+static char *slurp(const char *path)
+{
+    char *buf = NULL;
+    long n = -1;
+    FILE *fp = fopen(path, "rb");
+    if (fp != NULL && fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) >= 0) {
+        rewind(fp);
+        buf = malloc((size_t)n + 1);
+        if (buf != NULL && fread(buf, 1, (size_t)n, fp) == (size_t)n)
+            buf[n] = '\0';
+        else if (buf != NULL)
+            buf[0] = '\0';
+    }
+    if (fp != NULL)
+        fclose(fp);
+    if (buf == NULL && n < 0)
+        buf = calloc(1, 1);
+    return buf;
+}
+
+kmc_err cfg_texts_read(cfg_texts *tx, const kmc_config *cfg, kmc_status *st)
+{
+    memset(tx, 0, sizeof *tx);
+    tx->deck = slurp(cfg->deck_path);
+    tx->pot = slurp(cfg->pot_path);
+    tx->inc = calloc((size_t)(cfg->nincludes > 0 ? cfg->nincludes : 1), sizeof *tx->inc);
+    bool ok = tx->deck != NULL && tx->pot != NULL && tx->inc != NULL;
+    for (int i = 0; ok && i < cfg->nincludes; ++i) {
+        tx->inc[i] = slurp(cfg->includes[i]);
+        ok = tx->inc[i] != NULL;
+        tx->ninc = i + 1;
+    }
+    if (!ok) {
+        cfg_texts_free(tx);
+        return kmc_fail(st, KMC_ERR_NOMEM, KMC_NOLOC, "out of memory reading the input texts");
+    }
+    return KMC_OK;
+}
+
+static void bcast_str(char **s, MPI_Comm comm, int rank)
+{
+    long n = rank == 0 ? (long)strlen(*s) : 0;
+    MPI_Bcast(&n, 1, MPI_LONG, 0, comm);
+    if (rank != 0) {
+        *s = malloc((size_t)n + 1);
+        KMC_ASSERT(*s != NULL);
+        (*s)[n] = '\0';
+    }
+    MPI_Bcast(*s, (int)n, MPI_CHAR, 0, comm);
+}
+
+void cfg_texts_bcast(cfg_texts *tx, MPI_Comm comm, int rank)
+{
+    if (rank == 0) { /* a rank 0 without texts sends empty ones */
+        if (tx->deck == NULL)
+            tx->deck = calloc(1, 1);
+        if (tx->pot == NULL)
+            tx->pot = calloc(1, 1);
+        KMC_ASSERT(tx->deck != NULL && tx->pot != NULL);
+    }
+    MPI_Bcast(&tx->ninc, 1, MPI_INT, 0, comm);
+    if (rank != 0) {
+        tx->inc = calloc((size_t)(tx->ninc > 0 ? tx->ninc : 1), sizeof *tx->inc);
+        KMC_ASSERT(tx->inc != NULL);
+    }
+    bcast_str(&tx->deck, comm, rank);
+    bcast_str(&tx->pot, comm, rank);
+    for (int i = 0; i < tx->ninc; ++i)
+        bcast_str(&tx->inc[i], comm, rank);
+}
+
+void cfg_texts_free(cfg_texts *tx)
+{
+    free(tx->deck);
+    free(tx->pot);
+    for (int i = 0; i < tx->ninc && tx->inc != NULL; ++i)
+        free(tx->inc[i]);
+    free(tx->inc);
+    memset(tx, 0, sizeof *tx);
+}
