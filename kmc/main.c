@@ -111,6 +111,67 @@ static int bcast_verdict(kmc_err rc)
     return v;
 }
 
+/* One line per surface that exists at start (the collector, if any) and for Li: the
+ * hops of a lone adatom on it and D/F, with D the mean rate of one of its hops and F
+ * the deposition rate per surface site (0: no deposition). The first atoms land on
+ * the collector, so its D/F sets the nucleation regime; Li's sets the growth on the
+ * film once it covers the collector. */
+static void print_adatoms(const kmc_log *lg, const kmc_config *cfg, const pot_model *pm,
+                          int nshell, double f_site)
+{
+    uint8_t surf[2];
+    int nsurf = 0;
+    if (cfg->collector_cells > 0 && cfg->collector_species != KMC_SP_LI)
+        surf[nsurf++] = (uint8_t)cfg->collector_species;
+    surf[nsurf++] = KMC_SP_LI;
+    double df_first = -1.0;
+    for (int q = 0; q < nsurf; ++q) {
+        pot_adatom ad;
+        kmc_status ast = {0};
+        if (pot_adatom_hops(pm, nshell, surf[q], &ad, &ast) != KMC_OK) {
+            log_error(lg, "%s\n", ast.msg);
+            continue;
+        }
+        char hops[160] = "", *p = hops;
+        size_t left = sizeof hops;
+        for (int s = 0; s < LAT_NSHELL; ++s) {
+            if (ad.nhop[s] == 0)
+                continue;
+            int w = snprintf(p, left, "%s%d x %s at %.6g /s (E = %.4f eV%s)",
+                             p == hops ? "" : " + ", ad.nhop[s], s == 0 ? "1nn" : "2nn",
+                             ad.hop_per_s[s], ad.barrier_eV[s], ad.nes[s] > 0 ? ", ES" : "");
+            if (w < 0 || (size_t)w >= left)
+                break;
+            p += w;
+            left -= (size_t)w;
+        }
+        const char *head = q == 0 ? "  adatom hops " : "              ";
+        if (ad.nhops == 0) {
+            log_info(lg, "%s on %s(100): none with these hops%s\n", head, sp_keyword(surf[q]),
+                     nshell > 0 && pm->lattice == LAT_BCC
+                         ? "; on bcc(100) terrace diffusion needs `hops 1nn+2nn`" : "");
+            if (q == 0)
+                df_first = 0.0;
+            continue;
+        }
+        double d = ad.total_per_s / ad.nhops;
+        if (f_site > 0.0)
+            log_info(lg, "%s on %s(100): %s; D/F = %.4g\n", head, sp_keyword(surf[q]), hops,
+                     d / f_site);
+        else
+            log_info(lg, "%s on %s(100): %s\n", head, sp_keyword(surf[q]), hops);
+        if (q == 0)
+            df_first = d / f_site;
+    }
+    if (f_site > 0.0)
+        log_info(lg, "  D/F          %.4g on %s(100) governs nucleation (%s)\n"
+                     "               D: mean rate of one adatom hop; F: %.4g /s per surface site\n",
+                 df_first, sp_keyword(surf[0]),
+                 surf[0] == KMC_SP_LI ? "no collector: Li on Li"
+                                      : "the first atoms land on the collector",
+                 f_site);
+}
+
 static void print_setup(const kmc_log *lg, const kmc_config *cfg, const pot_model *pm, int size)
 {
     int nb = lat_kind_nbasis(pm->lattice);
@@ -122,7 +183,7 @@ static void print_setup(const kmc_log *lg, const kmc_config *cfg, const pot_mode
     double dep_per_s = cfg->dep_mode == CFG_DEP_FLUX      ? cfg->flux_ML_per_s * ml_sites
                        : cfg->dep_mode == CFG_DEP_CURRENT ? cfg->current_A_m2 * area_m2 / 1.602176634e-19
                                                           : 0.0;
-    double f_site = dep_per_s / ml_sites, d = pot_terrace_hop_rate(pm, nshell);
+    double f_site = dep_per_s / ml_sites;
     log_info(lg, "kmc %s: %s on %d rank%s\n", KMC_VERSION_STRING, cfg->deck_path, size,
              size == 1 ? "" : "s");
     log_info(lg, "  lattice      %s, a = %.4g Ang, box %d x %d x %d cells = %.0f sites (%.1f x %.1f x %.1f nm)\n",
@@ -150,14 +211,7 @@ static void print_setup(const kmc_log *lg, const kmc_config *cfg, const pot_mode
         log_info(lg, "  deposition   %.4g atoms/s (%.4g ML/s, %.4g mA/cm2), sites %s\n", dep_per_s,
                  dep_per_s / ml_sites, dep_per_s * 1.602176634e-19 / area_m2 / 10.0,
                  cfg->dep_sites == CFG_SITES_COLUMN ? "column" : "surface");
-    if (dep_per_s > 0.0) {
-        if (d > 0.0)
-            log_info(lg, "  D/F          %.4g (terrace hop rate %.4g /s over deposition %.4g /s per surface site)\n",
-                     d / f_site, d, f_site);
-        else
-            log_info(lg, "  D/F          0 (no terrace diffusion with these hops%s)\n",
-                     pm->lattice == LAT_BCC ? "; on bcc(100) it needs `hops 1nn+2nn`" : "");
-    }
+    print_adatoms(lg, cfg, pm, nshell, dep_per_s > 0.0 ? f_site : 0.0);
     double bps = eng_estimate_bytes_per_site() + (cfg->perc_every > 0 ? 4.0 : 0.0);
     log_info(lg, "  memory       %.1f MB estimated (%.2f bytes/site%s + event classes)\n",
              nsite * bps / 1e6, bps, cfg->perc_every > 0 ? " incl. percolation labels" : "");
