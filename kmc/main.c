@@ -32,20 +32,83 @@ typedef struct cli {
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: kmc DECK [-var NAME VALUE]... [-seed N] [-log FILE] [-check] [-h] [--version]\n"
+            "usage: kmc DECK [-var NAME VALUE]... [-seed N] [-log FILE] [-check]\n"
             "       kmc -restart CHECKPOINT [DECK] [-var NAME VALUE]...\n"
-            "  -var NAME VALUE  set deck variable NAME (overrides `variable NAME ...` in the deck)\n"
+            "       kmc -h | --version\n"
+            "  -var NAME VALUE  set deck variable NAME (overrides `variable NAME ...`)\n"
             "  -seed N          random seed (overrides `seed` in the deck)\n"
             "  -log FILE        also write the log to FILE\n"
-            "  -check           read and check the deck and .pot, print what would run, exit\n"
-            "  -restart FILE    continue from a checkpoint (on any rank count that holds whole\n"
-            "                   tiles); a DECK may change the run length, thermo, checkpoint and\n"
-            "                   output settings only\n"
+            "  -check           read and check the deck and .pot, print what would run\n"
+            "  -restart FILE    continue from a checkpoint, on any rank count that holds\n"
+            "                   whole tiles; a DECK may change only the run length and the\n"
+            "                   thermo, checkpoint and output settings\n"
             "  -h               this help and the deck reference\n"
             "  --version        print the version\n"
-            "exit codes: 0 ok, 64 usage, 65 bad deck/.pot, 66 file not found,\n"
-            "            68 deposit outgrew the box, 70 internal error, 71 out of memory,\n"
-            "            74 I/O error, 75 stopped by SIGUSR1/SIGTERM/walltime with a checkpoint\n");
+            "Run under mpirun; `tiles none` (exact mode) runs on one rank.\n"
+            "Exit codes: 0 ok, 64 usage, 65 bad deck/.pot, 66 file not found,\n"
+            "  68 deposit outgrew the box, 70 internal error, 71 out of memory,\n"
+            "  74 I/O error, 75 stopped by SIGUSR1/SIGTERM/walltime with a checkpoint\n");
+}
+
+/* Copy text to out with every line cut to HELP_COLS columns at spaces. A continuation
+ * is indented like the text it continues: in the deck reference ("  usage   help"),
+ * the help column; a line of indented text, its own indent; else that plus two. */
+#define HELP_COLS 80
+static void print_wrapped(FILE *out, const char *text)
+{
+    while (*text != '\0') {
+        const char *nl = strchr(text, '\n');
+        size_t len = nl != NULL ? (size_t)(nl - text) : strlen(text);
+        if (len <= HELP_COLS) {
+            fprintf(out, "%.*s\n", (int)len, text);
+        } else {
+            size_t lead = 0, hang;
+            while (lead < len && text[lead] == ' ')
+                ++lead;
+            const char *gap = lead > 0 ? strstr(text + lead, "  ") : NULL;
+            if (gap != NULL && gap < text + len) {
+                hang = (size_t)(gap - text);
+                while (hang < len && text[hang] == ' ')
+                    ++hang;
+            } else { /* a help on a line of its own keeps its column */
+                hang = lead > 2 ? lead : lead + 2;
+            }
+            size_t pos = 0, width = HELP_COLS;
+            while (len - pos > width) {
+                size_t cut = pos + width;
+                while (cut > pos && text[cut] != ' ')
+                    --cut;
+                if (cut == pos) /* one word longer than a line: leave it whole */
+                    cut = pos + width;
+                fprintf(out, "%.*s\n%*s", (int)(cut - pos), text + pos, (int)hang, "");
+                pos = cut;
+                while (pos < len && text[pos] == ' ')
+                    ++pos;
+                width = HELP_COLS - hang;
+            }
+            fprintf(out, "%.*s\n", (int)(len - pos), text + pos);
+        }
+        text += len + (nl != NULL);
+    }
+}
+
+/* `kmc -h`: usage, then the deck reference from the parser's own command table,
+ * fitted to 80 columns. */
+static void print_help(FILE *out)
+{
+    usage(out);
+    fputc('\n', out);
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *mem = open_memstream(&buf, &n);
+    if (mem == NULL) { /* no memory for the copy: print it unwrapped */
+        deck_print_reference(out);
+        return;
+    }
+    deck_print_reference(mem);
+    fclose(mem);
+    print_wrapped(out, buf);
+    free(buf);
 }
 
 /* Same argv on every rank: every rank reaches the same verdict, no communication. */
@@ -318,9 +381,7 @@ int main(int argc, char **argv)
             if (c.version)
                 printf("kmc %s\n", KMC_VERSION_STRING);
             if (c.help) {
-                usage(stdout);
-                printf("\ndeck commands:\n");
-                deck_print_reference(stdout);
+                print_help(stdout);
             }
         }
         return finish(&lg, KMC_OK);
