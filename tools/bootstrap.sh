@@ -50,13 +50,13 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "bootstrap: then run this script again; nothing else needs root." >&2
     exit 69
   fi
-  install() {
+  install_pkgs() {
     export DEBIAN_FRONTEND=noninteractive
     "${sudo[@]}" apt-get update -qq
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
       apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   }
-  step "installing ${#missing[@]} Debian packages (${missing[*]}; a few minutes on a fresh system)" install
+  step "installing ${#missing[@]} Debian packages (${missing[*]}; a few minutes on a fresh system)" install_pkgs
 else
   say "all ${#pkgs[@]} Debian packages are installed"
 fi
