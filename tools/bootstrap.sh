@@ -73,25 +73,27 @@ compile() { cmake --build "$1" -j "$jobs" >/dev/null; }     # errors still reach
 build() { # build DIR [cmake options...]
   local dir="$1"; shift
   step "configuring ${dir#"$here"/} ($*)" configure "$dir" "$@"
-  step "building ${dir#"$here"/} with $jobs jobs (about 2 min on 2 cores)" compile "$dir"
+  step "building ${dir#"$here"/} with $jobs jobs (1-2 min on 2 cores)" compile "$dir"
 }
 
 if [ "$mode" = run ]; then
   build "$here/build" -DCMAKE_BUILD_TYPE=Release
   cd "$here"
   # Two ranks: the tiled engine gives the same lattice (checksum) on any rank count.
-  say "running: mpirun -np 2 build/bin/kmc inputs/quickstart.deck (about 10 s)"
+  say "running: mpirun -np 2 build/bin/kmc inputs/quickstart.deck (1.2 million events)"
   exec mpirun -np 2 build/bin/kmc inputs/quickstart.deck
 fi
 
 suite() { # suite DIR TIMEOUT
   (cd "$1" && ctest -j "$jobs" --output-on-failure --timeout "$2")
 }
+say "test: two builds and two suites; on 2 cores the Release tests take about 6 min,"
+say "      the AddressSanitizer + UBSan tests several times as long"
 build "$here/build" -DCMAKE_BUILD_TYPE=Release
-step "running every test in build/ (about 8 min on 2 cores)" suite "$here/build" 600
+step "running every test in build/ (about 6 min on 2 cores)" suite "$here/build" 600
 if [ "${KMC_SKIP_ASAN:-0}" != 1 ]; then
   say "the same tests under AddressSanitizer + UBSan (KMC_SKIP_ASAN=1 skips them)"
   build "$here/build-asan" -DCMAKE_BUILD_TYPE=Debug -DKMC_SANITIZE=ON
-  step "running every test in build-asan/ (about 15 min on 2 cores)" suite "$here/build-asan" 900
+  step "running every test in build-asan/ (several times the Release suite)" suite "$here/build-asan" 900
 fi
 say "all tests passed"
