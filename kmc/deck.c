@@ -207,7 +207,8 @@ static kmc_err cmd_snapshot(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
  * unit is optional in the count so that a missing unit gets its own message. */
 static const deck_cmd deck_cmds[] = {
     {"box", 3, 3, cmd_box, true, true, "box NX NY NZ",
-     "simulation box in unit cells (integers >= 1, NZ >= 2); required"},
+     "simulation box in unit cells: NX, NY >= 1, NZ >= 2 (a run needs NX, NY >= 4, and "
+     "tiles whose edges reach the events: see `tiles`); required"},
     {"potential", 1, 1, cmd_potential, true, true, "potential FILE",
      "interaction file, relative to the folder of the deck that names it; required"},
     {"temperature", 1, 2, cmd_temperature, true, true, "temperature T K",
@@ -221,10 +222,11 @@ static const deck_cmd deck_cmds[] = {
      "Li deposition: a flux (sites surface or column; default surface) or a current "
      "density; default off"},
     {"run", 2, 3, cmd_run, true, true, RUN_USAGE,
-     "stop after a simulated time (T > 0; s, ms, us, ns, min, h) or N >= 1 events; exactly "
-     "one is required"},
+     "stop at simulated time T > 0 (a time unit: s, ms, us, ns, min, h) or after N >= 1 "
+     "events; exactly one is required"},
     {"thermo", 1, 1, cmd_thermo, true, false, "thermo N",
-     "print a thermo line every N >= 1 events; default 1000"},
+     "print a thermo line every N >= 1 events (exact mode, `tiles none`) or N sweeps "
+     "(tiled mode; a sweep runs all four colours); output only; default 1000"},
     {"seed", 1, 1, cmd_seed, true, false, "seed N",
      "random seed, an unsigned 64-bit integer; default 12345 (-seed overrides)"},
     {"tiles", 1, 2, cmd_tiles, true, false, "tiles NX NY | tiles none",

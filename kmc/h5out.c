@@ -17,9 +17,17 @@ static const char *const h5out_cols =
     "dead_clusters,voids";
 static const char *const h5out_units = ",s,,ML,Ang,mV,1/s,,,,";
 
+/* Snapshot group names: the index (event or sweep) zero-padded to the 19 digits of
+ * the largest int64, so that a plain listing (h5ls, h5py's keys()) is in index
+ * order on every run: exact-mode runs pass 10^6 events in seconds. Files written
+ * before used 6 digits; their groups keep their names (read back, never renamed). */
+#define H5OUT_SNAP_DIGITS 19
+#define H5OUT_SNAP_NAME 24
+
 typedef struct h5snap {
     int64_t index;
     double time_s;
+    char name[H5OUT_SNAP_NAME]; /* the group's name under /snapshots */
 } h5snap;
 
 struct h5out {
@@ -113,9 +121,9 @@ static void write_xmf(const h5out *h)
     fprintf(fp, "<?xml version=\"1.0\" ?>\n<Xdmf Version=\"3.0\">\n <Domain>\n"
                 "  <Grid Name=\"kmc\" GridType=\"Collection\" CollectionType=\"Temporal\">\n");
     for (int i = 0; i < h->nsnaps; ++i) {
-        fprintf(fp, "   <Grid Name=\"s%06" PRId64 "\" GridType=\"Collection\" "
+        fprintf(fp, "   <Grid Name=\"s%s\" GridType=\"Collection\" "
                     "CollectionType=\"Spatial\">\n    <Time Value=\"%.17g\"/>\n",
-                h->snaps[i].index, h->snaps[i].time_s);
+                h->snaps[i].name, h->snaps[i].time_s);
         for (int b = 0; b < nb; ++b) { /* one uniform grid per basis site */
             fprintf(fp, "    <Grid Name=\"basis%d\" GridType=\"Uniform\">\n"
                         "     <Topology TopologyType=\"3DCoRectMesh\" Dimensions=\"%d %d %d\"/>\n"
@@ -129,10 +137,10 @@ static void write_xmf(const h5out *h)
                 fprintf(fp, "     <Attribute Name=\"%s\" AttributeType=\"Scalar\" Center=\"Node\">\n"
                             "      <DataItem ItemType=\"HyperSlab\" Dimensions=\"%d %d %d 1\" Type=\"HyperSlab\">\n"
                             "       <DataItem Dimensions=\"3 4\" Format=\"XML\">0 0 0 %d 1 1 1 1 %d %d %d 1</DataItem>\n"
-                            "       <DataItem Dimensions=\"%d %d %d %d\" NumberType=\"UChar\" Format=\"HDF\">%s:/snapshots/%06" PRId64 "/%s</DataItem>\n"
+                            "       <DataItem Dimensions=\"%d %d %d %d\" NumberType=\"UChar\" Format=\"HDF\">%s:/snapshots/%s/%s</DataItem>\n"
                             "      </DataItem>\n     </Attribute>\n",
                         k == 0 ? "species" : "flags", nz, ny, nx, b, nz, ny, nx, nz, ny, nx, nb,
-                        base, h->snaps[i].index, k == 0 ? "species" : "flags");
+                        base, h->snaps[i].name, k == 0 ? "species" : "flags");
             fprintf(fp, "    </Grid>\n");
         }
         fprintf(fp, "   </Grid>\n");
@@ -142,7 +150,7 @@ static void write_xmf(const h5out *h)
         rename(tmp, h->xmfname);
 }
 
-static void add_snap(h5out *h, int64_t index, double t)
+static void add_snap(h5out *h, int64_t index, double t, const char *name)
 {
     if (h->nsnaps == h->capsnaps) {
         h->capsnaps = h->capsnaps == 0 ? 16 : 2 * h->capsnaps;
@@ -151,7 +159,14 @@ static void add_snap(h5out *h, int64_t index, double t)
     }
     h->snaps[h->nsnaps].index = index;
     h->snaps[h->nsnaps].time_s = t;
+    snprintf(h->snaps[h->nsnaps].name, sizeof h->snaps[h->nsnaps].name, "%s", name);
     ++h->nsnaps;
+}
+
+static int snap_by_index(const void *a, const void *b)
+{
+    int64_t x = ((const h5snap *)a)->index, y = ((const h5snap *)b)->index;
+    return (x > y) - (x < y);
 }
 
 /* Restart: keep rows and snapshots up to the checkpoint (index <= keep), drop later
@@ -176,17 +191,18 @@ static herr_t truncate_to(h5out *h, int64_t keep)
     hid_t g = H5Gopen2(h->f, "/snapshots", H5P_DEFAULT);
     H5G_info_t info;
     rc |= H5Gget_info(g, &info);
-    char name[64];
-    int64_t *drop = malloc((info.nlinks + 1) * sizeof *drop);
+    char name[H5OUT_SNAP_NAME];
+    char(*drop)[H5OUT_SNAP_NAME] = malloc((info.nlinks + 1) * sizeof *drop);
     KMC_ASSERT(drop != NULL);
     int ndrop = 0;
-    for (hsize_t i = 0; i < info.nlinks; ++i) { /* names in increasing order */
+    for (hsize_t i = 0; i < info.nlinks; ++i) {
         if (H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name,
                                H5P_DEFAULT) < 0)
             continue;
+        /* the name is the index, 6 digits (older files) or H5OUT_SNAP_DIGITS */
         int64_t idx = strtoll(name, NULL, 10);
         if (idx > keep) {
-            drop[ndrop++] = idx;
+            snprintf(drop[ndrop++], H5OUT_SNAP_NAME, "%s", name);
             continue;
         }
         hid_t sg = H5Gopen2(g, name, H5P_DEFAULT);
@@ -197,12 +213,12 @@ static herr_t truncate_to(h5out *h, int64_t keep)
             H5Aclose(at);
         }
         H5Gclose(sg);
-        add_snap(h, idx, t);
+        add_snap(h, idx, t, name);
     }
-    for (int i = 0; i < ndrop; ++i) {
-        snprintf(name, sizeof name, "%06" PRId64, drop[i]);
-        rc |= H5Ldelete(g, name, H5P_DEFAULT);
-    }
+    /* by index, not name: names of 6 digits (older files) list 1000000 before 400000 */
+    qsort(h->snaps, (size_t)h->nsnaps, sizeof *h->snaps, snap_by_index);
+    for (int i = 0; i < ndrop; ++i)
+        rc |= H5Ldelete(g, drop[i], H5P_DEFAULT);
     free(drop);
     H5Gclose(g);
     if (H5Aexists(h->f, "checksum") > 0) /* no longer the end of the run */
@@ -350,8 +366,9 @@ kmc_err h5out_snapshot_global(h5out *h, eng_run *r, int64_t index, kmc_status *s
                     sp[q] = sp_of(v);
                     fl[q] = flag_of(v);
                 }
-    char name[64];
-    snprintf(name, sizeof name, "/snapshots/%06" PRId64, index);
+    char leaf[H5OUT_SNAP_NAME], name[64];
+    snprintf(leaf, sizeof leaf, "%0*" PRId64, H5OUT_SNAP_DIGITS, index);
+    snprintf(name, sizeof name, "/snapshots/%s", leaf);
     hid_t grp = H5Gcreate2(h->f, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     herr_t bad = grp < 0 ? -1 : 0;
     if (grp >= 0) {
@@ -383,7 +400,7 @@ kmc_err h5out_snapshot_global(h5out *h, eng_run *r, int64_t index, kmc_status *s
     if (all)
         return kmc_fail(st, KMC_ERR_IO, KMC_NOLOC, "cannot write snapshot %s of '%s'", name,
                         h->h5name);
-    add_snap(h, index, r->t_s);
+    add_snap(h, index, r->t_s, leaf);
     KMC_TRY(h5out_flush_global(h, st));
     write_xmf(h);
     return KMC_OK;

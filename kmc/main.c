@@ -32,20 +32,83 @@ typedef struct cli {
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: kmc DECK [-var NAME VALUE]... [-seed N] [-log FILE] [-check] [-h] [--version]\n"
+            "usage: kmc DECK [-var NAME VALUE]... [-seed N] [-log FILE] [-check]\n"
             "       kmc -restart CHECKPOINT [DECK] [-var NAME VALUE]...\n"
-            "  -var NAME VALUE  set deck variable NAME (overrides `variable NAME ...` in the deck)\n"
+            "       kmc -h | --version\n"
+            "  -var NAME VALUE  set deck variable NAME (overrides `variable NAME ...`)\n"
             "  -seed N          random seed (overrides `seed` in the deck)\n"
             "  -log FILE        also write the log to FILE\n"
-            "  -check           read and check the deck and .pot, print what would run, exit\n"
-            "  -restart FILE    continue from a checkpoint (on any rank count that holds whole\n"
-            "                   tiles); a DECK may change the run length, thermo, checkpoint and\n"
-            "                   output settings only\n"
+            "  -check           read and check the deck and .pot, print what would run\n"
+            "  -restart FILE    continue from a checkpoint, on any rank count that holds\n"
+            "                   whole tiles; a DECK may change only the run length and the\n"
+            "                   thermo, checkpoint and output settings\n"
             "  -h               this help and the deck reference\n"
             "  --version        print the version\n"
-            "exit codes: 0 ok, 64 usage, 65 bad deck/.pot, 66 file not found,\n"
-            "            68 deposit outgrew the box, 70 internal error, 71 out of memory,\n"
-            "            74 I/O error, 75 stopped by SIGUSR1/SIGTERM/walltime with a checkpoint\n");
+            "Run under mpirun; `tiles none` (exact mode) runs on one rank.\n"
+            "Exit codes: 0 ok, 64 usage, 65 bad deck/.pot, 66 file not found,\n"
+            "  68 deposit outgrew the box, 70 internal error, 71 out of memory,\n"
+            "  74 I/O error, 75 stopped by SIGUSR1/SIGTERM/walltime with a checkpoint\n");
+}
+
+/* Copy text to out with every line cut to HELP_COLS columns at spaces. A continuation
+ * is indented like the text it continues: in the deck reference ("  usage   help"),
+ * the help column; a line of indented text, its own indent; else that plus two. */
+#define HELP_COLS 80
+static void print_wrapped(FILE *out, const char *text)
+{
+    while (*text != '\0') {
+        const char *nl = strchr(text, '\n');
+        size_t len = nl != NULL ? (size_t)(nl - text) : strlen(text);
+        if (len <= HELP_COLS) {
+            fprintf(out, "%.*s\n", (int)len, text);
+        } else {
+            size_t lead = 0, hang;
+            while (lead < len && text[lead] == ' ')
+                ++lead;
+            const char *gap = lead > 0 ? strstr(text + lead, "  ") : NULL;
+            if (gap != NULL && gap < text + len) {
+                hang = (size_t)(gap - text);
+                while (hang < len && text[hang] == ' ')
+                    ++hang;
+            } else { /* a help on a line of its own keeps its column */
+                hang = lead > 2 ? lead : lead + 2;
+            }
+            size_t pos = 0, width = HELP_COLS;
+            while (len - pos > width) {
+                size_t cut = pos + width;
+                while (cut > pos && text[cut] != ' ')
+                    --cut;
+                if (cut == pos) /* one word longer than a line: leave it whole */
+                    cut = pos + width;
+                fprintf(out, "%.*s\n%*s", (int)(cut - pos), text + pos, (int)hang, "");
+                pos = cut;
+                while (pos < len && text[pos] == ' ')
+                    ++pos;
+                width = HELP_COLS - hang;
+            }
+            fprintf(out, "%.*s\n", (int)(len - pos), text + pos);
+        }
+        text += len + (nl != NULL);
+    }
+}
+
+/* `kmc -h`: usage, then the deck reference from the parser's own command table,
+ * fitted to 80 columns. */
+static void print_help(FILE *out)
+{
+    usage(out);
+    fputc('\n', out);
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *mem = open_memstream(&buf, &n);
+    if (mem == NULL) { /* no memory for the copy: print it unwrapped */
+        deck_print_reference(out);
+        return;
+    }
+    deck_print_reference(mem);
+    fclose(mem);
+    print_wrapped(out, buf);
+    free(buf);
 }
 
 /* Same argv on every rank: every rank reaches the same verdict, no communication. */
@@ -111,6 +174,67 @@ static int bcast_verdict(kmc_err rc)
     return v;
 }
 
+/* One line per surface that exists at start (the collector, if any) and for Li: the
+ * hops of a lone adatom on it and D/F, with D the mean rate of one of its hops and F
+ * the deposition rate per surface site (0: no deposition). The first atoms land on
+ * the collector, so its D/F sets the nucleation regime; Li's sets the growth on the
+ * film once it covers the collector. */
+static void print_adatoms(const kmc_log *lg, const kmc_config *cfg, const pot_model *pm,
+                          int nshell, double f_site)
+{
+    uint8_t surf[2];
+    int nsurf = 0;
+    if (cfg->collector_cells > 0 && cfg->collector_species != KMC_SP_LI)
+        surf[nsurf++] = (uint8_t)cfg->collector_species;
+    surf[nsurf++] = KMC_SP_LI;
+    double df_first = -1.0;
+    for (int q = 0; q < nsurf; ++q) {
+        pot_adatom ad;
+        kmc_status ast = {0};
+        if (pot_adatom_hops(pm, nshell, surf[q], &ad, &ast) != KMC_OK) {
+            log_error(lg, "%s\n", ast.msg);
+            continue;
+        }
+        char hops[160] = "", *p = hops;
+        size_t left = sizeof hops;
+        for (int s = 0; s < LAT_NSHELL; ++s) {
+            if (ad.nhop[s] == 0)
+                continue;
+            int w = snprintf(p, left, "%s%d x %s at %.6g /s (E = %.4f eV%s)",
+                             p == hops ? "" : " + ", ad.nhop[s], s == 0 ? "1nn" : "2nn",
+                             ad.hop_per_s[s], ad.barrier_eV[s], ad.nes[s] > 0 ? ", ES" : "");
+            if (w < 0 || (size_t)w >= left)
+                break;
+            p += w;
+            left -= (size_t)w;
+        }
+        const char *head = q == 0 ? "  adatom hops " : "              ";
+        if (ad.nhops == 0) {
+            log_info(lg, "%s on %s(100): none with these hops%s\n", head, sp_keyword(surf[q]),
+                     nshell > 0 && pm->lattice == LAT_BCC
+                         ? "; on bcc(100) terrace diffusion needs `hops 1nn+2nn`" : "");
+            if (q == 0)
+                df_first = 0.0;
+            continue;
+        }
+        double d = ad.total_per_s / ad.nhops;
+        if (f_site > 0.0)
+            log_info(lg, "%s on %s(100): %s; D/F = %.4g\n", head, sp_keyword(surf[q]), hops,
+                     d / f_site);
+        else
+            log_info(lg, "%s on %s(100): %s\n", head, sp_keyword(surf[q]), hops);
+        if (q == 0)
+            df_first = d / f_site;
+    }
+    if (f_site > 0.0)
+        log_info(lg, "  D/F          %.4g on %s(100) governs nucleation (%s)\n"
+                     "               D: mean rate of one adatom hop; F: %.4g /s per surface site\n",
+                 df_first, sp_keyword(surf[0]),
+                 surf[0] == KMC_SP_LI ? "no collector: Li on Li"
+                                      : "the first atoms land on the collector",
+                 f_site);
+}
+
 static void print_setup(const kmc_log *lg, const kmc_config *cfg, const pot_model *pm, int size)
 {
     int nb = lat_kind_nbasis(pm->lattice);
@@ -122,7 +246,7 @@ static void print_setup(const kmc_log *lg, const kmc_config *cfg, const pot_mode
     double dep_per_s = cfg->dep_mode == CFG_DEP_FLUX      ? cfg->flux_ML_per_s * ml_sites
                        : cfg->dep_mode == CFG_DEP_CURRENT ? cfg->current_A_m2 * area_m2 / 1.602176634e-19
                                                           : 0.0;
-    double f_site = dep_per_s / ml_sites, d = pot_terrace_hop_rate(pm, nshell);
+    double f_site = dep_per_s / ml_sites;
     log_info(lg, "kmc %s: %s on %d rank%s\n", KMC_VERSION_STRING, cfg->deck_path, size,
              size == 1 ? "" : "s");
     log_info(lg, "  lattice      %s, a = %.4g Ang, box %d x %d x %d cells = %.0f sites (%.1f x %.1f x %.1f nm)\n",
@@ -150,14 +274,7 @@ static void print_setup(const kmc_log *lg, const kmc_config *cfg, const pot_mode
         log_info(lg, "  deposition   %.4g atoms/s (%.4g ML/s, %.4g mA/cm2), sites %s\n", dep_per_s,
                  dep_per_s / ml_sites, dep_per_s * 1.602176634e-19 / area_m2 / 10.0,
                  cfg->dep_sites == CFG_SITES_COLUMN ? "column" : "surface");
-    if (dep_per_s > 0.0) {
-        if (d > 0.0)
-            log_info(lg, "  D/F          %.4g (terrace hop rate %.4g /s over deposition %.4g /s per surface site)\n",
-                     d / f_site, d, f_site);
-        else
-            log_info(lg, "  D/F          0 (no terrace diffusion with these hops%s)\n",
-                     pm->lattice == LAT_BCC ? "; on bcc(100) it needs `hops 1nn+2nn`" : "");
-    }
+    print_adatoms(lg, cfg, pm, nshell, dep_per_s > 0.0 ? f_site : 0.0);
     double bps = eng_estimate_bytes_per_site() + (cfg->perc_every > 0 ? 4.0 : 0.0);
     log_info(lg, "  memory       %.1f MB estimated (%.2f bytes/site%s + event classes)\n",
              nsite * bps / 1e6, bps, cfg->perc_every > 0 ? " incl. percolation labels" : "");
@@ -266,9 +383,7 @@ int main(int argc, char **argv)
             if (c.version)
                 printf("kmc %s\n", KMC_VERSION_STRING);
             if (c.help) {
-                usage(stdout);
-                printf("\ndeck commands:\n");
-                deck_print_reference(stdout);
+                print_help(stdout);
             }
         }
         return finish(&lg, KMC_OK);

@@ -115,3 +115,86 @@ double pot_max_hop_rate(const pot_model *m, int nshell)
     }
     return best;
 }
+
+/* A small periodic block, big enough that every site the hop rule reads (the
+ * origin's 1NN and 2NN, each destination's 1NN) is a stored element: 3 x 3 cells with
+ * a halo of 2, the substrate in cell layers 0 and 1, the adatom at cell (1, 1, 2). */
+#define ADATOM_N 3
+#define ADATOM_HALO 2
+#define ADATOM_NZ 5
+#define ADATOM_Z 2
+
+kmc_err pot_adatom_hops(const pot_model *m, int nshell, uint8_t substrate, pot_adatom *out,
+                        kmc_status *st)
+{
+    memset(out, 0, sizeof *out);
+    if (substrate >= KMC_SP_COUNT || !sp_conducts(substrate))
+        return kmc_fail(st, KMC_ERR_INPUT, KMC_NOLOC,
+                        "an adatom surface must be a conducting species, found %d", substrate);
+    lat_geom g;
+    KMC_TRY(lat_geom_init(&g, m->lattice, ADATOM_N, ADATOM_N, ADATOM_NZ, ADATOM_HALO, st));
+    uint8_t site[(ADATOM_N + 2 * ADATOM_HALO) * (ADATOM_N + 2 * ADATOM_HALO) *
+                 (ADATOM_NZ + 2) * LAT_MAX_BASIS];
+    KMC_ASSERT(g.nsites <= (int64_t)sizeof site);
+    /* basis 0 of a cell is its corner: on sc, bcc and fcc it is the hollow above a
+     * full plane, the site a deposited atom takes on a flat (100) surface */
+    for (int64_t i = 0; i < g.nsites; ++i) {
+        int x, y, z, b;
+        lat_coords(&g, i, &x, &y, &z, &b);
+        site[i] = z < 0 || z >= ADATOM_NZ ? KMC_SITE_WALL
+                  : z < ADATOM_Z           ? substrate
+                                           : KMC_SP_EMPTY;
+    }
+    int64_t i = lat_index(&g, 1, 1, ADATOM_Z, 0);
+    site[i] = KMC_SP_LI;
+
+    /* the origin: occupied 1NN count and bond factor (as the engine's hop_options) */
+    uint8_t n1[KMC_SP_COUNT] = {0}, n2[KMC_SP_COUNT] = {0};
+    int occ1 = 0;
+    for (int k = 0; k < g.nnbr[0]; ++k) {
+        uint8_t s = sp_of(site[i + g.off[0][0][k]]);
+        if (s != KMC_SP_EMPTY && s < KMC_SP_COUNT) {
+            ++n1[s];
+            ++occ1;
+        }
+    }
+    for (int k = 0; k < g.nnbr[1]; ++k) {
+        uint8_t s = sp_of(site[i + g.off[1][0][k]]);
+        if (s != KMC_SP_EMPTY && s < KMC_SP_COUNT)
+            ++n2[s];
+    }
+    double bf = pot_model_bond_factor(m, n1, n2);
+    /* the legal hops: an empty destination with a conducting 1NN other than the mover */
+    for (int s = 0; s < nshell && s < LAT_NSHELL; ++s)
+        for (int k = 0; k < g.nnbr[s]; ++k) {
+            int64_t t = i + g.off[s][0][k];
+            if (sp_of(site[t]) != KMC_SP_EMPTY)
+                continue;
+            int bt = g.vec[s][0][k].to_basis, cond = 0, occ = 0;
+            for (int j = 0; j < g.nnbr[0]; ++j) {
+                int64_t u = t + g.off[0][bt][j];
+                uint8_t su = sp_of(site[u]);
+                if (u == i || su == KMC_SP_EMPTY || su >= KMC_SP_COUNT)
+                    continue;
+                ++occ;
+                cond += sp_conducts(su);
+            }
+            if (cond == 0)
+                continue;
+            ++out->nhop[s];
+            out->nes[s] += m->es_on[s] && ((occ1 <= m->es_nmax[s] && occ >= m->es_nmin[s]) ||
+                                           (occ <= m->es_nmax[s] && occ1 >= m->es_nmin[s]));
+        }
+    /* the total as the engine's eval_site sums it: by shell, plain hops then ES hops */
+    for (int s = 0; s < nshell && s < LAT_NSHELL; ++s) {
+        if (out->nhop[s] == 0)
+            continue;
+        double rk = pot_hop_rate(m, s, occ1, bf);
+        int plain = out->nhop[s] - out->nes[s];
+        out->hop_per_s[s] = rk;
+        out->barrier_eV[s] = rk > 0.0 ? m->kT_eV * log(m->nu_per_s / rk) : INFINITY;
+        out->total_per_s += (double)plain * rk + (double)out->nes[s] * (rk * m->es_factor[s]);
+        out->nhops += out->nhop[s];
+    }
+    return KMC_OK;
+}

@@ -62,7 +62,9 @@ def same(a, b):
 
 def roundtrip(run, ckpt):
     with h5py.File(run, "r") as fr, h5py.File(ckpt, "r") as fc:
-        last = sorted(fr["snapshots"].keys())[-1]
+        # the newest snapshot by its stored index, never by name (older files pad
+        # names to 6 digits, which sort 1000000 before 400000)
+        last = max(fr["snapshots"].keys(), key=lambda k: int(fr["snapshots"][k].attrs["index"]))
         sp, fl = fr["snapshots"][last]["species"][()], fr["snapshots"][last]["flags"][()]
         site = fc["site"][()]
         if not np.array_equal(site, sp | (fl << 4)):

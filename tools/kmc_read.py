@@ -18,17 +18,22 @@ import numpy as np
 
 
 def load(path):
-    """Time series (dict of columns) and snapshots (index, time_s, species, flags)."""
+    """Time series (dict of columns) and snapshots (index, time_s, species, flags),
+    the snapshots in increasing index (the order of the run), so [-1] is the last."""
     with h5py.File(path, "r") as f:
         ts = f["timeseries"]
         cols = ts.attrs["columns"].decode() if isinstance(ts.attrs["columns"], bytes) else ts.attrs["columns"]
         data = ts[()]
         series = {name: data[:, i] for i, name in enumerate(cols.split(","))}
         snaps = []
-        for name in sorted(f["snapshots"].keys()):
+        for name in f["snapshots"].keys():
             g = f["snapshots"][name]
             snaps.append((int(g.attrs["index"]), float(g.attrs["time_s"]),
                           np.asarray(g["species"]), np.asarray(g["flags"])))
+        # in the order of the run: by the stored index (event or sweep), then time; never
+        # by the group name (older files padded names to 6 digits, and exact-mode
+        # runs pass 10^6 events, so names sorted as text were out of order)
+        snaps.sort(key=lambda s: (s[0], s[1]))
         attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
     return {"timeseries": series, "snapshots": snaps, "attrs": attrs}
 
@@ -46,7 +51,7 @@ def main(argv):
     if n:
         print("last row: " + ", ".join("%s=%g" % (k, v[-1]) for k, v in ts.items()))
     for index, t, sp, fl in run["snapshots"]:
-        print("snapshot %6d  t = %.6e s  shape %s  Li %d  dead %d  void %d" % (
+        print("snapshot %12d  t = %.6e s  shape %s  Li %d  dead %d  void %d" % (
             index, t, sp.shape, int((sp == 1).sum()), int((fl == 2).sum()), int((fl == 3).sum())))
     return 0
 
