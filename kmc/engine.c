@@ -332,14 +332,24 @@ static int min_tile_edge(const kmc_config *cfg, const evt_ops *const *extra, int
 
 /* Default tile count of one direction: the most tiles (even) that divide the box
  * with edges of at least max(8, the legal minimum) cells; 0 if there is none. */
-static int default_tiles(int cells, int min_edge)
+/* The largest even tile count that divides `cells` with edges of at least min_edge
+ * cells, or 0. Divisors come in pairs (d, cells / d) with d <= sqrt(cells): O(sqrt)
+ * and 64-bit, so it ends quickly for a box of INT_MAX cells. */
+static int most_tiles(int cells, int min_edge)
 {
-    int best = 0;
-    for (int t = 2; t <= cells; t += 2)
-        if (cells % t == 0 && cells / t >= KMC_MAX(8, min_edge))
-            best = t;
-    return best;
+    int64_t best = 0;
+    for (int64_t d = 1; d * d <= cells; ++d) {
+        if (cells % d != 0)
+            continue;
+        int64_t pair[2] = {d, cells / d};
+        for (int k = 0; k < 2; ++k)
+            if (pair[k] % 2 == 0 && cells / pair[k] >= min_edge && pair[k] > best)
+                best = pair[k];
+    }
+    return (int)best;
 }
+
+static int default_tiles(int cells, int min_edge) { return most_tiles(cells, KMC_MAX(8, min_edge)); }
 
 static kmc_err plan_tiles(const kmc_config *cfg, const evt_ops *const *extra, int nextra,
                           int tiles[2], bool *exact, kmc_status *st)
@@ -369,10 +379,7 @@ static kmc_err plan_tiles(const kmc_config *cfg, const evt_ops *const *extra, in
                             cfg->tiles[0], cfg->tiles[1], cfg->box[d], "xy"[d], tiles[d]);
         int edge = cfg->box[d] / tiles[d];
         if (edge < lmin) {
-            int most = 0;
-            for (int t = 2; t <= cfg->box[d]; t += 2)
-                if (cfg->box[d] % t == 0 && cfg->box[d] / t >= lmin)
-                    most = t;
+            int most = most_tiles(cfg->box[d], lmin);
             return kmc_fail(st, KMC_ERR_INPUT, loc,
                             "tiles %d %d: tile edge %d cells in %c is less than the interaction "
                             "range w + r = %d cells of the events this deck turns on; use at most "

@@ -226,6 +226,29 @@ static void test_no_deposition_next_to_dead_li(void **state)
     eng_destroy(&r);
 }
 
+/* The default tile grid of boxes at the int limit: the divisor search ends (it once
+ * overflowed an int counter and divided by zero) and finds the right grid. */
+static void test_plan_tiles_huge_box(void **state)
+{
+    (void)state;
+    kmc_config c = kt_config(8, 8, 8, CFG_HOPS_1NN, 2);
+    c.tiles_mode = CFG_TILES_DEFAULT;
+    int tiles[2];
+    bool exact = false;
+    kmc_status st = {0};
+    c.box[0] = 2147483647; /* 2^31 - 1 is prime: no even tile count divides it */
+    assert_int_equal(eng_plan_tiles(&c, tiles, &exact, &st), KMC_OK);
+    assert_true(exact);
+    c.box[0] = 2147483646; /* = 2 x 3^2 x 7 x 11 x 31 x 151 x 331 */
+    c.box[1] = 16;
+    assert_int_equal(eng_plan_tiles(&c, tiles, &exact, &st), KMC_OK);
+    assert_false(exact);
+    /* the largest even divisor with edges >= 8 cells (edge 9 = 3^2), found by an
+     * independent brute-force search over all divisors */
+    assert_int_equal(tiles[0], 238609294);
+    assert_int_equal(tiles[1], 2);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -235,6 +258,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_hops_stay_attached),
         cmocka_unit_test(test_fill_fraction),
         cmocka_unit_test(test_no_deposition_next_to_dead_li),
+        cmocka_unit_test(test_plan_tiles_huge_box),
     };
     kt_mpi_init(&argc, &argv);
     return kt_mpi_finalize(cmocka_run_group_tests(tests, NULL, NULL));
