@@ -27,6 +27,7 @@
 #include "kmc/base/sig.h"
 #include "kmc/ckpt.h"
 #include "kmc/engine_priv.h"
+#include "kmc/obs.h"
 
 double eng_waiting_time_s(pcg32 *rng, double rate_per_s)
 {
@@ -1027,14 +1028,7 @@ kmc_err eng_percolate_global(eng_run *r, kmc_status *st)
     return KMC_OK;
 }
 
-static void thermo_header(const eng_run *r)
-{
-    log_info(r->lg, "%12s %13s %10s %11s %10s %10s %12s", r->exact ? "events" : "sweep",
-             "time_s", "atoms", "coverage_ML", "rough_A", "eta_mV", "events/s");
-    if (r->perc != NULL)
-        log_info(r->lg, " %10s %10s %8s %7s", "active_Li", "dead_Li", "dead_cl", "voids");
-    log_info(r->lg, "\n");
-}
+static void thermo_header(const eng_run *r) { obs_thermo_header(r->lg, r->exact, r->perc != NULL); }
 
 /* Collective (statistics), rank 0 prints. */
 void eng_set_command_line(eng_run *r, int argc, char **argv)
@@ -1051,23 +1045,14 @@ static kmc_err thermo_line(eng_run *r, double *w_last, int64_t *ev_last, kmc_sta
     eng_stats s;
     KMC_TRY(eng_stats_global(r, &s, st));
     double rate = (double)(s.events - *ev_last) / KMC_MAX(w0 - *w_last, 1e-9);
-    log_info(r->lg, "%12" PRId64 " %13.6e %10" PRId64 " %11.4f %10.4f %10.3f %12.4e",
-             r->exact ? s.events : r->n_sweeps, s.time_s, s.atoms, s.coverage_ML, s.roughness_A,
-             1e3 * s.eta_V, *ev_last < 0 ? 0.0 : rate);
-    if (r->perc != NULL) /* the last scheduled pass: output never runs one of its own here */
-        log_info(r->lg, " %10" PRId64 " %10" PRId64 " %8" PRId64 " %7" PRId64,
-                 r->perc_last.active_li, r->perc_last.dead_li, r->perc_last.dead_clusters,
-                 r->perc_last.voids);
-    log_info(r->lg, "\n");
+    double v[OBS_N];
+    /* the last scheduled pass: output never runs one of its own here */
+    obs_fill(&s, r->perc != NULL ? &r->perc_last : NULL, r->exact ? s.events : r->n_sweeps,
+             *ev_last < 0 ? 0.0 : rate, v);
+    obs_thermo_line(r->lg, v, r->perc != NULL);
     log_flush(r->lg);
-    if (r->h5 != NULL && !r->row_skip) {
-        double row[H5OUT_NCOL] = {(double)(r->exact ? s.events : r->n_sweeps), s.time_s,
-                                  (double)s.atoms, s.coverage_ML, s.roughness_A, 1e3 * s.eta_V,
-                                  *ev_last < 0 ? 0.0 : rate, (double)r->perc_last.active_li,
-                                  (double)r->perc_last.dead_li, (double)r->perc_last.dead_clusters,
-                                  (double)r->perc_last.voids};
-        h5out_row(r->h5, row);
-    }
+    if (r->h5 != NULL && !r->row_skip)
+        h5out_row(r->h5, v);
     *w_last = wall_s();
     *ev_last = s.events;
     r->w_out += *w_last - w0;

@@ -12,10 +12,6 @@
 #include "kmc/engine_priv.h"
 #include "kmc/h5util.h"
 
-static const char *const h5out_cols =
-    "step,time_s,atoms,coverage_ML,roughness_A,eta_mV,events_per_s,active_Li,dead_Li,"
-    "dead_clusters,voids";
-static const char *const h5out_units = ",s,,ML,Ang,mV,1/s,,,,";
 
 /* Snapshot group names: the index (event or sweep) zero-padded to the 19 digits of
  * the largest int64, so that a plain listing (h5ls, h5py's keys()) is in index
@@ -280,8 +276,9 @@ kmc_err h5out_open_global(eng_run *r, const char *command_line, h5out **out, kmc
                                H5P_DEFAULT);
             H5Pclose(dcpl);
             H5Sclose(sp);
-            bad |= h->ts < 0 ? -1 : h5u_put_attr_str(h->ts, "columns", h5out_cols);
-            bad |= h->ts < 0 ? -1 : h5u_put_attr_str(h->ts, "units", h5out_units);
+            char csv[512];
+            bad |= h->ts < 0 ? -1 : h5u_put_attr_str(h->ts, "columns", obs_csv(0, csv, sizeof csv));
+            bad |= h->ts < 0 ? -1 : h5u_put_attr_str(h->ts, "units", obs_csv(1, csv, sizeof csv));
             hid_t g = H5Gcreate2(h->f, "/snapshots", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
             bad |= g < 0 ? -1 : H5Gclose(g);
         }

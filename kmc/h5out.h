@@ -24,10 +24,11 @@
 
 #include "kmc/base/err.h"
 #include "kmc/engine.h"
+#include "kmc/obs.h"
 
 typedef struct h5out h5out;
 
-#define H5OUT_NCOL 11
+#define H5OUT_NCOL OBS_N /* the observables table (kmc/obs.h) */
 
 /* Create (or, restarted, reopen and truncate to the checkpoint) the run file.
  * Collective. Errors: KMC_ERR_IO naming the file. */

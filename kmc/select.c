@@ -23,6 +23,15 @@ static bool key_equal(const double *a, const double *b, int nch)
     return true;
 }
 
+/* Point every class at its row of kv (after kv moved). */
+static void point_kv(sel_set *s)
+{
+    for (int i = 0; i < s->capslots; ++i) {
+        s->cls[i].key = s->kv + (size_t)i * (size_t)(2 * s->nch);
+        s->cls[i].val = s->cls[i].key + s->nch;
+    }
+}
+
 kmc_err sel_init(sel_set *s, int nch, kmc_status *st)
 {
     memset(s, 0, sizeof *s);
@@ -31,13 +40,15 @@ kmc_err sel_init(sel_set *s, int nch, kmc_status *st)
     s->capslots = 64;
     s->hashcap = 256;
     s->cls = calloc((size_t)s->capslots, sizeof *s->cls);
+    s->kv = calloc((size_t)s->capslots * (size_t)(2 * nch + 1), sizeof *s->kv);
     s->order = calloc((size_t)s->capslots, sizeof *s->order);
     s->hash = calloc(s->hashcap, sizeof *s->hash);
-    if (s->cls == NULL || s->order == NULL || s->hash == NULL) {
+    if (s->cls == NULL || s->kv == NULL || s->order == NULL || s->hash == NULL) {
         sel_fini(s);
         return kmc_fail(st, KMC_ERR_NOMEM, KMC_NOLOC, "out of memory for event classes");
     }
-    s->nslots = 1; /* slot 0: no event */
+    s->nslots = 1; /* slot 0: no event (keys and values 0) */
+    point_kv(s);
     return KMC_OK;
 }
 
@@ -51,6 +62,7 @@ void sel_fini(sel_set *s)
             free(s->cls[i].first);
         }
     free(s->cls);
+    free(s->kv);
     free(s->order);
     free(s->hash);
     memset(s, 0, sizeof *s);
@@ -108,11 +120,16 @@ sel_slot sel_slot_for(sel_set *s, const double *key, const double *val)
     if (s->nslots == s->capslots) {
         s->capslots *= 2;
         s->cls = xrealloc(s->cls, (size_t)s->capslots * sizeof *s->cls);
+        s->kv = xrealloc(s->kv, (size_t)s->capslots * (size_t)(2 * s->nch + 1) * sizeof *s->kv);
         s->order = xrealloc(s->order, (size_t)s->capslots * sizeof *s->order);
+        point_kv(s);
     }
     int slot = s->nslots++;
     sel_class *c = &s->cls[slot];
+    double *k = c->key, *v = c->val;
     memset(c, 0, sizeof *c);
+    c->key = k;
+    c->val = v;
     memcpy(c->key, key, (size_t)s->nch * sizeof *key);
     memcpy(c->val, val, (size_t)s->nch * sizeof *val);
     /* keep `order` (slots 1..n-1) sorted by key: insertion, classes are few */
@@ -293,7 +310,8 @@ kmc_lidx sel_pick(const sel_set *s, int ch, double target, pcg32 *rng)
 
 size_t sel_bytes(const sel_set *s)
 {
-    size_t b = (size_t)s->capslots * (sizeof *s->cls + sizeof *s->order) +
+    size_t b = (size_t)s->capslots * (sizeof *s->cls + sizeof *s->order +
+                                      (size_t)(2 * s->nch + 1) * sizeof *s->kv) +
                s->hashcap * sizeof *s->hash;
     for (int i = 1; i < s->nslots; ++i)
         b += (size_t)s->cls[i].nchunk * sizeof(sel_chunk) +

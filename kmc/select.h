@@ -36,8 +36,9 @@ typedef struct sel_chunk {
 } sel_chunk;
 
 typedef struct sel_class {
-    double key[SEL_MAX_CH]; /* per channel: rate (rate channel) or weight class id (share) */
-    double val[SEL_MAX_CH]; /* per channel: rate or weight of each member (0: no event) */
+    double *key;        /* [nch] per channel: rate (rate channel) or weight class id (share) */
+    double *val;        /* [nch] per channel: rate or weight of each member (0: no event);
+                         * both point into the set's kv array */
     int32_t count;      /* members */
     int32_t nchunk, capchunk;
     sel_chunk **chunk;  /* [nchunk], each owned */
@@ -47,6 +48,7 @@ typedef struct sel_class {
 typedef struct sel_set {
     int nch;            /* channels */
     sel_class *cls;     /* [nslots]; slot 0 is the empty "no event" class; owned */
+    double *kv;         /* [capslots][2 nch] keys then values of each class; owned */
     int nslots, capslots;
     uint16_t *order;    /* slots sorted by key; owned */
     uint32_t *hash;     /* open addressing: slot or 0; owned */
