@@ -28,6 +28,7 @@
 #include "kmc/ckpt.h"
 #include "kmc/engine_priv.h"
 #include "kmc/obs.h"
+#include "lattice/build.h"
 
 double eng_waiting_time_s(pcg32 *rng, double rate_per_s)
 {
@@ -269,15 +270,8 @@ static kmc_err apply_fills(eng_run *r, kmc_status *st)
         const cfg_fill *f = &r->cfg.fills[k];
         for (int i = 0; i < r->ntile; ++i) {
             const tile *t = &r->tiles[i];
-            pcg32 rng;
-            pcg32_init_stream(&rng, r->cfg.seed, (uint64_t)t->gid * CFG_MAX_FILLS + (uint64_t)k,
-                              PCG32_PURPOSE_SETUP);
-            for (int z = KMC_MAX(f->zlo, 0); z < KMC_MIN(f->zhi, g->n[2]); ++z)
-                for (int y = t->cy0; y < t->cy1; ++y)
-                    for (int x = t->cx0; x < t->cx1; ++x)
-                        for (int b = 0; b < g->nbasis; ++b)
-                            if (pcg32_double_oc(&rng) <= f->fraction) /* u in (0,1]: P = f */
-                                r->site[idx(r, x, y, z, b)] = (uint8_t)f->species;
+            bld_tile bt = {t->gid, t->cx0, t->cx1, t->cy0, t->cy1};
+            bld_fill(g, r->site, &bt, r->cfg.seed, k, f->species, f->fraction, f->zlo, f->zhi);
         }
     }
     return eng_refresh_ghosts(r, st);
@@ -536,12 +530,7 @@ kmc_err eng_create_ext(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm
     /* pad layers below and above the box: walls, never a species */
     memset(r->site, KMC_SITE_WALL, (size_t)r->g.stride[2]);
     memset(r->site + (r->g.pad[2] - 1) * r->g.stride[2], KMC_SITE_WALL, (size_t)r->g.stride[2]);
-    /* the collector is uniform in x and y, so halo cells get it too */
-    for (int z = 0; z < cfg->collector_cells; ++z)
-        for (int y = -ENG_HALO; y < r->g.n[1] + ENG_HALO; ++y)
-            for (int x = -ENG_HALO; x < r->g.n[0] + ENG_HALO; ++x)
-                for (int b = 0; b < r->g.nbasis; ++b)
-                    r->site[idx(r, x, y, z, b)] = (uint8_t)cfg->collector_species;
+    bld_collector(&r->g, r->site, cfg->collector_species, cfg->collector_cells);
     /* 1 ML = the sites of one atomic plane normal to z; planes are a (sc) or a/2 apart. */
     r->plane_half = pm->lattice == LAT_SC ? 2 : 1;
     r->ml_sites = (int64_t)cfg->box[0] * cfg->box[1] * r->g.nbasis * r->plane_half / 2;
