@@ -18,6 +18,13 @@
  *                                          POT_MAX_N values
  *   schwoebel SHELL nmax N nmin M barrier VALUE ENERGY
  *                                          0 <= N < M <= 12, barrier >= 0
+ *   barrier_model initial|kra              default initial (docs/model.md)
+ *   hop SHELL activation KIND VALUE ENERGY kra: Ea of KIND (terrace|edge|step|bulk),
+ *                                          >= 0; terrace gives the shell its hops
+ *   hop SHELL forbid KIND                  kra: no such hops (KIND other than terrace)
+ *   hop_floor VALUE ENERGY                 kra: > 0, required with kra
+ *   move_kind step nmax N nmin M           kra: 0 <= N < M <= 12
+ *   move_kind bulk nmin N                  kra: 1 <= N <= 12
  *   deposit_weight coord W0 W1 ... Wk      by conducting 1NN count n, Wk for n >= k; > 0
  *   deposit_weight species SP W            W > 0 (default 1)
  *   exchange_current VALUE CURRENT_DENSITY i0 > 0 (default 1 mA/cm2 = 10 A/m2)
@@ -33,7 +40,9 @@
  * so E0 is the energy of the saddle point measured from a free atom. When the bonds
  * are full bond energies (fitted to surface energies, as in li_bcc.pot), the saddle
  * itself is bound and E0 < 0; the rate model must then cap E at 0 (rate <= nu) for
- * atoms bound more weakly than the saddle.
+ * atoms bound more weakly than the saddle, which breaks detailed balance. kra
+ * (potentials/pot.h) uses the same bonds for the energies of both ends instead. The
+ * two models' statements do not mix (pot_check_model).
  *
  * Errors: every error of the file is printed, gcc style, through log_error:
  *   kmc: error: FILE:LINE:COL: message
