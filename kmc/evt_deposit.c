@@ -1,7 +1,8 @@
 /* kmc/evt_deposit.c — the deposition (plating) channel: Li+ is reduced to Li on an
  * empty site.
- *   `sites surface` (default): an empty site with a conducting 1NN neighbour that the
- *       last dead-lithium pass did not flag dead, chosen with probability w_i / W.
+ *   `sites surface` (default): an empty site that the last dead-lithium pass did not
+ *       flag as a void, with a conducting 1NN neighbour that the pass did not flag
+ *       dead, chosen with probability w_i / W.
  *       The weight class of a site is set by its number of such neighbours and the
  *       most favourable neighbour species (potentials/pot_model.h). W is the sum over
  *       the whole box (exact integer counts per class), so a tile with more eligible
@@ -43,6 +44,10 @@ static double dep_eval(const void *self, const evt_view *v, int64_t i, int b)
         return 0.0;
     const lat_geom *g = v->g;
     const pot_model *m = v->pm;
+    /* an empty site the last pass found sealed off from the electrolyte (a void) has
+     * no ion path: no Li+ reaches it */
+    if (flag_of(v->site[i]) == KMC_FLAG_VOID)
+        return 0.0;
     int nc = 0, best = -1;
     for (int k = 0; k < g->nnbr[0]; ++k) {
         uint8_t s8 = v->site[i + g->off[0][b][k]], s = sp_of(s8);

@@ -1,12 +1,18 @@
-/* kmc/evt_hop.c — the hop channel: a Li atom moves to an empty 1NN (or 2NN) site
- * that stays attached, i.e. has a conducting 1NN neighbour other than the mover.
- * Rate of each hop from the rate model (potentials/pot_model.h: bond counting or a
- * coordination table, times the Ehrlich–Schwoebel factor for a hop across a step,
- * detected by coordination). A site's propensity is the sum of its hop rates.
+/* kmc/evt_hop.c — the hop channel: a Li atom that the last dead-lithium pass did not
+ * flag dead moves to an empty 1NN (or 2NN) site that stays attached, i.e. has a
+ * conducting 1NN neighbour other than the mover that is not flagged dead (the rule of
+ * deposition too). An empty site enclosed by metal (a vacancy or a void) is attached
+ * like any other, so atoms move into vacancies and voids anneal.
+ * Rate of each hop from the rate model (potentials/pot_model.h): the kra model
+ * (energies of both ends by bond counting, barrier with detailed balance), or the
+ * initial-state models (bond counting or a coordination table, times the
+ * Ehrlich–Schwoebel factor for a hop across a step, detected by coordination). A
+ * site's propensity is the sum of its hop rates.
  *
- * Reach: an event writes its destination, at most 1 cell away (w = 1); its rate
- * reads the origin's 1NN and 2NN and the destinations' 1NN, at most 2 cells away
- * (r = 2). */
+ * Reach: an event writes its origin and destination, at most 1 cell away (w = 1);
+ * its rate reads the origin's 1NN and 2NN and the destinations' 1NN and 2NN, at
+ * most 2 cells away (r = 2: a destination is at most 1 cell away, and so are its
+ * 2NN on sc, bcc and fcc). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,7 +51,10 @@ static void hop_reach(const kmc_config *cfg, int *w, int *r)
 }
 
 /* The origin's 1NN and 2NN (bond counts, in both shells whatever the hops), every
- * destination in use and its 1NN (attachment and the ES coordination). */
+ * destination in use and its 1NN (attachment, the ES coordination, kra bonds) and 2NN
+ * (kra bonds and move kind). The reads cannot see the .pot, so they are those of the
+ * model that reads most (kra); the other models read a subset, which only costs a
+ * few more refreshes. */
 static void hop_reads(const kmc_config *cfg, const lat_geom *g, int b, evt_add_pos add, void *ctx)
 {
     for (int s = 0; s < LAT_NSHELL; ++s)
@@ -56,10 +65,11 @@ static void hop_reads(const kmc_config *cfg, const lat_geom *g, int b, evt_add_p
     for (int s = 0; s < nshell_of(cfg); ++s)
         for (int k = 0; k < g->nnbr[s]; ++k) {
             const lat_vec *h = &g->vec[s][b][k];
-            for (int j = 0; j < g->nnbr[0]; ++j) {
-                const lat_vec *n = &g->vec[0][h->to_basis][j];
-                add(ctx, h->dx2 + n->dx2, h->dy2 + n->dy2, h->dz2 + n->dz2);
-            }
+            for (int sn = 0; sn < LAT_NSHELL; ++sn)
+                for (int j = 0; j < g->nnbr[sn]; ++j) {
+                    const lat_vec *n = &g->vec[sn][h->to_basis][j];
+                    add(ctx, h->dx2 + n->dx2, h->dy2 + n->dy2, h->dz2 + n->dz2);
+                }
         }
 }
 
@@ -149,6 +159,15 @@ static kmc_err hop_create(void **selfp, const evt_view *v, kmc_status *st)
     return KMC_OK;
 }
 
+/* Can a neighbour anchor a hop's destination (or take a deposit)? It conducts and the
+ * last dead-lithium pass did not flag it dead: the one attachment rule of hops,
+ * deposition and the pass. */
+static inline bool anchors(uint8_t s8) { return sp_conducts(sp_of(s8)) && flag_of(s8) != KMC_FLAG_DEAD; }
+
+/* Li flagged dead by the last pass is cut from the electron path and wrapped in
+ * electrolyte and SEI: it does not move. */
+static inline bool frozen(uint8_t s8) { return flag_of(s8) == KMC_FLAG_DEAD; }
+
 /* The hops an atom at i (basis b) can make, in the order of shells and neighbour
  * vectors; each with a flag for the Ehrlich–Schwoebel term. Returns the count and
  * the occupied 1NN count and bond factor of the origin. The one definition of a
@@ -165,6 +184,10 @@ static int hop_options(const hop_self *h, const evt_view *v, int64_t i, int b, h
     const pot_model *m = v->pm;
     int occ1 = 0, n = 0;
     double bf = 1.0;
+    *occ1_out = 0;
+    *bf_out = 1.0;
+    if (frozen(site[i]))
+        return 0;
     if (h->table_only) { /* barrier by coordination alone: no species counts */
         for (int k = 0; k < g->nnbr[0]; ++k) {
             uint8_t s = sp_of(site[i + g->off[0][b][k]]);
@@ -200,7 +223,7 @@ static int hop_options(const hop_self *h, const evt_view *v, int64_t i, int b, h
                 uint8_t su = sp_of(site[u]);
                 if (su != KMC_SP_EMPTY && su < KMC_SP_COUNT) {
                     ++occ;
-                    cond += sp_conducts(su);
+                    cond += anchors(site[u]);
                 }
             }
             if (cond == 0)
@@ -216,8 +239,81 @@ static int hop_options(const hop_self *h, const evt_view *v, int64_t i, int b, h
     return n;
 }
 
+/* kra (pot_model.h): the legal hops of the atom at i and their rates, in the order of
+ * shells and neighbour vectors. The barrier reads the bond sums and the 1NN and 2NN
+ * counts of both ends, the destination's without the origin (the mover has left it). */
+static int hop_options_kra(const hop_self *h, const evt_view *v, int64_t i, int b, hop_opt *opt,
+                           double *rate)
+{
+    const lat_geom *g = v->g;
+    const uint8_t *site = v->site;
+    const pot_model *m = v->pm;
+    if (frozen(site[i]))
+        return 0;
+    int ci = 0, mi = 0, n = 0;
+    int32_t bi = 0;
+    for (int k = 0; k < g->nnbr[0]; ++k) {
+        uint8_t s = sp_of(site[i + g->off[0][b][k]]);
+        if (s != KMC_SP_EMPTY && s < KMC_SP_COUNT) {
+            ++ci;
+            bi += m->kra_bond_meV[0][s];
+        }
+    }
+    for (int k = 0; k < g->nnbr[1]; ++k) {
+        uint8_t s = sp_of(site[i + g->off[1][b][k]]);
+        if (s != KMC_SP_EMPTY && s < KMC_SP_COUNT) {
+            ++mi;
+            bi += m->kra_bond_meV[1][s];
+        }
+    }
+    for (int s = 0; s < h->nshell; ++s)
+        for (int k = 0; k < g->nnbr[s]; ++k) {
+            int64_t t = i + g->off[s][b][k];
+            if (sp_of(site[t]) != KMC_SP_EMPTY)
+                continue;
+            int bt = g->vec[s][b][k].to_basis, cond = 0, cf = 0, mf = 0;
+            int32_t bf = 0;
+            for (int j = 0; j < g->nnbr[0]; ++j) {
+                int64_t u = t + g->off[0][bt][j];
+                uint8_t su = sp_of(site[u]);
+                if (u == i || su == KMC_SP_EMPTY || su >= KMC_SP_COUNT)
+                    continue;
+                ++cf;
+                bf += m->kra_bond_meV[0][su];
+                cond += anchors(site[u]);
+            }
+            if (cond == 0)
+                continue; /* the destination would float: not attached */
+            for (int j = 0; j < g->nnbr[1]; ++j) {
+                int64_t u = t + g->off[1][bt][j];
+                uint8_t su = sp_of(site[u]);
+                if (u == i || su == KMC_SP_EMPTY || su >= KMC_SP_COUNT)
+                    continue;
+                ++mf;
+                bf += m->kra_bond_meV[1][su];
+            }
+            int32_t j2 = pot_kra_barrier2(m, s, pot_kra_kind(m, ci, mi, cf, mf), bi, bf);
+            if (j2 == POT_KRA_FORBIDDEN)
+                continue;
+            opt[n].shell = (int8_t)s;
+            opt[n].k = (int8_t)k;
+            opt[n].es = 0;
+            rate[n] = pot_kra_rate(m, j2);
+            ++n;
+        }
+    return n;
+}
+
 static double hop_eval(const void *self, const evt_view *v, int64_t i, int b)
 {
+    if (v->pm->kra) { /* the sum in the fixed order of shells and vectors */
+        hop_opt opt[2 * LAT_MAX_NBR];
+        double rate[2 * LAT_MAX_NBR], total = 0.0;
+        int n = hop_options_kra(self, v, i, b, opt, rate);
+        for (int q = 0; q < n; ++q)
+            total += rate[q];
+        return total;
+    }
     const hop_self *h = self;
     const pot_model *m = v->pm;
     hop_opt opt[2 * LAT_MAX_NBR];
@@ -260,13 +356,20 @@ static bool hop_apply(void *self, eng_run *r, tile *t, int ch, eng_event *ev)
     hop_opt opt[2 * LAT_MAX_NBR];
     int occ1;
     double bf, rate[2 * LAT_MAX_NBR], sum = 0.0;
-    int nd = hop_options(h, v, i, b, opt, &occ1, &bf);
-    KMC_ASSERT(nd > 0);
-    for (int q = 0; q < nd; ++q) {
-        double rk = pot_hop_rate(m, opt[q].shell, occ1, bf);
-        rate[q] = opt[q].es ? rk * m->es_factor[opt[q].shell] : rk;
-        sum += rate[q];
+    int nd;
+    if (m->kra) {
+        nd = hop_options_kra(h, v, i, b, opt, rate);
+        for (int q = 0; q < nd; ++q)
+            sum += rate[q];
+    } else {
+        nd = hop_options(h, v, i, b, opt, &occ1, &bf);
+        for (int q = 0; q < nd; ++q) {
+            double rk = pot_hop_rate(m, opt[q].shell, occ1, bf);
+            rate[q] = opt[q].es ? rk * m->es_factor[opt[q].shell] : rk;
+            sum += rate[q];
+        }
     }
+    KMC_ASSERT(nd > 0);
     double target = (1.0 - pcg32_double_oc(&t->rng)) * sum, acc = 0.0;
     int pick = nd - 1;
     for (int q = 0; q < nd; ++q) {
@@ -296,8 +399,12 @@ static bool hop_apply(void *self, eng_run *r, tile *t, int ch, eng_event *ev)
     ev->to[1] = wrap(ty + v->c0[1], v->gn[1]);
     ev->to[2] = tz;
     ev->to[3] = tb;
-    eng_put_site(r, x, y, z, b, KMC_SP_EMPTY);
-    eng_put_site(r, tx, ty, tz, tb, KMC_SP_LI);
+    /* the atom keeps its flag bits (a dead atom stays dead until the next pass says
+     * otherwise) and the hole it leaves takes the flag of the hole it filled (a
+     * vacancy moving through a void or through bulk stays void) */
+    uint8_t mover = v->site[i], hole = v->site[i + g->off[opt[pick].shell][b][opt[pick].k]];
+    eng_put_site(r, x, y, z, b, hole);
+    eng_put_site(r, tx, ty, tz, tb, mover);
     const int m2 = h->margin;
     const hop_stencil *hs = &h->hs[opt[pick].shell][b][opt[pick].k];
     int lo[2] = {v->exact ? 0 : t->cx0, v->exact ? 0 : t->cy0};

@@ -18,6 +18,13 @@
  *                                          POT_MAX_N values
  *   schwoebel SHELL nmax N nmin M barrier VALUE ENERGY
  *                                          0 <= N < M <= 12, barrier >= 0
+ *   barrier_model initial|kra              default initial (docs/model.md)
+ *   hop SHELL activation KIND VALUE ENERGY kra: Ea of KIND (terrace|edge|step|bulk),
+ *                                          >= 0; terrace gives the shell its hops
+ *   hop SHELL forbid KIND                  kra: no such hops (KIND other than terrace)
+ *   hop_floor VALUE ENERGY                 kra: > 0, required with kra
+ *   move_kind step nmax N nmin M           kra: 0 <= N < M <= 12
+ *   move_kind bulk nmin N                  kra: 1 <= N <= 12
  *   deposit_weight coord W0 W1 ... Wk      by conducting 1NN count n, Wk for n >= k; > 0
  *   deposit_weight species SP W            W > 0 (default 1)
  *   exchange_current VALUE CURRENT_DENSITY i0 > 0 (default 1 mA/cm2 = 10 A/m2)
@@ -33,7 +40,9 @@
  * so E0 is the energy of the saddle point measured from a free atom. When the bonds
  * are full bond energies (fitted to surface energies, as in li_bcc.pot), the saddle
  * itself is bound and E0 < 0; the rate model must then cap E at 0 (rate <= nu) for
- * atoms bound more weakly than the saddle.
+ * atoms bound more weakly than the saddle, which breaks detailed balance. kra
+ * (potentials/pot.h) uses the same bonds for the energies of both ends instead. The
+ * two models' statements do not mix (pot_check_model).
  *
  * Errors: every error of the file is printed, gcc style, through log_error:
  *   kmc: error: FILE:LINE:COL: message
@@ -82,6 +91,8 @@ typedef struct pot_ctx {
     int at_base[LAT_NSHELL], at_table[LAT_NSHELL], at_es[LAT_NSHELL];
     int at_bond[LAT_NSHELL][KMC_SP_COUNT];
     int at_wsp[KMC_SP_COUNT];
+    int at_model, at_floor, at_kind_step, at_kind_bulk;
+    int at_ea[LAT_NSHELL][POT_NKIND], at_forbid[LAT_NSHELL][POT_NKIND];
     /* Statements seen, valid or not, so a bad `lattice` line is not reported a
      * second time as a missing one. */
     bool seen_lattice, seen_nu, hop_tried[LAT_NSHELL];
@@ -432,6 +443,71 @@ static void st_attempt_frequency(pot_ctx *c, const pot_line *ln, const char *usa
         c->p->nu_per_s = nu;
 }
 
+static const char *const pot_kind_kw[POT_NKIND] = {"terrace", "edge", "step", "bulk"};
+
+const char *pot_kind_keyword(int kind)
+{
+    return kind >= 0 && kind < POT_NKIND ? pot_kind_kw[kind] : "?";
+}
+
+static bool get_kind(pot_ctx *c, const pot_line *ln, int i, const char *usage, int *kind)
+{
+    if (!need(c, ln, i, "a kind of move (terrace, edge, step or bulk)", usage))
+        return false;
+    for (int q = 0; q < POT_NKIND; ++q)
+        if (strcmp(ln->tok[i].s, pot_kind_kw[q]) == 0) {
+            *kind = q;
+            return true;
+        }
+    pot_error(c, ln, i, "expected one of: terrace, edge, step, bulk", "unknown kind of move '%s'",
+              ln->tok[i].s);
+    return false;
+}
+
+/* `hop SHELL activation KIND VALUE ENERGY` and `hop SHELL forbid KIND` (barrier_model kra). */
+static void st_hop_kra(pot_ctx *c, const pot_line *ln, int k, const char *usage)
+{
+    int kind;
+    bool forbid = strcmp(ln->tok[2].s, "forbid") == 0;
+    double ea = 0.0;
+    if (!get_kind(c, ln, 3, usage, &kind))
+        return;
+    if (forbid) {
+        no_more(c, ln, 4, usage);
+        if (kind == POT_KIND_TERRACE) {
+            pot_error(c, ln, 3, "to turn a shell's hops off, leave out its 'hop SHELL activation' lines",
+                      "terrace hops cannot be forbidden");
+            return;
+        }
+    } else {
+        if (!get_quantity(c, ln, 4, UNIT_ENERGY, "the activation energy", usage, &ea))
+            return;
+        if (!(ea >= 0.0)) {
+            pot_error(c, ln, 4, NULL, "an activation energy must be >= 0, found %s %s",
+                      ln->tok[4].s, ln->tok[5].s);
+            return;
+        }
+        no_more(c, ln, 6, usage);
+    }
+    char what[96];
+    snprintf(what, sizeof what, "'hop %s %s %s'", pot_shell_kw[k], forbid ? "forbid" : "activation",
+             pot_kind_kw[kind]);
+    if (!first_time(c, ln, forbid ? &c->at_forbid[k][kind] : &c->at_ea[k][kind], 0, what))
+        return;
+    int other = forbid ? c->at_ea[k][kind] : c->at_forbid[k][kind];
+    if (other != 0)
+        pot_error(c, ln, 2, "keep one of the two", "%s %s hops are both given an activation and "
+                  "forbidden (line %d)", pot_shell_kw[k], pot_kind_kw[kind], other);
+    if (forbid) {
+        c->p->kra_forbid[k][kind] = true;
+    } else {
+        c->p->kra_ea_set[k][kind] = true;
+        c->p->kra_ea_eV[k][kind] = ea;
+    }
+    if (kind == POT_KIND_TERRACE)
+        c->p->hop_set[k] = true;
+}
+
 static void st_hop(pot_ctx *c, const pot_line *ln, const char *usage)
 {
     int k;
@@ -439,6 +515,10 @@ static void st_hop(pot_ctx *c, const pot_line *ln, const char *usage)
     if (!get_shell(c, ln, 1, usage, &k))
         return;
     c->hop_tried[k] = true;
+    if (ln->ntok > 2 && (strcmp(ln->tok[2].s, "activation") == 0 || strcmp(ln->tok[2].s, "forbid") == 0)) {
+        st_hop_kra(c, ln, k, usage);
+        return;
+    }
     if (!get_keyword(c, ln, 2, "base", usage) ||
         !get_quantity(c, ln, 3, UNIT_ENERGY, "the base barrier", usage, &e0))
         return;
@@ -579,6 +659,74 @@ static void st_schwoebel(pot_ctx *c, const pot_line *ln, const char *usage)
     c->p->es_eV[k] = e;
 }
 
+static void st_barrier_model(pot_ctx *c, const pot_line *ln, const char *usage)
+{
+    if (!need(c, ln, 1, "a barrier model (initial or kra)", usage))
+        return;
+    bool kra = strcmp(ln->tok[1].s, "kra") == 0;
+    if (!kra && strcmp(ln->tok[1].s, "initial") != 0) {
+        pot_error(c, ln, 1, "expected one of: initial, kra", "unknown barrier model '%s'",
+                  ln->tok[1].s);
+        return;
+    }
+    no_more(c, ln, 2, usage);
+    if (first_time(c, ln, &c->at_model, 0, "'barrier_model'"))
+        c->p->kra = kra;
+}
+
+static void st_hop_floor(pot_ctx *c, const pot_line *ln, const char *usage)
+{
+    double e;
+    if (positive_quantity_once(c, ln, usage, UNIT_ENERGY, "the barrier floor", &c->at_floor,
+                               "'hop_floor'", &e))
+        c->p->kra_floor_eV = e;
+}
+
+static void st_move_kind(pot_ctx *c, const pot_line *ln, const char *usage)
+{
+    if (!need(c, ln, 1, "'step' or 'bulk'", usage))
+        return;
+    pot_params *p = c->p;
+    long nmax = 0, nmin = 0;
+    if (strcmp(ln->tok[1].s, "step") == 0) {
+        if (!get_keyword(c, ln, 2, "nmax", usage) || !get_int(c, ln, 3, "nmax", usage, &nmax) ||
+            !get_keyword(c, ln, 4, "nmin", usage) || !get_int(c, ln, 5, "nmin", usage, &nmin))
+            return;
+        if (nmax < 0 || nmax > LAT_MAX_NBR) {
+            pot_error(c, ln, 3, NULL, "nmax must be in [0, %d] (a count of 1NN neighbours), found %ld",
+                      LAT_MAX_NBR, nmax);
+            return;
+        }
+        if (nmin <= nmax || nmin > LAT_MAX_NBR) {
+            pot_error(c, ln, 5, "a step crossing goes between a poorly (<= nmax) and a well (>= nmin) "
+                                "coordinated site",
+                      "nmin must be in (nmax, %d], found %ld with nmax %ld", LAT_MAX_NBR, nmin, nmax);
+            return;
+        }
+        no_more(c, ln, 6, usage);
+        if (!first_time(c, ln, &c->at_kind_step, 0, "'move_kind step'"))
+            return;
+        p->kind_step_set = true;
+        p->kind_step_nmax = (int)nmax;
+        p->kind_step_nmin = (int)nmin;
+    } else if (strcmp(ln->tok[1].s, "bulk") == 0) {
+        if (!get_keyword(c, ln, 2, "nmin", usage) || !get_int(c, ln, 3, "nmin", usage, &nmin))
+            return;
+        if (nmin < 1 || nmin > LAT_MAX_NBR) {
+            pot_error(c, ln, 3, NULL, "nmin must be in [1, %d] (a count of 1NN neighbours), found %ld",
+                      LAT_MAX_NBR, nmin);
+            return;
+        }
+        no_more(c, ln, 4, usage);
+        if (!first_time(c, ln, &c->at_kind_bulk, 0, "'move_kind bulk'"))
+            return;
+        p->kind_bulk_set = true;
+        p->kind_bulk_nmin = (int)nmin;
+    } else {
+        pot_error(c, ln, 1, usage, "expected 'step' or 'bulk', found '%s'", ln->tok[1].s);
+    }
+}
+
 static void st_deposit_weight(pot_ctx *c, const pot_line *ln, const char *usage)
 {
     if (!need(c, ln, 1, "'coord' or 'species'", usage))
@@ -659,7 +807,12 @@ static void st_transfer_coefficient(pot_ctx *c, const pot_line *ln, const char *
 static const pot_stmt pot_stmts[] = {
     {"lattice", st_lattice, "usage: lattice sc|bcc|fcc a VALUE Ang|nm"},
     {"attempt_frequency", st_attempt_frequency, "usage: attempt_frequency VALUE Hz|1/s"},
-    {"hop", st_hop, "usage: hop 1nn|2nn base VALUE eV|meV"},
+    {"hop", st_hop,
+     "usage: hop 1nn|2nn base VALUE eV|meV | hop 1nn|2nn activation terrace|edge|step|bulk "
+     "VALUE eV|meV | hop 1nn|2nn forbid edge|step|bulk"},
+    {"barrier_model", st_barrier_model, "usage: barrier_model initial|kra"},
+    {"hop_floor", st_hop_floor, "usage: hop_floor VALUE eV|meV"},
+    {"move_kind", st_move_kind, "usage: move_kind step nmax N nmin M | move_kind bulk nmin N"},
     {"bond", st_bond, "usage: bond li SPECIES 1nn|2nn VALUE eV|meV"},
     {"hop_table", st_hop_table, "usage: hop_table 1nn|2nn E0 E1 ... Ek eV|meV"},
     {"schwoebel", st_schwoebel, "usage: schwoebel 1nn|2nn nmax N nmin M barrier VALUE eV|meV"},
@@ -741,6 +894,60 @@ static void pot_statement(pot_ctx *c, const pot_line *ln)
     }
 }
 
+/* The statements of one barrier model only: kra (activations, forbid, floor, move
+ * kinds) or initial (base, table, schwoebel). */
+static void pot_check_model(pot_ctx *c)
+{
+    const pot_params *p = c->p;
+    if (p->kra) {
+        const char *note = "barrier_model kra takes 'hop SHELL activation KIND V eV' (docs/model.md)";
+        for (int k = 0; k < LAT_NSHELL; ++k) {
+            if (c->at_base[k] != 0)
+                pot_error_file(c, c->at_base[k], note,
+                               "'hop %s base' is for barrier_model initial, but the file selects kra "
+                               "(line %d)", pot_shell_kw[k], c->at_model);
+            if (c->at_table[k] != 0)
+                pot_error_file(c, c->at_table[k], note,
+                               "'hop_table %s' is for barrier_model initial, but the file selects kra "
+                               "(line %d)", pot_shell_kw[k], c->at_model);
+            if (c->at_es[k] != 0)
+                pot_error_file(c, c->at_es[k], "kra has its own step kind: 'move_kind step' and "
+                               "'hop SHELL activation step V eV'",
+                               "'schwoebel %s' is for barrier_model initial, but the file selects kra "
+                               "(line %d)", pot_shell_kw[k], c->at_model);
+            for (int q = 1; q < POT_NKIND; ++q) {
+                int at = c->at_ea[k][q] != 0 ? c->at_ea[k][q] : c->at_forbid[k][q];
+                if (at != 0 && c->at_ea[k][POT_KIND_TERRACE] == 0) {
+                    char n2[160];
+                    snprintf(n2, sizeof n2, "add 'hop %s activation terrace V eV'", pot_shell_kw[k]);
+                    pot_error_file(c, at, n2, "%s %s hops are set, but the shell has no terrace "
+                                   "activation, which every kra shell needs",
+                                   pot_shell_kw[k], pot_kind_kw[q]);
+                }
+            }
+        }
+        if (c->at_floor == 0 && (c->at_ea[0][0] != 0 || c->at_ea[1][0] != 0))
+            pot_error_file(c, c->at_model, "e.g. 'hop_floor 0.02 eV'",
+                           "barrier_model kra needs 'hop_floor' (the smallest barrier, > 0)");
+        return;
+    }
+    int at = 0;
+    const char *what = NULL;
+    for (int k = 0; k < LAT_NSHELL && at == 0; ++k)
+        for (int q = 0; q < POT_NKIND && at == 0; ++q) {
+            at = c->at_ea[k][q] != 0 ? c->at_ea[k][q] : c->at_forbid[k][q];
+            what = c->at_ea[k][q] != 0 ? "'hop ... activation'" : "'hop ... forbid'";
+        }
+    if (at == 0) {
+        at = c->at_floor != 0 ? c->at_floor : c->at_kind_step != 0 ? c->at_kind_step : c->at_kind_bulk;
+        what = c->at_floor != 0 ? "'hop_floor'" : "'move_kind'";
+    }
+    if (at != 0)
+        pot_error_file(c, at, "add 'barrier_model kra'",
+                       "%s belongs to barrier_model kra, but the file uses the initial-state model",
+                       what);
+}
+
 /* Checks that need the whole file. */
 static void pot_check_whole(pot_ctx *c)
 {
@@ -750,6 +957,7 @@ static void pot_check_whole(pot_ctx *c)
     if (!c->seen_nu)
         pot_error_file(c, 0, "e.g. 'attempt_frequency 1e13 Hz'",
                        "missing required statement 'attempt_frequency'");
+    pot_check_model(c);
     for (int k = 0; k < LAT_NSHELL; ++k)
         if (c->at_es[k] != 0 && !c->hop_tried[k]) {
             char note[160];

@@ -16,6 +16,18 @@
 
 #define POT_MAX_N 16 /* table entries by neighbour count (0 .. 15) */
 
+/* Kinds of move of the kra barrier model, detected from coordination (pot_kra_kind
+ * in pot_model.h; docs/model.md, 'Kinds of move'). */
+typedef enum pot_kind {
+    POT_KIND_TERRACE, /* both ends alike: the same 1NN and 2NN counts */
+    POT_KIND_EDGE,    /* the counts differ: attaching to or leaving a step or island edge */
+    POT_KIND_STEP,    /* one end poorly, the other well coordinated: crossing a step edge */
+    POT_KIND_BULK,    /* both ends well coordinated: an atom moving into a vacancy */
+    POT_NKIND
+} pot_kind;
+/* Keyword of a kind in the .pot file: "terrace", "edge", "step", "bulk". */
+const char *pot_kind_keyword(int kind);
+
 typedef struct pot_params {
     lat_kind lattice;          /* `lattice bcc a 3.51 Ang` */
     double a_A;                /* lattice constant */
@@ -48,6 +60,24 @@ typedef struct pot_params {
     bool es_set[LAT_NSHELL];
     int es_nmax[LAT_NSHELL], es_nmin[LAT_NSHELL];
     double es_eV[LAT_NSHELL];
+    /* Barrier model. `barrier_model initial` (the default) is the initial-state bond
+     * counting above. `barrier_model kra` takes the energy of a configuration from the
+     * same bonds, H = -(sum of the Li bonds), and the barrier of a hop i -> f from the
+     * kinetically resolved activation (Van der Ven et al., PRB 64, 184307 (2001)):
+     *   S = max((H_i + H_f)/2 + Ea(shell, kind), max(H_i, H_f) + E_floor),  E = S - H_i,
+     * which obeys detailed balance exactly. `hop SHELL activation KIND V eV` sets Ea
+     * (terrace is required for a shell to have hops; the other kinds default to the
+     * terrace value), `hop SHELL forbid KIND` removes those hops, `hop_floor V eV` sets
+     * E_floor (required, > 0), `move_kind step nmax N nmin M` and `move_kind bulk nmin
+     * N` turn on the step and bulk kinds. Neither `hop base`, `hop_table` nor
+     * `schwoebel` may be used with kra. */
+    bool kra;
+    bool kra_ea_set[LAT_NSHELL][POT_NKIND];
+    bool kra_forbid[LAT_NSHELL][POT_NKIND];
+    double kra_ea_eV[LAT_NSHELL][POT_NKIND];
+    double kra_floor_eV;
+    bool kind_step_set, kind_bulk_set;
+    int kind_step_nmax, kind_step_nmin, kind_bulk_nmin;
     /* Deposition site weights: w = w_coord[n] * w_species[best], n the number of
      * conducting 1NN sites of the empty site, best the neighbour species with the
      * largest factor. `deposit_weight coord 1 2 4 8` (last repeats),

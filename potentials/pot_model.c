@@ -7,6 +7,55 @@
 #define KB_EV_PER_K 8.617333262e-5   /* Boltzmann constant, eV/K (CODATA 2018, exact) */
 #define F_OVER_R_K_PER_V 11604.51812 /* F/R = e/k_B, K/V (CODATA 2018) */
 
+/* Energies of the kra model in whole meV: integer sums make the energy difference of
+ * a hop and of its reverse exactly opposite. */
+static int32_t to_meV(double e_eV) { return (int32_t)lround(e_eV * 1000.0); }
+
+static kmc_err kra_build(const pot_params *p, pot_model *m, kmc_status *st)
+{
+    m->kra = p->kra;
+    m->kind_step_nmax = m->kind_step_nmin = m->kind_bulk_nmin = -1;
+    if (!p->kra)
+        return KMC_OK;
+    if (p->kind_step_set) {
+        m->kind_step_nmax = p->kind_step_nmax;
+        m->kind_step_nmin = p->kind_step_nmin;
+    }
+    if (p->kind_bulk_set)
+        m->kind_bulk_nmin = p->kind_bulk_nmin;
+    m->kra_floor_meV = to_meV(p->kra_floor_eV);
+    if (m->kra_floor_meV < 1)
+        m->kra_floor_meV = 1; /* the floor is > 0 (pot_read); 1 meV is the quantum */
+    int32_t bmax = 0, eamax = 0;
+    for (int k = 0; k < LAT_NSHELL; ++k) {
+        int32_t bk = 0;
+        for (int sp = 0; sp < KMC_SP_COUNT; ++sp) {
+            m->kra_bond_meV[k][sp] = to_meV(p->bond_eV[k][sp]);
+            bk = KMC_MAX(bk, m->kra_bond_meV[k][sp]);
+        }
+        bmax += LAT_MAX_NBR * bk; /* a bound for every lattice */
+        for (int q = 0; q < POT_NKIND; ++q) {
+            double ea = p->kra_ea_set[k][q] ? p->kra_ea_eV[k][q] : p->kra_ea_eV[k][POT_KIND_TERRACE];
+            m->kra_ea_meV[k][q] = p->kra_forbid[k][q] ? POT_KRA_FORBIDDEN : to_meV(ea);
+            eamax = KMC_MAX(eamax, m->kra_ea_meV[k][q]);
+        }
+    }
+    m->kra_bmax_meV = bmax;
+    /* the largest barrier: dH <= bmax, so 2E <= 2 bmax + 2 max(Ea, floor) */
+    int64_t jmax = 2 * (int64_t)bmax + 2 * (int64_t)KMC_MAX(eamax, m->kra_floor_meV);
+    if (jmax >= (int64_t)POT_KRA_HI * POT_KRA_LO)
+        return kmc_fail(st, KMC_ERR_INPUT, KMC_NOLOC,
+                        "kra barriers could reach %.3f eV, above the %.3f eV the rate table holds; "
+                        "use smaller bonds or activations",
+                        (double)jmax / 2000.0, (double)POT_KRA_HI * POT_KRA_LO / 2000.0);
+    const double half_meV_over_kT = 0.0005 / m->kT_eV;
+    for (int a = 0; a < POT_KRA_HI; ++a)
+        m->kra_rate_hi[a] = p->nu_per_s * exp(-(double)(a * POT_KRA_LO) * half_meV_over_kT);
+    for (int b = 0; b < POT_KRA_LO; ++b)
+        m->kra_rate_lo[b] = exp(-(double)b * half_meV_over_kT);
+    return KMC_OK;
+}
+
 kmc_err pot_model_build(const pot_params *p, double temp_K, pot_model *m, kmc_status *st)
 {
     memset(m, 0, sizeof *m);
@@ -51,7 +100,7 @@ kmc_err pot_model_build(const pot_params *p, double temp_K, pot_model *m, kmc_st
     }
     m->i0_A_m2 = p->i0_A_m2;
     m->alpha = p->alpha;
-    return KMC_OK;
+    return kra_build(p, m, st);
 }
 
 double pot_model_bond_factor(const pot_model *m, const uint8_t *n1, const uint8_t *n2)
@@ -97,6 +146,11 @@ double pot_terrace_hop_rate(const pot_model *m, int nshell)
     uint8_t n1[KMC_SP_COUNT] = {0}, n2[KMC_SP_COUNT] = {0};
     n1[KMC_SP_LI] = m->lattice == LAT_SC ? 1 : 4;
     n2[KMC_SP_LI] = m->lattice == LAT_SC ? 4 : 1;
+    if (m->kra) { /* both ends alike: dH = 0 */
+        int kind = pot_kra_kind(m, n1[KMC_SP_LI], n2[KMC_SP_LI], n1[KMC_SP_LI], n2[KMC_SP_LI]);
+        int32_t j = pot_kra_barrier2(m, shell, kind, 0, 0);
+        return m->hop_set[shell] && j >= 0 ? pot_kra_rate(m, j) : 0.0;
+    }
     return pot_hop_rate(m, shell, n1[KMC_SP_LI], pot_model_bond_factor(m, n1, n2));
 }
 
@@ -106,7 +160,15 @@ double pot_max_hop_rate(const pot_model *m, int nshell)
     for (int k = 0; k < nshell && k < LAT_NSHELL; ++k) {
         if (!m->hop_set[k])
             continue;
-        if (m->table[k]) {
+        if (m->kra) { /* the lowest barrier: downhill by up to bmax, never below the floor */
+            for (int q = 0; q < POT_NKIND; ++q) {
+                int32_t ea = m->kra_ea_meV[k][q];
+                if (ea < 0)
+                    continue;
+                int32_t j = KMC_MAX(2 * ea - m->kra_bmax_meV, 2 * m->kra_floor_meV);
+                best = fmax(best, pot_kra_rate(m, j));
+            }
+        } else if (m->table[k]) {
             for (int n = 0; n < m->table_len[k]; ++n)
                 best = fmax(best, m->table_rate[k][n]);
         } else {

@@ -16,6 +16,14 @@
 
 #define POT_NWCLASS (POT_MAX_N * KMC_SP_COUNT) /* deposition weight classes */
 
+/* kra barriers are integers in half-meV (energies are quantised to 1 meV, and the
+ * barrier holds half an energy difference); the rate of barrier j is the product
+ * kra_rate_hi[j / POT_KRA_LO] * kra_rate_lo[j % POT_KRA_LO], so barriers up to
+ * POT_KRA_HI * POT_KRA_LO / 2 meV (16.4 eV) need 576 doubles. */
+#define POT_KRA_LO 64
+#define POT_KRA_HI 512
+#define POT_KRA_FORBIDDEN (-1)
+
 typedef struct pot_model {
     double temp_K, kT_eV, nu_per_s, a_A;
     lat_kind lattice;
@@ -34,6 +42,16 @@ typedef struct pot_model {
     double dep_species_w[KMC_SP_COUNT];
     uint8_t dep_canon[KMC_SP_COUNT];           /* first species with the same weight factor */
     double i0_A_m2, alpha;
+    /* barrier_model kra (pot.h): bonds, activations and floor in meV (rounded), the
+     * move-kind thresholds (-1: kind off) and the rate tables */
+    bool kra;
+    int32_t kra_bond_meV[LAT_NSHELL][KMC_SP_COUNT];
+    int32_t kra_ea_meV[LAT_NSHELL][POT_NKIND]; /* POT_KRA_FORBIDDEN: no such hops */
+    int32_t kra_floor_meV;
+    int32_t kra_bmax_meV;                      /* largest bond sum of one site */
+    int kind_step_nmax, kind_step_nmin, kind_bulk_nmin;
+    double kra_rate_hi[POT_KRA_HI];            /* nu exp(-a POT_KRA_LO / 2 meV / kT), 1/s */
+    double kra_rate_lo[POT_KRA_LO];            /* exp(-b / 2 meV / kT) */
 } pot_model;
 
 /* Build the rate factors. Errors: KMC_ERR_INPUT for a temperature <= 0. Not collective. */
@@ -50,6 +68,45 @@ static inline double pot_hop_rate(const pot_model *m, int k, int n1, double bond
      * no hop is faster than the attempt frequency */
     double r = m->hop_base[k] * bond_factor;
     return r < m->nu_per_s ? r : m->nu_per_s;
+}
+
+/* kra: kind of a hop between an origin with c_i occupied 1NN and m_i occupied 2NN
+ * sites and a destination with c_f, m_f (each not counting the other end). Symmetric
+ * in the two ends, so a hop and its reverse are the same kind:
+ *   bulk     min(c_i, c_f) >= bulk nmin                         (move_kind bulk)
+ *   step     min(c) <= step nmax and max(c) >= step nmin        (move_kind step)
+ *   terrace  otherwise, if c_i == c_f and m_i == m_f
+ *   edge     otherwise. */
+static inline int pot_kra_kind(const pot_model *m, int ci, int mi, int cf, int mf)
+{
+    int lo = ci < cf ? ci : cf, hi = ci < cf ? cf : ci;
+    if (m->kind_bulk_nmin >= 0 && lo >= m->kind_bulk_nmin)
+        return POT_KIND_BULK;
+    if (m->kind_step_nmax >= 0 && lo <= m->kind_step_nmax && hi >= m->kind_step_nmin)
+        return POT_KIND_STEP;
+    return ci == cf && mi == mf ? POT_KIND_TERRACE : POT_KIND_EDGE;
+}
+
+/* kra: barrier (half-meV) of a shell-k hop of the given kind from an origin with bond
+ * sum bi_meV to a destination with bond sum bf_meV (the destination's neighbours not
+ * counting the origin). With H = -B:
+ *   2E = max(dH + 2 Ea, 2 max(0, dH) + 2 E_floor),  dH = H_f - H_i = bi - bf,
+ * so that 2E(i->f) - 2E(f->i) = 2 dH exactly. POT_KRA_FORBIDDEN if the kind is
+ * forbidden in that shell. */
+static inline int32_t pot_kra_barrier2(const pot_model *m, int k, int kind, int32_t bi_meV,
+                                       int32_t bf_meV)
+{
+    int32_t ea = m->kra_ea_meV[k][kind];
+    if (ea < 0)
+        return POT_KRA_FORBIDDEN;
+    int32_t dh = bi_meV - bf_meV, a = dh + 2 * ea, b = 2 * (dh > 0 ? dh : 0) + 2 * m->kra_floor_meV;
+    return a > b ? a : b;
+}
+
+/* kra: rate (1/s) of a hop with barrier j half-meV (0 <= j < POT_KRA_HI * POT_KRA_LO). */
+static inline double pot_kra_rate(const pot_model *m, int32_t j)
+{
+    return m->kra_rate_hi[j / POT_KRA_LO] * m->kra_rate_lo[j % POT_KRA_LO];
 }
 
 /* Product over species (in species order) of the bond factors for neighbour counts

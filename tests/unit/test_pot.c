@@ -103,16 +103,72 @@ static void test_li_bcc(void **state)
         for (int sp = 0; sp < KMC_SP_COUNT; ++sp)
             assert_true(p.bond_eV[k][sp] >= 0.0);
 
-    /* The claims in the file's header: terrace hops inside the DFT range
-     * 0.02-0.15 eV (Jaeckle & Gross 2014; Gaissmaier et al. 2020). bcc(100) adatom, 2NN hop: 4 Li 1NN + 1 Li 2NN;
-     * bcc(110) adatom, 1NN hop: 2 Li 1NN + 2 Li 2NN. */
-    double e100 = p.hop_e0_eV[1] + 4 * p.bond_eV[0][KMC_SP_LI] + p.bond_eV[1][KMC_SP_LI];
-    double e110 = p.hop_e0_eV[0] + 2 * p.bond_eV[0][KMC_SP_LI] + 2 * p.bond_eV[1][KMC_SP_LI];
-    assert_true(e100 >= 0.02 && e100 <= 0.15);
-    assert_true(e110 >= 0.02 && e110 <= 0.15);
-    /* Schwoebel term is present, non-negative, and for a real step (nmax < nmin). */
-    assert_true(p.es_set[0]);
-    assert_true(p.es_eV[0] >= 0.0 && p.es_nmax[0] < p.es_nmin[0]);
+    /* The claims in the file's header (barrier_model kra): terrace activations inside
+     * the DFT range 0.02-0.15 eV (Jaeckle & Gross 2014; Gaissmaier et al. 2020) on
+     * (100) (2NN) and (110) (1NN), a real floor, bulk vacancy migration in 0.05-0.2 eV,
+     * 2NN bulk hops forbidden, and the move kinds on. The barriers on built
+     * configurations are checked in tests/unit/test_kra.c. */
+    assert_true(p.kra);
+    for (int k = 0; k < LAT_NSHELL; ++k) {
+        assert_true(p.kra_ea_set[k][POT_KIND_TERRACE]);
+        double e = p.kra_ea_eV[k][POT_KIND_TERRACE];
+        assert_true(e >= 0.02 && e <= 0.15);
+    }
+    assert_true(p.kra_floor_eV > 0.0 && p.kra_floor_eV <= p.kra_ea_eV[0][POT_KIND_TERRACE]);
+    assert_true(p.kra_ea_eV[0][POT_KIND_BULK] >= 0.05 && p.kra_ea_eV[0][POT_KIND_BULK] <= 0.2);
+    assert_true(p.kra_forbid[1][POT_KIND_BULK]);
+    assert_true(p.kind_step_set && p.kind_step_nmax < p.kind_step_nmin);
+    assert_true(p.kind_bulk_set && p.kind_bulk_nmin > p.kind_step_nmin);
+    assert_false(p.es_set[0] || p.es_set[1]);
+    /* Cu is lithiophobic (weaker than Li-Li), Ag and Zn lithiophilic (stronger) */
+    assert_true(p.bond_eV[0][KMC_SP_CU] < p.bond_eV[0][KMC_SP_LI]);
+    assert_true(p.bond_eV[0][KMC_SP_AG] > p.bond_eV[0][KMC_SP_LI]);
+    assert_true(p.bond_eV[0][KMC_SP_ZN] > p.bond_eV[0][KMC_SP_LI]);
+}
+
+/* barrier_model kra: the statements parse, and mixing them with the initial-state
+ * model, or leaving out what kra needs, is an error at the right line. */
+static void test_kra_syntax(void **state)
+{
+    (void)state;
+    pot_params p;
+    kmc_status st;
+    char out[8192], path[64];
+    assert_int_equal(read_text(HEAD "barrier_model kra\nhop 1nn activation terrace 50 meV\n"
+                               "hop 1nn activation bulk 0.2 eV\nhop 2nn activation terrace 0.1 eV\n"
+                               "hop 2nn forbid bulk\nhop_floor 0.02 eV\nmove_kind bulk nmin 6\n"
+                               "move_kind step nmax 2 nmin 4\n",
+                               &p, &st, out, sizeof out, path),
+                     KMC_OK);
+    assert_true(p.kra && p.hop_set[0] && p.hop_set[1]);
+    KT_ASSERT_NEAR(p.kra_ea_eV[0][POT_KIND_TERRACE], 0.05, EPS);
+    KT_ASSERT_NEAR(p.kra_ea_eV[0][POT_KIND_BULK], 0.2, EPS);
+    assert_true(p.kra_forbid[1][POT_KIND_BULK] && !p.kra_forbid[0][POT_KIND_BULK]);
+    KT_ASSERT_NEAR(p.kra_floor_eV, 0.02, EPS);
+    assert_int_equal(p.kind_bulk_nmin, 6);
+    assert_int_equal(p.kind_step_nmax, 2);
+    assert_int_equal(p.kind_step_nmin, 4);
+
+    expect_error(HEAD "barrier_model kra\nhop 1nn base 0.1 eV\nhop_floor 0.02 eV\n", "4:1",
+                 "'hop 1nn base' is for barrier_model initial");
+    expect_error(HEAD "hop 1nn activation terrace 0.1 eV\n", "3:1",
+                 "'hop ... activation' belongs to barrier_model kra");
+    expect_error(HEAD "barrier_model kra\nhop 1nn activation terrace 0.1 eV\n", "3:1",
+                 "barrier_model kra needs 'hop_floor'");
+    expect_error(HEAD "barrier_model kra\nhop 1nn activation ledge 0.1 eV\n", "4:20",
+                 "unknown kind of move 'ledge'");
+    expect_error(HEAD "barrier_model kra\nhop 1nn forbid terrace\n", "4:16",
+                 "terrace hops cannot be forbidden");
+    expect_error(HEAD "barrier_model kra\nhop 1nn activation terrace -0.1 eV\n", "4:28",
+                 "an activation energy must be >= 0");
+    expect_error(HEAD "barrier_model kra\nhop_floor 0 eV\n", "4:11", "the barrier floor must be > 0");
+    expect_error(HEAD "barrier_model kra\nhop 2nn activation bulk 0.1 eV\nhop_floor 0.02 eV\n",
+                 "4:1", "2nn bulk hops are set, but the shell has no terrace activation");
+    expect_error(HEAD "barrier_model kra\nhop 1nn activation terrace 0.1 eV\nhop 1nn forbid edge\n"
+                      "hop 1nn activation edge 0.2 eV\nhop_floor 0.02 eV\n",
+                 "6:9", "1nn edge hops are both given an activation and forbidden (line 5)");
+    expect_error(HEAD "barrier_model kra\nmove_kind step nmax 4 nmin 2\n", "4:28", "nmin must be in (nmax, 12]");
+    expect_error(HEAD "barrier_model fast\n", "3:15", "unknown barrier model 'fast'");
 }
 
 static void test_sc_bench(void **state)
@@ -353,6 +409,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_li_bcc),
+        cmocka_unit_test(test_kra_syntax),
         cmocka_unit_test(test_sc_bench),
         cmocka_unit_test(test_sc_test),
         cmocka_unit_test(test_units_and_syntax),
