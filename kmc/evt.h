@@ -117,6 +117,15 @@ extern const evt_ops *const evt_builtin[];
 extern const evt_ops evt_hop;
 extern const evt_ops evt_deposit;
 
+/* The hops of a lone Li adatom in the hollow site of a flat (100) surface of
+ * `substrate` (every site below the adatom's plane is substrate, everything else
+ * empty) with the first nshell shells on, from the hop channel's own rules on a small
+ * built lattice: total_per_s is the channel's propensity of that atom, bit for bit
+ * (the start-up D/F report prints it). Errors: KMC_ERR_INPUT for a substrate that
+ * does not conduct. Not collective. */
+KMC_NODISCARD kmc_err evt_hop_adatom(const pot_model *pm, int nshell, uint8_t substrate,
+                                     pot_adatom *out, kmc_status *st);
+
 /* Engine services for apply(); implemented by kmc/engine.c. Not collective. */
 
 /* The run's view. */

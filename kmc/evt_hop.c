@@ -13,6 +13,7 @@
  * its rate reads the origin's 1NN and 2NN and the destinations' 1NN and 2NN, at
  * most 2 cells away (r = 2: a destination is at most 1 cell away, and so are its
  * 2NN on sc, bcc and fcc). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -429,6 +430,70 @@ static bool hop_apply(void *self, eng_run *r, tile *t, int ch, eng_event *ev)
     }
     eng_note_solid(r, tz);
     return true;
+}
+
+/* A small periodic block, big enough that every site the hop rule reads (the
+ * origin's 1NN and 2NN, each destination's 1NN and 2NN) is a stored element: 3 x 3
+ * cells with a halo of 2, the substrate in cell layers 0 and 1, the adatom at cell
+ * (1, 1, 2); basis 0 of a cell is its corner, the hollow above a full plane. */
+#define ADATOM_N 3
+#define ADATOM_HALO 2
+#define ADATOM_NZ 5
+#define ADATOM_Z 2
+
+kmc_err evt_hop_adatom(const pot_model *m, int nshell, uint8_t substrate, pot_adatom *out,
+                       kmc_status *st)
+{
+    memset(out, 0, sizeof *out);
+    if (substrate >= KMC_SP_COUNT || !sp_conducts(substrate))
+        return kmc_fail(st, KMC_ERR_INPUT, KMC_NOLOC,
+                        "an adatom surface must be a conducting species, found %d", substrate);
+    lat_geom g;
+    KMC_TRY(lat_geom_init(&g, m->lattice, ADATOM_N, ADATOM_N, ADATOM_NZ, ADATOM_HALO, st));
+    uint8_t site[(ADATOM_N + 2 * ADATOM_HALO) * (ADATOM_N + 2 * ADATOM_HALO) *
+                 (ADATOM_NZ + 2) * LAT_MAX_BASIS];
+    KMC_ASSERT(g.nsites <= (int64_t)sizeof site);
+    for (int64_t i = 0; i < g.nsites; ++i) {
+        int x, y, z, b;
+        lat_coords(&g, i, &x, &y, &z, &b);
+        site[i] = z < 0 || z >= ADATOM_NZ ? KMC_SITE_WALL
+                  : z < ADATOM_Z           ? substrate
+                                           : KMC_SP_EMPTY;
+    }
+    int64_t i = lat_index(&g, 1, 1, ADATOM_Z, 0);
+    site[i] = KMC_SP_LI;
+    hop_self h = {.nshell = KMC_MIN(nshell, LAT_NSHELL), .table_only = true};
+    for (int s = 0; s < h.nshell; ++s)
+        h.table_only = h.table_only && m->table[s];
+    evt_view v = {.site = site, .g = &g, .pm = m};
+    hop_opt opt[2 * LAT_MAX_NBR];
+    double rate[2 * LAT_MAX_NBR], sum[LAT_NSHELL] = {0};
+    if (m->kra) {
+        int n = hop_options_kra(&h, &v, i, 0, opt, rate);
+        for (int q = 0; q < n; ++q) {
+            ++out->nhop[opt[q].shell];
+            sum[opt[q].shell] += rate[q];
+        }
+        for (int s = 0; s < h.nshell; ++s)
+            out->hop_per_s[s] = out->nhop[s] > 0 ? sum[s] / out->nhop[s] : 0.0;
+    } else {
+        int occ1;
+        double bf;
+        int n = hop_options(&h, &v, i, 0, opt, &occ1, &bf);
+        for (int q = 0; q < n; ++q) {
+            ++out->nhop[opt[q].shell];
+            out->nes[opt[q].shell] += opt[q].es;
+        }
+        for (int s = 0; s < h.nshell; ++s)
+            out->hop_per_s[s] = out->nhop[s] > 0 ? pot_hop_rate(m, s, occ1, bf) : 0.0;
+    }
+    for (int s = 0; s < h.nshell; ++s) {
+        out->nhops += out->nhop[s];
+        double rk = out->hop_per_s[s];
+        out->barrier_eV[s] = rk > 0.0 ? m->kT_eV * log(m->nu_per_s / rk) : INFINITY;
+    }
+    out->total_per_s = hop_eval(&h, &v, i, 0); /* the channel's own propensity */
+    return KMC_OK;
 }
 
 const evt_ops evt_hop = {

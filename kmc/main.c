@@ -14,6 +14,7 @@
 #include "kmc/ckpt.h"
 #include "kmc/deck.h"
 #include "kmc/engine.h"
+#include "kmc/evt.h"
 #include "potentials/pot.h"
 #include "potentials/pot_model.h"
 
@@ -191,7 +192,7 @@ static void print_adatoms(const kmc_log *lg, const kmc_config *cfg, const pot_mo
     for (int q = 0; q < nsurf; ++q) {
         pot_adatom ad;
         kmc_status ast = {0};
-        if (pot_adatom_hops(pm, nshell, surf[q], &ad, &ast) != KMC_OK) {
+        if (evt_hop_adatom(pm, nshell, surf[q], &ad, &ast) != KMC_OK) {
             log_error(lg, "%s\n", ast.msg);
             continue;
         }

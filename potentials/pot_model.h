@@ -141,26 +141,17 @@ double pot_bv_overpotential_V(const pot_model *m, double j_A_m2);
  * terrace. For the D/F report. Not collective. */
 double pot_terrace_hop_rate(const pot_model *m, int nshell);
 
-/* The hops of a lone Li adatom in the hollow site of a flat (100) surface of species
- * `substrate` (every site below the adatom's plane is substrate, everything else
- * empty), counted and rated exactly as the engine rates a Li atom: the legal hops
- * (the destination keeps a conducting 1NN neighbour other than the mover), bond
- * counting or tables, the Ehrlich–Schwoebel rule, and the same sum in shell order.
- * So the numbers equal the engine's hop propensity of that atom, bit for bit. */
+/* The hops of a lone Li adatom in the hollow site of a flat (100) surface of a
+ * species, as the hop channel itself rates them (evt_hop_adatom, kmc/evt.h). */
 typedef struct pot_adatom {
     int nhop[LAT_NSHELL];           /* legal hops, by shell */
     int nes[LAT_NSHELL];            /* of them, hops the ES rule slows */
-    double hop_per_s[LAT_NSHELL];   /* rate of one hop of the shell without ES (1/s) */
+    double hop_per_s[LAT_NSHELL];   /* rate of one hop of the shell without ES (1/s);
+                                     * kra: the mean over the shell's hops */
     double barrier_eV[LAT_NSHELL];  /* its barrier: kT ln(nu / rate) */
     double total_per_s;             /* the adatom's total hop rate (1/s) */
     int nhops;                      /* all legal hops */
 } pot_adatom;
-
-/* Fill *out for an adatom on `substrate` (a conducting species) with the first
- * nshell shells switched on (0: no hops, 1: 1NN, 2: 1NN+2NN). Errors: KMC_ERR_INPUT
- * for a substrate that is not a conducting species. Not collective. */
-KMC_NODISCARD kmc_err pot_adatom_hops(const pot_model *m, int nshell, uint8_t substrate,
-                                      pot_adatom *out, kmc_status *st);
 
 /* The fastest single hop the model can produce with nshell shells (1/s): the largest
  * table rate, or nu exp(-E0/kT) capped at nu in bond mode (bond and ES factors are

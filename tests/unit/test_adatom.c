@@ -7,6 +7,7 @@
 #include "tests/kt_engine.h"
 
 #include "kmc/base/species.h"
+#include "kmc/evt.h"
 #include "potentials/pot.h"
 
 #define KB_EV_PER_K 8.617333262e-5 /* CODATA 2018 */
@@ -37,7 +38,7 @@ static void test_pot_file_rates(void **state)
     const struct { uint8_t sp; double e_eV; } want[] = {{KMC_SP_CU, 0.50}, {KMC_SP_LI, 3.15}};
     for (int q = 0; q < 2; ++q) {
         pot_adatom ad;
-        assert_int_equal(pot_adatom_hops(&m, 2, want[q].sp, &ad, &st), KMC_OK);
+        assert_int_equal(evt_hop_adatom(&m, 2, want[q].sp, &ad, &st), KMC_OK);
         assert_int_equal(ad.nhop[0], 0); /* a 1NN hop would leave the adatom floating */
         assert_int_equal(ad.nhop[1], 4);
         assert_int_equal(ad.nhops, 4);
@@ -46,17 +47,17 @@ static void test_pot_file_rates(void **state)
         KT_ASSERT_NEAR(ad.total_per_s / (4.0 * r), 1.0, 1e-12);
         KT_ASSERT_NEAR(ad.barrier_eV[1], want[q].e_eV, 1e-12);
         /* 1NN hops alone cannot move an adatom on bcc(100) */
-        assert_int_equal(pot_adatom_hops(&m, 1, want[q].sp, &ad, &st), KMC_OK);
+        assert_int_equal(evt_hop_adatom(&m, 1, want[q].sp, &ad, &st), KMC_OK);
         assert_int_equal(ad.nhops, 0);
         assert_true(ad.total_per_s == 0.0);
     }
     /* the whole point of the issue: Cu and Li differ by ~47 orders of magnitude */
     pot_adatom cu, li;
-    assert_int_equal(pot_adatom_hops(&m, 2, KMC_SP_CU, &cu, &st), KMC_OK);
-    assert_int_equal(pot_adatom_hops(&m, 2, KMC_SP_LI, &li, &st), KMC_OK);
+    assert_int_equal(evt_hop_adatom(&m, 2, KMC_SP_CU, &cu, &st), KMC_OK);
+    assert_int_equal(evt_hop_adatom(&m, 2, KMC_SP_LI, &li, &st), KMC_OK);
     assert_true(cu.total_per_s / li.total_per_s > 1e40);
     /* an insulator is no surface to stand on */
-    assert_int_equal(pot_adatom_hops(&m, 2, KMC_SP_SEI, &cu, &st), KMC_ERR_INPUT);
+    assert_int_equal(evt_hop_adatom(&m, 2, KMC_SP_SEI, &cu, &st), KMC_ERR_INPUT);
 }
 
 /* Terrace hops counted by hand: sc(100) 4 in-plane 1NN + 4 in-plane diagonal 2NN;
@@ -72,12 +73,12 @@ static void test_counts_by_lattice(void **state)
         kmc_status st = {0};
         assert_int_equal(pot_model_build(&p, 250.0, &m, &st), KMC_OK);
         pot_adatom ad;
-        assert_int_equal(pot_adatom_hops(&m, 2, KMC_SP_CU, &ad, &st), KMC_OK);
+        assert_int_equal(evt_hop_adatom(&m, 2, KMC_SP_CU, &ad, &st), KMC_OK);
         assert_int_equal(ad.nhop[0], want[k][0]);
         assert_int_equal(ad.nhop[1], want[k][1]);
         double r1 = arrhenius(1e13, 0.1, 250.0), r2 = arrhenius(1e13, 0.15, 250.0);
         KT_ASSERT_NEAR(ad.total_per_s / (want[k][0] * r1 + want[k][1] * r2), 1.0, 1e-12);
-        assert_int_equal(pot_adatom_hops(&m, 1, KMC_SP_CU, &ad, &st), KMC_OK);
+        assert_int_equal(evt_hop_adatom(&m, 1, KMC_SP_CU, &ad, &st), KMC_OK);
         assert_int_equal(ad.nhops, want[k][0]);
     }
 }
@@ -96,7 +97,7 @@ static void test_schwoebel(void **state)
     kmc_status st = {0};
     assert_int_equal(pot_model_build(&p, 300.0, &m, &st), KMC_OK);
     pot_adatom ad;
-    assert_int_equal(pot_adatom_hops(&m, 2, KMC_SP_CU, &ad, &st), KMC_OK);
+    assert_int_equal(evt_hop_adatom(&m, 2, KMC_SP_CU, &ad, &st), KMC_OK);
     assert_int_equal(ad.nes[1], 4);
     KT_ASSERT_NEAR(ad.total_per_s / (4.0 * arrhenius(1e13, 0.22, 300.0)), 1.0, 1e-12);
 }
@@ -141,7 +142,7 @@ static void test_engine_agrees(void **state)
                 eng_stats s;
                 assert_int_equal(eng_stats_global(r, &s, &st), KMC_OK);
                 pot_adatom ad;
-                assert_int_equal(pot_adatom_hops(&m, hops, coll[c], &ad, &st), KMC_OK);
+                assert_int_equal(evt_hop_adatom(&m, hops, coll[c], &ad, &st), KMC_OK);
                 if (s.rate_hop_per_s != ad.total_per_s)
                     fail_msg("lattice %d on %s, %d shells: engine %.17g /s, pot_adatom_hops "
                              "%.17g /s", k, sp_keyword(coll[c]), hops, s.rate_hop_per_s,
