@@ -731,8 +731,13 @@ static kmc_err exchange_and_refresh(eng_run *r, int colour, kmc_status *st)
     KMC_TRY(ghost_reverse(r->gp, r->site, r->ghost_writes.v, r->ghost_writes.n, &r->changed, st));
     KMC_TRY(ghost_forward(r->gp, r->site, &ghost_changed, st));
     const lat_geom *g = &r->g;
-    for (int pass = 0; pass < 2; ++pass) {
-        const ghost_list *l = pass == 0 ? &r->changed : &ghost_changed;
+    /* three lists: owned sites that changed (here or by a neighbour's write), ghosts
+     * the forward exchange changed, and ghosts this rank wrote itself during the
+     * phase. The last are not in the second list (the forward exchange finds them
+     * already equal to their owner), yet their stencil reaches owned sites of this
+     * rank that the owner cannot refresh, e.g. back across a periodic edge. */
+    for (int pass = 0; pass < 3; ++pass) {
+        const ghost_list *l = pass == 0 ? &r->changed : pass == 1 ? &ghost_changed : &r->ghost_writes;
         for (int64_t q = 0; q < l->n; ++q) {
             int x, y, z, b;
             lat_coords(g, l->v[q], &x, &y, &z, &b);

@@ -98,3 +98,13 @@ add_test(NAME mpi.output_does_not_change_trajectory
           -P ${PROJECT_SOURCE_DIR}/tests/cmake/same_checksum.cmake)
 set_tests_properties(mpi.output_does_not_change_trajectory PROPERTIES TIMEOUT 300 PROCESSORS 2
   LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+# Floating fragments and closed voids from a sparse `fill`, passes every 5 sweeps, hops
+# that read the dead flags: the same lattice at 1-4 ranks. (This deck found ghosts
+# written by a rank itself going unrefreshed across periodic edges.)
+add_test(NAME mpi.rank_checksum_fragments
+  COMMAND ${CMAKE_COMMAND} -DMPIEXEC=${MPIEXEC_EXECUTABLE} "-DNPS=1;2;3;4"
+          -DKMC=$<TARGET_FILE:kmc> -DDECK=tests/decks/good/fragments.deck
+          "-DARGS=-var events 20000" "-DARGS_OTHER=-var events 20000 -var seed 22"
+          -P ${PROJECT_SOURCE_DIR}/tests/cmake/rank_checksum.cmake)
+set_tests_properties(mpi.rank_checksum_fragments PROPERTIES TIMEOUT 600 PROCESSORS 2
+  LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})

@@ -4,6 +4,8 @@
 #include "tests/kt.h"
 #include "tests/kt_engine.h"
 
+#include <stdlib.h>
+
 #include "kmc/base/species.h"
 #include "kmc/perc.h"
 #include "lattice/geom.h"
@@ -226,6 +228,79 @@ static void test_no_deposition_next_to_dead_li(void **state)
     eng_destroy(&r);
 }
 
+/* Dead lithium stays put and sealed voids take no deposition: a dense porous layer
+ * (closed voids) under floating fragments (dead Li), a pass, then many events. No
+ * event starts from a dead atom, no deposition lands on a void-flagged site, every
+ * dead atom is still in place at the end, and no fragment reaches the top. */
+static void test_dead_li_stays_put(void **state)
+{
+    (void)state;
+    kmc_log lg;
+    log_init(&lg, 1, LOG_ERROR);
+    pot_params p = kt_params_const(LAT_BCC, 0.1, 0.1); /* every atom could hop fast */
+    pot_model pm;
+    kmc_status st = {0};
+    assert_int_equal(pot_model_build(&p, 300.0, &pm, &st), KMC_OK);
+    const int n = 10, nz = 14;
+    kmc_config c = kt_config(n, n, nz, CFG_HOPS_1NN_2NN, 2);
+    c.dep_mode = CFG_DEP_FLUX;
+    c.dep_sites = CFG_SITES_SURFACE;
+    c.flux_ML_per_s = 3e10;
+    c.perc_every = 1;
+    c.nfills = 2;
+    c.fills[0] = (cfg_fill){KMC_SP_LI, 0.9, 2, 6};  /* dense: closed voids inside */
+    c.fills[1] = (cfg_fill){KMC_SP_LI, 0.15, 8, 11}; /* sparse and floating: dead */
+    eng_run *r = NULL;
+    assert_int_equal(eng_create(MPI_COMM_WORLD, &c, &pm, &lg, &r, &st), KMC_OK);
+    assert_int_equal(eng_percolate_global(r, &st), KMC_OK);
+    const perc_result *pr = eng_perc_last(r);
+    assert_true(pr->dead_li > 20 && pr->voids > 0); /* the test has something to check */
+    uint8_t *was = malloc((size_t)n * n * nz * 2);
+    assert_non_null(was);
+#define AT(x, y, z, b) was[(((size_t)(z) * n + (size_t)(y)) * n + (size_t)(x)) * 2 + (size_t)(b)]
+    for (int z = 0; z < nz; ++z)
+        for (int y = 0; y < n; ++y)
+            for (int x = 0; x < n; ++x)
+                for (int b = 0; b < 2; ++b)
+                    AT(x, y, z, b) = eng_get_site(r, x, y, z, b);
+    int64_t deps = 0, hops = 0;
+    for (int k = 0; k < 20000; ++k) {
+        eng_event ev;
+        if (!eng_step(r, &ev, &st))
+            break;
+        if (ev.kind == ENG_EV_HOP) {
+            ++hops;
+            assert_int_not_equal(flag_of(AT(ev.from[0], ev.from[1], ev.from[2], ev.from[3])),
+                                 KMC_FLAG_DEAD);
+            AT(ev.from[0], ev.from[1], ev.from[2], ev.from[3]) =
+                eng_get_site(r, ev.from[0], ev.from[1], ev.from[2], ev.from[3]);
+        } else {
+            ++deps;
+            assert_int_not_equal(flag_of(AT(ev.to[0], ev.to[1], ev.to[2], ev.to[3])),
+                                 KMC_FLAG_VOID);
+        }
+        AT(ev.to[0], ev.to[1], ev.to[2], ev.to[3]) =
+            eng_get_site(r, ev.to[0], ev.to[1], ev.to[2], ev.to[3]);
+        assert_true(ev.to[2] < nz - 1);
+    }
+    print_message("dead Li %lld, voids %lld; %lld hops, %lld depositions\n", (long long)pr->dead_li,
+                  (long long)pr->voids, (long long)hops, (long long)deps);
+    assert_true(hops > 1000 && deps > 50);
+    int64_t dead = 0;
+    for (int z = 0; z < nz; ++z)
+        for (int y = 0; y < n; ++y)
+            for (int x = 0; x < n; ++x)
+                for (int b = 0; b < 2; ++b)
+                    if (flag_of(AT(x, y, z, b)) == KMC_FLAG_DEAD) {
+                        ++dead;
+                        assert_int_equal(eng_get_site(r, x, y, z, b), AT(x, y, z, b));
+                    }
+#undef AT
+    assert_int_equal(dead, pr->dead_li);
+    free(was);
+    eng_destroy(&r);
+}
+
 /* The default tile grid of boxes at the int limit: the divisor search ends (it once
  * overflowed an int counter and divided by zero) and finds the right grid. */
 static void test_plan_tiles_huge_box(void **state)
@@ -259,6 +334,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_fill_fraction),
         cmocka_unit_test(test_no_deposition_next_to_dead_li),
         cmocka_unit_test(test_plan_tiles_huge_box),
+        cmocka_unit_test(test_dead_li_stays_put),
     };
     kt_mpi_init(&argc, &argv);
     return kt_mpi_finalize(cmocka_run_group_tests(tests, NULL, NULL));
