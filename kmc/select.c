@@ -192,17 +192,27 @@ static void chunk_insert_at(sel_class *c, int32_t at, sel_chunk *k)
     ++c->nchunk;
 }
 
+static sel_chunk *chunk_new(int32_t cap)
+{
+    sel_chunk *k = xrealloc(NULL, sizeof *k + (size_t)cap * sizeof(kmc_lidx));
+    k->n = 0;
+    k->cap = cap;
+    return k;
+}
+
 static void class_insert(sel_class *c, kmc_lidx site)
 {
-    if (c->nchunk == 0) {
-        sel_chunk *k = xrealloc(NULL, sizeof *k);
-        k->n = 0;
-        chunk_insert_at(c, 0, k);
-    }
+    if (c->nchunk == 0)
+        chunk_insert_at(c, 0, chunk_new(4));
     int32_t ci = find_chunk(c, site);
     sel_chunk *k = c->chunk[ci];
+    if (k->n == k->cap && k->cap < SEL_CHUNK) { /* grow: doubling, up to SEL_CHUNK */
+        k->cap = KMC_MIN(2 * k->cap, SEL_CHUNK);
+        k = xrealloc(k, sizeof *k + (size_t)k->cap * sizeof(kmc_lidx));
+        c->chunk[ci] = k;
+    }
     if (k->n == SEL_CHUNK) { /* split: the upper half goes to a new chunk */
-        sel_chunk *h = xrealloc(NULL, sizeof *h);
+        sel_chunk *h = chunk_new(SEL_CHUNK);
         h->n = SEL_CHUNK / 2;
         memcpy(h->v, k->v + SEL_CHUNK / 2, (SEL_CHUNK / 2) * sizeof(kmc_lidx));
         k->n = SEL_CHUNK / 2;
@@ -314,7 +324,10 @@ size_t sel_bytes(const sel_set *s)
                                       (size_t)(2 * s->nch + 1) * sizeof *s->kv) +
                s->hashcap * sizeof *s->hash;
     for (int i = 1; i < s->nslots; ++i)
-        b += (size_t)s->cls[i].nchunk * sizeof(sel_chunk) +
-             (size_t)s->cls[i].capchunk * (sizeof(sel_chunk *) + sizeof(kmc_lidx));
+    {
+        for (int c = 0; c < s->cls[i].nchunk; ++c)
+            b += sizeof(sel_chunk) + (size_t)s->cls[i].chunk[c]->cap * sizeof(kmc_lidx);
+        b += (size_t)s->cls[i].capchunk * (sizeof(sel_chunk *) + sizeof(kmc_lidx));
+    }
     return b;
 }

@@ -29,10 +29,12 @@ typedef uint16_t sel_slot; /* class slot; 0 = the site has no event */
 #define SEL_CHUNK 256 /* members per chunk at most */
 
 /* Members of a class live in sorted chunks (a two-level sorted list), so an
- * insertion or removal moves at most one chunk, however large the class. */
+ * insertion or removal moves at most one chunk, however large the class. A chunk
+ * grows by doubling up to SEL_CHUNK members, so the many small classes of a model
+ * with many distinct rates cost a few bytes each, not a full chunk. */
 typedef struct sel_chunk {
-    int32_t n;
-    kmc_lidx v[SEL_CHUNK]; /* sorted ascending; every value above the previous chunk's */
+    int32_t n, cap;
+    kmc_lidx v[];          /* [cap] sorted ascending; every value above the previous chunk's */
 } sel_chunk;
 
 typedef struct sel_class {
