@@ -80,7 +80,7 @@ static void build_stencil(eng_run *r)
         pos_add(&pl, 0, 0, 0);
         for (int c = 0; c < r->nch; ++c)
             if (r->ch[c].ops->reads != NULL)
-                r->ch[c].ops->reads(&r->cfg, g, b, pos_add, &pl);
+                r->ch[c].ops->reads(&r->cfg, &r->pm, g, b, pos_add, &pl);
         int bx = g->basis_xy2[b][0], by = g->basis_xy2[b][1], bz = g->basis_z2[b];
         evt_stencil *st = &r->sten[b];
         KMC_ASSERT(pl.n <= EVT_STENCIL);

@@ -86,7 +86,8 @@ typedef struct evt_ops {
     /* Reach in cells for this deck: writes (w) and reads (r) from the anchor. */
     void (*reach)(const kmc_config *cfg, int *w, int *r);
     /* Half-unit positions the propensity of an anchor of basis b reads. */
-    void (*reads)(const kmc_config *cfg, const lat_geom *g, int b, evt_add_pos add, void *ctx);
+    void (*reads)(const kmc_config *cfg, const pot_model *pm, const lat_geom *g, int b,
+                  evt_add_pos add, void *ctx);
     /* Channel state from the view (NULL create: none). Errors: KMC_ERR_NOMEM. */
     kmc_err (*create)(void **self, const evt_view *v, kmc_status *st);
     void (*destroy)(void **self);

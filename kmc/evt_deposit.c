@@ -27,8 +27,10 @@ static void dep_reach(const kmc_config *cfg, int *w, int *r)
     *r = cfg->dep_sites == CFG_SITES_SURFACE ? 1 : 0; /* column: no rate reads the lattice */
 }
 
-static void dep_reads(const kmc_config *cfg, const lat_geom *g, int b, evt_add_pos add, void *ctx)
+static void dep_reads(const kmc_config *cfg, const pot_model *pm, const lat_geom *g, int b,
+                      evt_add_pos add, void *ctx)
 {
+    (void)pm;
     if (cfg->dep_sites != CFG_SITES_SURFACE)
         return;
     for (int k = 0; k < g->nnbr[0]; ++k) {

@@ -56,7 +56,8 @@ static void hop_reach(const kmc_config *cfg, int *w, int *r)
  * (kra bonds and move kind). The reads cannot see the .pot, so they are those of the
  * model that reads most (kra); the other models read a subset, which only costs a
  * few more refreshes. */
-static void hop_reads(const kmc_config *cfg, const lat_geom *g, int b, evt_add_pos add, void *ctx)
+static void hop_reads(const kmc_config *cfg, const pot_model *pm, const lat_geom *g, int b,
+                      evt_add_pos add, void *ctx)
 {
     for (int s = 0; s < LAT_NSHELL; ++s)
         for (int k = 0; k < g->nnbr[s]; ++k) {
@@ -66,7 +67,7 @@ static void hop_reads(const kmc_config *cfg, const lat_geom *g, int b, evt_add_p
     for (int s = 0; s < nshell_of(cfg); ++s)
         for (int k = 0; k < g->nnbr[s]; ++k) {
             const lat_vec *h = &g->vec[s][b][k];
-            for (int sn = 0; sn < LAT_NSHELL; ++sn)
+            for (int sn = 0; sn < (pm->kra ? LAT_NSHELL : 1); ++sn) /* kra: H_f reads 2NN */
                 for (int j = 0; j < g->nnbr[sn]; ++j) {
                     const lat_vec *n = &g->vec[sn][h->to_basis][j];
                     add(ctx, h->dx2 + n->dx2, h->dy2 + n->dy2, h->dz2 + n->dz2);
