@@ -25,6 +25,7 @@
 #include <stdio.h>
 
 #include "kmc/base/sig.h"
+#include "kmc/base/units.h"
 #include "kmc/ckpt.h"
 #include "kmc/engine_priv.h"
 #include "kmc/obs.h"
@@ -390,6 +391,50 @@ kmc_err eng_plan_tiles(const kmc_config *cfg, int tiles[2], bool *exact, kmc_sta
     return plan_tiles(cfg, NULL, 0, tiles, exact, st);
 }
 
+/* The plan of a deck with extra channels: the tiles, the box's sizes, the rates the
+ * channels report and the window. */
+static kmc_err describe(const kmc_config *cfg, const pot_model *pm, const evt_ops *const *extra,
+                        int nextra, eng_plan *o, kmc_status *st)
+{
+    memset(o, 0, sizeof *o);
+    KMC_TRY(plan_tiles(cfg, extra, nextra, o->tiles, &o->exact, st));
+    o->min_tile_edge = min_tile_edge(cfg, extra, nextra);
+    int nb = lat_kind_nbasis(pm->lattice);
+    int plane_half = pm->lattice == LAT_SC ? 2 : 1; /* atomic planes a (sc) or a/2 apart */
+    o->sites = (int64_t)cfg->box[0] * cfg->box[1] * cfg->box[2] * nb;
+    o->ml_sites = (int64_t)cfg->box[0] * cfg->box[1] * nb * plane_half / 2;
+    o->ncolumns = (int64_t)cfg->box[0] * cfg->box[1] * nb;
+    o->area_m2 = (double)cfg->box[0] * cfg->box[1] * pm->a_A * pm->a_A * 1e-20;
+    /* the rates channels report need no lattice: a view of the settings */
+    evt_view v = {.pm = pm, .cfg = cfg, .exact = o->exact, .gn = {cfg->box[0], cfg->box[1], cfg->box[2]},
+                  .ml_sites = o->ml_sites, .ncolumns = o->ncolumns};
+    const evt_ops *ops[SEL_MAX_CH];
+    int n = wanted_builtins(cfg, ops);
+    for (int c = 0; c < nextra && n < SEL_MAX_CH; ++c)
+        ops[n++] = extra[c];
+    for (int c = 0; c < n; ++c) {
+        if (ops[c] == &evt_deposit)
+            o->dep_rate_per_s = ops[c]->box_rate(&v);
+        if (ops[c]->max_rate != NULL) /* F over the fastest single event of any channel */
+            o->max_rate_per_s = fmax(o->max_rate_per_s, ops[c]->max_rate(&v));
+    }
+    if (cfg->window_mode == CFG_WINDOW_FIXED) {
+        o->window_s = cfg->window_s;
+    } else if (!o->exact) {
+        if (!(o->max_rate_per_s > 0.0))
+            return kmc_fail(st, KMC_ERR_INPUT, (kmc_loc){cfg->deck_path, 0, 0},
+                            "window auto: no event rate to scale the phase window by; give "
+                            "`window T s`");
+        o->window_s = cfg->window_factor / o->max_rate_per_s;
+    }
+    return KMC_OK;
+}
+
+kmc_err eng_describe(const kmc_config *cfg, const pot_model *pm, eng_plan *out, kmc_status *st)
+{
+    return describe(cfg, pm, NULL, 0, out, st);
+}
+
 kmc_err eng_create(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm, const kmc_log *lg,
                    eng_run **out, kmc_status *st)
 {
@@ -458,10 +503,12 @@ kmc_err eng_create_ext(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm
                 r->ch_dep = c;
         }
     }
-    int tiles[2];
-    kmc_err rc = plan_tiles(cfg, extra, nextra, tiles, &r->exact, st);
+    eng_plan plan;
+    kmc_err rc = describe(cfg, pm, extra, nextra, &plan, st);
     if (rc != KMC_OK)
         goto fail;
+    int tiles[2] = {plan.tiles[0], plan.tiles[1]};
+    r->exact = plan.exact;
     for (int d = 0; d < 2 && r->exact; ++d)
         if (cfg->box[d] < 2 * ENG_HALO) {
             rc = kmc_fail(st, KMC_ERR_INPUT, (kmc_loc){cfg->deck_path, 0, 0},
@@ -531,10 +578,9 @@ kmc_err eng_create_ext(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm
     memset(r->site, KMC_SITE_WALL, (size_t)r->g.stride[2]);
     memset(r->site + (r->g.pad[2] - 1) * r->g.stride[2], KMC_SITE_WALL, (size_t)r->g.stride[2]);
     bld_collector(&r->g, r->site, cfg->collector_species, cfg->collector_cells);
-    /* 1 ML = the sites of one atomic plane normal to z; planes are a (sc) or a/2 apart. */
     r->plane_half = pm->lattice == LAT_SC ? 2 : 1;
-    r->ml_sites = (int64_t)cfg->box[0] * cfg->box[1] * r->g.nbasis * r->plane_half / 2;
-    r->ncolumns = (int64_t)cfg->box[0] * cfg->box[1] * r->g.nbasis;
+    r->ml_sites = plan.ml_sites;
+    r->ncolumns = plan.ncolumns;
     build_stencil(r);
     r->view = (evt_view){.site = r->site, .g = &r->g, .pm = &r->pm, .cfg = &r->cfg,
                          .sten = r->sten, .exact = r->exact, .c0 = {r->c0[0], r->c0[1]},
@@ -557,25 +603,9 @@ kmc_err eng_create_ext(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm
     if (rc != KMC_OK)
         goto fail;
     pcg32_init_stream(&r->order_rng, cfg->seed, 0, PCG32_PURPOSE_ORDER);
-    r->dep_rate_per_s = r->ch_dep >= 0 ? r->ch[r->ch_dep].box_rate_per_s : 0.0;
-    if (!r->exact) {
-        if (cfg->window_mode == CFG_WINDOW_FIXED) {
-            r->window_s = cfg->window_s;
-        } else {
-            /* F over the fastest rate of any single event of any channel */
-            double fast = 0.0;
-            for (int c = 0; c < r->nch; ++c)
-                if (r->ch[c].ops->max_rate != NULL)
-                    fast = fmax(fast, r->ch[c].ops->max_rate(&r->view));
-            if (!(fast > 0.0)) {
-                rc = kmc_fail(st, KMC_ERR_INPUT, (kmc_loc){cfg->deck_path, 0, 0},
-                              "window auto: no event rate to scale the phase "
-                              "window by; give `window T s`");
-                goto fail;
-            }
-            r->window_s = cfg->window_factor / fast;
-        }
-    }
+    r->dep_rate_per_s = plan.dep_rate_per_s;
+    if (!r->exact)
+        r->window_s = plan.window_s;
     rc = apply_fills(r, st);
     if (rc != KMC_OK)
         goto fail;
@@ -918,7 +948,7 @@ kmc_err eng_stats_global(const eng_run *r, eng_stats *o, kmc_status *st)
     o->rate_hop_per_s = rates[0];
     o->rate_dep_per_s = rates[1];
     double area_m2 = (double)r->gn[0] * r->gn[1] * r->pm.a_A * r->pm.a_A * 1e-20;
-    double j = r->cfg.dep_mode == CFG_DEP_OFF ? 0.0 : r->dep_rate_per_s * ENG_E_CHARGE_C / area_m2;
+    double j = r->cfg.dep_mode == CFG_DEP_OFF ? 0.0 : r->dep_rate_per_s * KMC_E_CHARGE_C / area_m2;
     o->eta_V = pot_bv_overpotential_V(&r->pm, j);
     return KMC_OK;
 }

@@ -52,6 +52,24 @@ typedef struct eng_stats {
 KMC_NODISCARD kmc_err eng_plan_tiles(const kmc_config *cfg, int tiles[2], bool *exact,
                                      kmc_status *st);
 
+/* What a deck will run, as the engine computes it (the set-up block and `-check`
+ * print these; eng_create uses the same numbers). Not collective. Errors: those of
+ * eng_plan_tiles; KMC_ERR_INPUT for `window auto` without any event rate. */
+typedef struct eng_plan {
+    int tiles[2];
+    bool exact;
+    int64_t sites;          /* lattice sites of the whole box */
+    int64_t ml_sites;       /* sites per monolayer (one atomic plane normal to z) */
+    int64_t ncolumns;       /* columns (x, y, basis) */
+    double area_m2;         /* the collector's area */
+    double dep_rate_per_s;  /* deposition: atoms per second into the box (0: off) */
+    double max_rate_per_s;  /* the fastest single event of any channel */
+    double window_s;        /* the phase window (tiled mode) */
+    int min_tile_edge;      /* cells: w + r of the channels in use */
+} eng_plan;
+KMC_NODISCARD kmc_err eng_describe(const kmc_config *cfg, const pot_model *pm, eng_plan *out,
+                                   kmc_status *st);
+
 /* Build the decomposition, lattice (collector, empty electrolyte), the tiles and
  * every site's events. Collective on comm. Errors: KMC_ERR_INPUT for a tile grid
  * the box or the rank count cannot take; KMC_ERR_USAGE for exact mode on more than

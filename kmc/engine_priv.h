@@ -12,7 +12,6 @@
 #include "lattice/ghost.h"
 
 #define ENG_HALO 2 /* ghost cells: the read reach r of every channel is <= 2 cells */
-#define ENG_E_CHARGE_C 1.602176634e-19 /* elementary charge, C (SI, exact) */
 
 /* A channel as the run holds it. */
 typedef struct eng_channel {

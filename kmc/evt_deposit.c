@@ -14,10 +14,10 @@
  * Reach: writes the anchor only (w = 0); eligibility reads the 1NN (r = 1). */
 #include <stdio.h>
 
+#include "kmc/base/units.h"
 #include "kmc/engine.h"
 #include "kmc/evt.h"
 
-#define E_CHARGE_C 1.602176634e-19 /* elementary charge, C (SI, exact) */
 
 static bool dep_wanted(const kmc_config *cfg) { return cfg->dep_mode != CFG_DEP_OFF; }
 
@@ -81,7 +81,7 @@ static double dep_box_rate(const evt_view *v)
         return cfg->flux_ML_per_s * (double)v->ml_sites;
     if (cfg->dep_mode == CFG_DEP_CURRENT) {
         double area_m2 = (double)cfg->box[0] * cfg->box[1] * v->pm->a_A * v->pm->a_A * 1e-20;
-        return cfg->current_A_m2 * area_m2 / E_CHARGE_C;
+        return cfg->current_A_m2 * area_m2 / KMC_E_CHARGE_C;
     }
     return 0.0;
 }

@@ -9,6 +9,7 @@
 
 #include "kmc/base/err.h"
 #include "kmc/base/log.h"
+#include "kmc/base/units.h"
 #include "kmc/base/version.h"
 #include "kmc/base/sig.h"
 #include "kmc/ckpt.h"
@@ -238,16 +239,14 @@ static void print_adatoms(const kmc_log *lg, const kmc_config *cfg, const pot_mo
 
 static void print_setup(const kmc_log *lg, const kmc_config *cfg, const pot_model *pm, int size)
 {
-    int nb = lat_kind_nbasis(pm->lattice);
-    double nsite = (double)cfg->box[0] * cfg->box[1] * cfg->box[2] * nb;
+    /* the engine's own figures (eng_describe), never a second computation */
+    eng_plan plan;
+    kmc_status tst = {0};
+    if (eng_describe(cfg, pm, &plan, &tst) != KMC_OK)
+        return; /* main has reported it */
+    double nsite = (double)plan.sites, ml_sites = (double)plan.ml_sites;
     int nshell = cfg->hops == CFG_HOPS_OFF ? 0 : cfg->hops == CFG_HOPS_1NN ? 1 : 2;
-    int plane_half = pm->lattice == LAT_SC ? 2 : 1;
-    double ml_sites = (double)cfg->box[0] * cfg->box[1] * nb * plane_half / 2.0;
-    double area_m2 = (double)cfg->box[0] * cfg->box[1] * pm->a_A * pm->a_A * 1e-20;
-    double dep_per_s = cfg->dep_mode == CFG_DEP_FLUX      ? cfg->flux_ML_per_s * ml_sites
-                       : cfg->dep_mode == CFG_DEP_CURRENT ? cfg->current_A_m2 * area_m2 / 1.602176634e-19
-                                                          : 0.0;
-    double f_site = dep_per_s / ml_sites;
+    double dep_per_s = plan.dep_rate_per_s, f_site = dep_per_s / ml_sites;
     log_info(lg, "kmc %s: %s on %d rank%s\n", KMC_VERSION_STRING, cfg->deck_path, size,
              size == 1 ? "" : "s");
     log_info(lg, "  lattice      %s, a = %.4g Ang, box %d x %d x %d cells = %.0f sites (%.1f x %.1f x %.1f nm)\n",
@@ -255,16 +254,15 @@ static void print_setup(const kmc_log *lg, const kmc_config *cfg, const pot_mode
              cfg->box[0] * pm->a_A / 10, cfg->box[1] * pm->a_A / 10, cfg->box[2] * pm->a_A / 10);
     log_info(lg, "  potential    %s (nu = %.4g Hz, T = %.2f K, kT = %.5f eV)\n", cfg->pot_path,
              pm->nu_per_s, pm->temp_K, pm->kT_eV);
-    int tiles[2];
-    bool exact = false;
-    kmc_status tst = {0};
-    if (eng_plan_tiles(cfg, tiles, &exact, &tst) != KMC_OK)
-        return; /* main has reported it */
+    bool exact = plan.exact;
     if (exact)
         log_info(lg, "  tiles        none: one tile, the whole box, exact BKL (one rank)\n");
     else
-        log_info(lg, "  tiles        %d x %d of %d x %d cells (2 x 2 colours)\n", tiles[0], tiles[1],
-                 cfg->box[0] / tiles[0], cfg->box[1] / tiles[1]);
+        log_info(lg, "  tiles        %d x %d of %d x %d cells (2 x 2 colours, edge >= %d), "
+                     "window %.4g s (%.4g / fastest event)\n",
+                 plan.tiles[0], plan.tiles[1], cfg->box[0] / plan.tiles[0],
+                 cfg->box[1] / plan.tiles[1], plan.min_tile_edge, plan.window_s,
+                 plan.window_s * plan.max_rate_per_s);
     log_info(lg, "  hops         %s\n", nshell == 0 ? "off" : nshell == 1 ? "1nn" : "1nn+2nn");
     if (cfg->collector_cells > 0)
         log_info(lg, "  collector    %s, %d cells\n", sp_keyword((uint8_t)cfg->collector_species),
@@ -273,7 +271,7 @@ static void print_setup(const kmc_log *lg, const kmc_config *cfg, const pot_mode
         log_info(lg, "  deposition   off\n");
     else
         log_info(lg, "  deposition   %.4g atoms/s (%.4g ML/s, %.4g mA/cm2), sites %s\n", dep_per_s,
-                 dep_per_s / ml_sites, dep_per_s * 1.602176634e-19 / area_m2 / 10.0,
+                 dep_per_s / ml_sites, dep_per_s * KMC_E_CHARGE_C / plan.area_m2 / 10.0,
                  cfg->dep_sites == CFG_SITES_COLUMN ? "column" : "surface");
     print_adatoms(lg, cfg, pm, nshell, dep_per_s > 0.0 ? f_site : 0.0);
     double bps = eng_estimate_bytes_per_site() + (cfg->perc_every > 0 ? 4.0 : 0.0);

@@ -37,4 +37,7 @@ unit_kind unit_kind_of(const char *unit);
  * or NULL if there is none. Not collective. */
 const char *unit_hint(unit_kind kind, const char *unit);
 
+/* Physical constants (SI, exact by the 2019 definition), one place for every module. */
+#define KMC_E_CHARGE_C 1.602176634e-19 /* elementary charge, C */
+
 #endif /* KMC_BASE_UNITS_H */
