@@ -321,6 +321,85 @@ static void test_step_descent(void **state)
     eng_destroy(&r);
 }
 
+/* Detailed balance, statistically: one adatom on a (100) collector whose top plane
+ * is a random mix of Cu and Ag (Li-Ag bonds 15 meV stronger than Li-Cu here), so its
+ * hollow sites come in five kinds (0-4 Ag neighbours below). The fraction of time it
+ * spends on each kind must be the Boltzmann fraction n_k exp(-H_k/kT) / Z, with H from
+ * the quantised bond sums. Tolerance: 5 standard errors from 20 batch means. */
+static void test_boltzmann_occupation(void **state)
+{
+    (void)state;
+    pot_model pm = li_model();
+    pm.kra_bond_meV[0][KMC_SP_AG] = pm.kra_bond_meV[0][KMC_SP_CU] + 15;
+    const int n = 6;
+    eng_run *r = empty_box(&pm, n, 6, 31);
+    fill_layers(r, 0, 2, KMC_SP_CU);
+    pcg32 rng;
+    pcg32_srandom(&rng, 5, 5);
+    for (int y = 0; y < n; ++y)
+        for (int x = 0; x < n; ++x)
+            if (pcg32_bounded(&rng, 2))
+                eng_set_site(r, x, y, 1, 1, KMC_SP_AG); /* the top collector plane */
+    const lat_geom *g = eng_geom(r);
+    /* H of the adatom on each hollow (x, y, 2, 0): minus its quantised bond sum */
+    int kind[6][6];
+    int32_t h_meV[6][6];
+    for (int y = 0; y < n; ++y)
+        for (int x = 0; x < n; ++x) {
+            int32_t b = 0;
+            int nag = 0;
+            for (int sh = 0; sh < LAT_NSHELL; ++sh)
+                for (int k = 0; k < g->nnbr[sh]; ++k) {
+                    const lat_vec *v = &g->vec[sh][0][k];
+                    int z = 2 + v->dcz;
+                    uint8_t sp = sp_of(eng_get_site(r, x + v->dcx, y + v->dcy, z, v->to_basis));
+                    if (sp == KMC_SP_EMPTY)
+                        continue;
+                    b += pm.kra_bond_meV[sh][sp];
+                    nag += sh == 0 && sp == KMC_SP_AG;
+                }
+            kind[y][x] = nag;
+            h_meV[y][x] = -b;
+        }
+    double pred[5] = {0}, z = 0.0;
+    const double kT = KB_EV_PER_K * TEMP_K;
+    for (int y = 0; y < n; ++y)
+        for (int x = 0; x < n; ++x) {
+            double w = exp(-(double)h_meV[y][x] * 1e-3 / kT);
+            pred[kind[y][x]] += w;
+            z += w;
+        }
+    eng_set_site(r, 0, 0, 2, 0, KMC_SP_LI);
+    enum { NB = 20, PER = 20000 };
+    double frac[NB][5];
+    for (int bt = 0; bt < NB; ++bt) {
+        double t[5] = {0}, tt = 0.0;
+        for (int e = 0; e < PER; ++e) {
+            eng_event ev;
+            assert_true(eng_step(r, &ev, NULL));
+            assert_int_equal(ev.from[2], 2); /* only hollow-to-hollow hops are possible */
+            t[kind[ev.from[1]][ev.from[0]]] += ev.dt_s;
+            tt += ev.dt_s;
+        }
+        for (int k = 0; k < 5; ++k)
+            frac[bt][k] = t[k] / tt;
+    }
+    for (int k = 0; k < 5; ++k) {
+        if (pred[k] == 0.0)
+            continue;
+        double m = 0.0, v = 0.0;
+        for (int bt = 0; bt < NB; ++bt)
+            m += frac[bt][k] / NB;
+        for (int bt = 0; bt < NB; ++bt)
+            v += (frac[bt][k] - m) * (frac[bt][k] - m) / (NB - 1);
+        double se = sqrt(v / NB);
+        print_message("%d Ag below: time fraction %.4f, Boltzmann %.4f (se %.4f)\n", k, m,
+                      pred[k] / z, se);
+        KT_ASSERT_NEAR(m, pred[k] / z, 5.0 * se + 1e-4);
+    }
+    eng_destroy(&r);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -331,6 +410,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_barrier_vacancy),
         cmocka_unit_test(test_vacancy_tracer),
         cmocka_unit_test(test_step_descent),
+        cmocka_unit_test(test_boltzmann_occupation),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     MPI_Finalize();
