@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kmc/base/comm.h"
 #include "kmc/base/version.h"
 #include "kmc/cfgdesc.h"
 #include "kmc/engine_priv.h"
@@ -181,20 +182,19 @@ static kmc_err publish(const eng_run *r, const char *final, const char *tmp, int
 
 static double now_s(void) { return MPI_Wtime(); }
 
-#define CKPT_TAG 0x6b63     /* point-to-point messages of a checkpoint write */
 #define CKPT_CHUNK (1 << 30) /* bytes per message at most (MPI counts are int) */
 
 static void send_big(const void *p, size_t n, MPI_Comm comm)
 {
     for (size_t o = 0; o < n; o += CKPT_CHUNK)
         MPI_Send((const char *)p + o, (int)KMC_MIN(n - o, (size_t)CKPT_CHUNK), MPI_BYTE, 0,
-                 CKPT_TAG, comm);
+                 KMC_TAG_CKPT, comm);
 }
 
 static void recv_big(void *p, size_t n, int from, MPI_Comm comm)
 {
     for (size_t o = 0; o < n; o += CKPT_CHUNK)
-        MPI_Recv((char *)p + o, (int)KMC_MIN(n - o, (size_t)CKPT_CHUNK), MPI_BYTE, from, CKPT_TAG,
+        MPI_Recv((char *)p + o, (int)KMC_MIN(n - o, (size_t)CKPT_CHUNK), MPI_BYTE, from, KMC_TAG_CKPT,
                  comm, MPI_STATUS_IGNORE);
 }
 
@@ -399,7 +399,7 @@ kmc_err ckpt_write_global(eng_run *r, kmc_status *st)
 
     /* phase 2: the blocks, rank by rank; rank 0 receives them all even after a failure */
     if (go && r->rank != 0) {
-        MPI_Send(geo, 8, MPI_INT, 0, CKPT_TAG, r->comm);
+        MPI_Send(geo, 8, MPI_INT, 0, KMC_TAG_CKPT, r->comm);
         send_big(buf, nbytes, r->comm);
         send_big(tb, ntb * sizeof *tb, r->comm);
     } else if (go) {
@@ -409,7 +409,7 @@ kmc_err ckpt_write_global(eng_run *r, kmc_status *st)
             uint64_t *pt = tb;
             size_t pn = nbytes, ptn = ntb;
             if (p > 0) {
-                MPI_Recv(pg, 8, MPI_INT, p, CKPT_TAG, r->comm, MPI_STATUS_IGNORE);
+                MPI_Recv(pg, 8, MPI_INT, p, KMC_TAG_CKPT, r->comm, MPI_STATUS_IGNORE);
                 pn = (size_t)nz * pg[2] * pg[3] * nb;
                 ptn = (size_t)pg[6] * pg[7] * (size_t)tw;
                 pb = malloc(pn);

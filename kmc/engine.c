@@ -24,6 +24,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "kmc/base/comm.h"
 #include "kmc/base/sig.h"
 #include "kmc/base/units.h"
 #include "kmc/ckpt.h"
@@ -856,17 +857,13 @@ static kmc_err sweep(eng_run *r, double t_end, kmc_status *st)
         double we = wall_s();
         r->w_kmc += we - wk;
         KMC_TRY(exchange_and_refresh(r, colours[p], st));
-        int bad = r->limit.code != KMC_OK, any = 0;
-        MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, r->comm);
+        kmc_status msg = r->limit; /* the lowest failing rank's message reaches rank 0 */
+        kmc_err agreed = kmc_err_agree(r->comm, r->limit.code, &msg);
         r->w_exch += wall_s() - we;
         ++r->phases;
-        if (any) { /* the lowest failing rank's message reaches rank 0 */
-            int who = bad ? r->rank : r->size, first = 0;
-            MPI_Allreduce(&who, &first, 1, MPI_INT, MPI_MIN, r->comm);
-            kmc_status msg = r->limit;
-            MPI_Bcast(&msg, (int)sizeof msg, MPI_BYTE, first, r->comm);
+        if (agreed != KMC_OK) {
             *st = msg;
-            return msg.code;
+            return agreed;
         }
     }
     r->t_s = t_end;

@@ -50,17 +50,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kmc/base/comm.h"
 #include "kmc/base/species.h"
 
-/* Point-to-point tags of this module, one per (dimension, direction); messages
- * "LO" travel towards -x (-y), "HI" towards +x (+y). */
-enum perc_tag {
-    PERC_TAG_X_LO = 201,
-    PERC_TAG_X_HI = 202,
-    PERC_TAG_Y_LO = 203,
-    PERC_TAG_Y_HI = 204,
-};
-static const int ring_tag[2][2] = {{PERC_TAG_X_LO, PERC_TAG_X_HI}, {PERC_TAG_Y_LO, PERC_TAG_Y_HI}};
+static const int ring_tag[2][2] = {{KMC_TAG_PERC_X_LO, KMC_TAG_PERC_X_HI}, {KMC_TAG_PERC_Y_LO, KMC_TAG_PERC_Y_HI}};
 
 enum { KIND_NONE = 0, KIND_COND = 1, KIND_EMPTY = 2 };
 

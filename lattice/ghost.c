@@ -12,33 +12,18 @@
  * its neighbours are still in. */
 #include "lattice/ghost.h"
 
+#include "kmc/base/comm.h"
+
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Point-to-point tags of this module: one per (half, dimension, direction), never
- * shared between the halves. "LO" messages travel towards -x (-y), "HI" towards
- * +x (+y). */
-enum ghost_tag {
-    GHOST_TAG_REV_X_COUNT_LO = 101,
-    GHOST_TAG_REV_X_COUNT_HI = 102,
-    GHOST_TAG_REV_X_DATA_LO = 103,
-    GHOST_TAG_REV_X_DATA_HI = 104,
-    GHOST_TAG_REV_Y_COUNT_LO = 105,
-    GHOST_TAG_REV_Y_COUNT_HI = 106,
-    GHOST_TAG_REV_Y_DATA_LO = 107,
-    GHOST_TAG_REV_Y_DATA_HI = 108,
-    GHOST_TAG_FWD_X_LO = 111,
-    GHOST_TAG_FWD_X_HI = 112,
-    GHOST_TAG_FWD_Y_LO = 113,
-    GHOST_TAG_FWD_Y_HI = 114,
-};
-static const int rev_count_tag[2][2] = {{GHOST_TAG_REV_X_COUNT_LO, GHOST_TAG_REV_X_COUNT_HI},
-                                        {GHOST_TAG_REV_Y_COUNT_LO, GHOST_TAG_REV_Y_COUNT_HI}};
-static const int rev_data_tag[2][2] = {{GHOST_TAG_REV_X_DATA_LO, GHOST_TAG_REV_X_DATA_HI},
-                                       {GHOST_TAG_REV_Y_DATA_LO, GHOST_TAG_REV_Y_DATA_HI}};
-static const int fwd_tag[2][2] = {{GHOST_TAG_FWD_X_LO, GHOST_TAG_FWD_X_HI},
-                                  {GHOST_TAG_FWD_Y_LO, GHOST_TAG_FWD_Y_HI}};
+static const int rev_count_tag[2][2] = {{KMC_TAG_GHOST_REV_X_COUNT_LO, KMC_TAG_GHOST_REV_X_COUNT_HI},
+                                        {KMC_TAG_GHOST_REV_Y_COUNT_LO, KMC_TAG_GHOST_REV_Y_COUNT_HI}};
+static const int rev_data_tag[2][2] = {{KMC_TAG_GHOST_REV_X_DATA_LO, KMC_TAG_GHOST_REV_X_DATA_HI},
+                                       {KMC_TAG_GHOST_REV_Y_DATA_LO, KMC_TAG_GHOST_REV_Y_DATA_HI}};
+static const int fwd_tag[2][2] = {{KMC_TAG_GHOST_FWD_X_LO, KMC_TAG_GHOST_FWD_X_HI},
+                                  {KMC_TAG_GHOST_FWD_Y_LO, KMC_TAG_GHOST_FWD_Y_HI}};
 
 /* One ghost write on its way to the owner: global cell column, z, basis site and
  * value. Sent as 4 int32 per entry. */
