@@ -212,7 +212,8 @@ static herr_t truncate_to(h5out *h, int64_t keep)
         add_snap(h, idx, t, name);
     }
     /* by index, not name: names of 6 digits (older files) list 1000000 before 400000 */
-    qsort(h->snaps, (size_t)h->nsnaps, sizeof *h->snaps, snap_by_index);
+    if (h->nsnaps > 1) /* qsort of a NULL array is undefined, even for 0 elements */
+        qsort(h->snaps, (size_t)h->nsnaps, sizeof *h->snaps, snap_by_index);
     for (int i = 0; i < ndrop; ++i)
         rc |= H5Ldelete(g, drop[i], H5P_DEFAULT);
     free(drop);
