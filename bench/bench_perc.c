@@ -3,8 +3,13 @@
  * on however many ranks it is launched with. Prints the first pass (buffers grow),
  * the best and mean of the repeats, in ns per site per rank (core-ns per site:
  * time x ranks / sites), the merge rounds, and the context's bytes per owned site.
- * usage: bench_perc [N] [repeats] [p]   (defaults 256 5 0.5) */
+ * usage: bench_perc [N] [repeats] [p|deposit]   (defaults 256 5 0.5)
+ *   p:       random fill, the hardest case for union-find (clusters of every size)
+ *   deposit: what a run's pass meets: 2 Cu layers, a Li film whose top is a rough
+ *            height field around N/3 with 3 % vacancies, detached Li grains (dead)
+ *            above it, electrolyte over everything */
 #include <inttypes.h>
+#include <math.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +39,8 @@ int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
     int N = argc > 1 ? atoi(argv[1]) : 256, reps = argc > 2 ? atoi(argv[2]) : 5;
-    double fill = argc > 3 ? atof(argv[3]) : 0.5;
+    bool deposit = argc > 3 && strcmp(argv[3], "deposit") == 0;
+    double fill = argc > 3 && !deposit ? atof(argv[3]) : 0.5;
     const int gc[3] = {N, N, N}, nt[2] = {8, 8};
     kmc_status st = {0};
     dec_grid *dec = NULL;
@@ -58,11 +64,28 @@ int main(int argc, char **argv)
     for (int z = 0; z < N; ++z)
         for (int y = 0; y < g.n[1]; ++y)
             for (int x = 0; x < g.n[0]; ++x) {
-                uint64_t gid = ((uint64_t)z * (uint64_t)N + (uint64_t)(dec->cell_lo[1] + y)) *
-                                   (uint64_t)N +
-                               (uint64_t)(dec->cell_lo[0] + x);
-                site[lat_index(&g, x, y, z, 0)] =
-                    pcg32_mix64(gid + 12345u) < cut ? KMC_SP_LI : KMC_SP_EMPTY;
+                int gx = dec->cell_lo[0] + x, gy = dec->cell_lo[1] + y;
+                uint64_t gid = ((uint64_t)z * (uint64_t)N + (uint64_t)gy) * (uint64_t)N + (uint64_t)gx;
+                uint64_t u = pcg32_mix64(gid + 12345u);
+                uint8_t v;
+                if (!deposit) {
+                    v = u < cut ? KMC_SP_LI : KMC_SP_EMPTY;
+                } else {
+                    /* a smooth, periodic top with features of ~N/4 and +-N/12 */
+                    const double k = 6.283185307179586 / N;
+                    double top = N / 3.0 + N / 24.0 * (sin(4 * k * gx) + cos(4 * k * gy)) +
+                                 N / 48.0 * sin(8 * k * (gx + gy));
+                    int cx = gx % 16, cy = gy % 16, cz = z % 16;
+                    bool grain = z > top + 4 && z < 2 * N / 3 && cx >= 5 && cx < 9 && cy >= 5 &&
+                                 cy < 9 && cz >= 5 && cz < 9;
+                    if (z < 2)
+                        v = KMC_SP_CU;
+                    else if (z < top)
+                        v = u % 100 < 3 ? KMC_SP_EMPTY : KMC_SP_LI;
+                    else
+                        v = grain ? KMC_SP_LI : KMC_SP_EMPTY;
+                }
+                site[lat_index(&g, x, y, z, 0)] = v;
             }
     if (ghost_forward(plan, site, NULL, &st) != KMC_OK)
         MPI_Abort(MPI_COMM_WORLD, 1);
@@ -85,8 +108,12 @@ int main(int argc, char **argv)
     MPI_Allreduce(&rss_kB, &rss_max, 1, MPI_LONG, MPI_MAX, MPI_COMM_WORLD);
     if (dec->rank == 0) {
         double k = 1e9 * dec->size / sites;
-        printf("bench_perc: sc %d^3 = %.0f sites, p = %.2f, %d ranks (%d x %d), halo 1\n", N,
-               sites, fill, dec->size, dec->dims[0], dec->dims[1]);
+        if (deposit)
+            printf("bench_perc: sc %d^3 = %.0f sites, a rough deposit with dead grains, %d ranks "
+                   "(%d x %d), halo 1\n", N, sites, dec->size, dec->dims[0], dec->dims[1]);
+        else
+            printf("bench_perc: sc %d^3 = %.0f sites, p = %.2f, %d ranks (%d x %d), halo 1\n", N,
+                   sites, fill, dec->size, dec->dims[0], dec->dims[1]);
         printf("  active Li %" PRId64 ", dead Li %" PRId64 " in %" PRId64
                " clusters, electrolyte %" PRId64 ", void %" PRId64 " in %" PRId64 "\n",
                res.active_li, res.dead_li, res.dead_clusters, res.electrolyte_sites,

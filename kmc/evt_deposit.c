@@ -13,6 +13,7 @@
  *
  * Reach: writes the anchor only (w = 0); eligibility reads the 1NN (r = 1). */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "kmc/base/units.h"
 #include "kmc/engine.h"
@@ -39,31 +40,77 @@ static void dep_reads(const kmc_config *cfg, const pot_model *pm, const lat_geom
     }
 }
 
+/* Per-run table of what a neighbour's site byte contributes to deposition: 0 when
+ * it does not count (not a conductor, or dead), else 1 + the rank of its species's
+ * weight factor among the conducting species. The most favourable neighbour is then the
+ * largest code, and a site's eligibility one table read per neighbour: this sits in the
+ * refresh of every empty site near every event. */
+typedef struct dep_self {
+    uint8_t code[256];
+    uint8_t canon[KMC_SP_COUNT + 1]; /* code -> canonical species (pot_model.h) */
+} dep_self;
+
+static kmc_err dep_create(void **selfp, const evt_view *v, kmc_status *st)
+{
+    dep_self *d = calloc(1, sizeof *d);
+    *selfp = d;
+    if (d == NULL)
+        return kmc_fail(st, KMC_ERR_NOMEM, KMC_NOLOC, "out of memory");
+    const pot_model *m = v->pm;
+    /* rank of each conducting species: 1 + the number of distinct weight factors of
+     * conducting species below its own */
+    int rank[KMC_SP_COUNT] = {0};
+    for (int s = 0; s < KMC_SP_COUNT; ++s) {
+        if (!sp_conducts((uint8_t)s))
+            continue;
+        rank[s] = 1;
+        for (int o = 0; o < KMC_SP_COUNT; ++o) {
+            if (!sp_conducts((uint8_t)o) || !(m->dep_species_w[o] < m->dep_species_w[s]))
+                continue;
+            bool first = true; /* count each weight value once */
+            for (int e = 0; e < o; ++e)
+                first = first && !(sp_conducts((uint8_t)e) && m->dep_species_w[e] == m->dep_species_w[o]);
+            rank[s] += first;
+        }
+        d->canon[rank[s]] = m->dep_canon[s];
+    }
+    for (int byte = 0; byte < 256; ++byte) {
+        int sp = sp_of((uint8_t)byte); /* rank 0: not a conductor, or the wall pad */
+        if (flag_of((uint8_t)byte) != KMC_FLAG_DEAD && sp < KMC_SP_COUNT)
+            d->code[byte] = (uint8_t)rank[sp];
+    }
+    return KMC_OK;
+}
+
+static void dep_destroy(void **selfp)
+{
+    free(*selfp);
+    *selfp = NULL;
+}
+
 static double dep_eval(const void *self, const evt_view *v, int64_t i, int b)
 {
-    (void)self;
+    const dep_self *d = self;
     if (v->cfg->dep_sites != CFG_SITES_SURFACE)
         return 0.0;
-    const lat_geom *g = v->g;
-    const pot_model *m = v->pm;
     /* an empty site the last pass found sealed off from the electrolyte (a void) has
      * no ion path: no Li+ reaches it */
     if (flag_of(v->site[i]) == KMC_FLAG_VOID)
         return 0.0;
-    int nc = 0, best = -1;
+    /* Li+ is reduced only next to metal with an electron path: not next to Li the
+     * last scheduled dead-lithium pass found dead (code 0) */
+    const lat_geom *g = v->g;
+    const int64_t *off = g->off[0][b];
+    const uint8_t *site = v->site + i;
+    int nc = 0, best = 0;
     for (int k = 0; k < g->nnbr[0]; ++k) {
-        uint8_t s8 = v->site[i + g->off[0][b][k]], s = sp_of(s8);
-        /* Li+ is reduced only next to metal with an electron path: not next to Li the
-         * last scheduled dead-lithium pass found dead */
-        if (!sp_conducts(s) || flag_of(s8) == KMC_FLAG_DEAD)
-            continue;
-        ++nc;
-        if (best < 0 || m->dep_species_w[s] > m->dep_species_w[best])
-            best = s;
+        int c = d->code[site[off[k]]];
+        nc += c != 0;
+        best = c > best ? c : best;
     }
     /* the class names the weight, not the neighbour: species of equal weight share
      * the class of the first of them (pot_model's canonical species) */
-    return (double)pot_dep_wclass(m, nc, best < 0 ? 0 : m->dep_canon[best]);
+    return (double)pot_dep_wclass(v->pm, nc, d->canon[best]);
 }
 
 static int dep_nclass(const evt_view *v)
@@ -146,6 +193,8 @@ const evt_ops evt_deposit = {
     .wanted = dep_wanted,
     .reach = dep_reach,
     .reads = dep_reads,
+    .create = dep_create,
+    .destroy = dep_destroy,
     .eval = dep_eval,
     .nclass = dep_nclass,
     .class_weight = dep_class_weight,
