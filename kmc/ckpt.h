@@ -33,7 +33,9 @@
 #include "kmc/engine.h"
 #include "potentials/pot_model.h"
 
-#define CKPT_FORMAT 2 /* 1: settings as raw struct bytes (not read); 2: described fields */
+/* 1: settings as raw struct bytes (not read); 2: described fields; 3: and a content
+ * hash of every dataset and attribute */
+#define CKPT_FORMAT 3
 
 /* Write a checkpoint of the run now. Collective on the run's communicator.
  * Errors (the same code on every rank; rank 0's message): KMC_ERR_IO naming the file,
