@@ -224,7 +224,10 @@ static kmc_err get_field(hid_t loc, const char *name, const cfgd_field *f, char 
     herr_t rc = -1;
     if (f->type == CFGD_STR) {
         char *s = h5u_get_attr_str_alloc(loc, name);
-        if (s != NULL && strlen(s) < (size_t)f->count) {
+        bool text = s != NULL; /* paths and names: a control character is damage */
+        for (const char *c = s; text && *c; ++c)
+            text = (unsigned char)*c >= 0x20 && *c != 0x7f;
+        if (text && strlen(s) < (size_t)f->count) {
             memcpy(p, s, strlen(s) + 1);
             rc = 0;
         }

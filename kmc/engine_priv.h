@@ -1,5 +1,6 @@
 /* kmc/engine_priv.h — the run's state, shared by the engine's own files (engine.c,
- * ckpt.c) and nobody else: every other module sees eng_run as opaque. */
+ * engine_io.c) and nobody else: every other module sees eng_run as opaque; the
+ * checkpoint and the run file read it through kmc/engine_io.h. */
 #ifndef KMC_ENGINE_PRIV_H
 #define KMC_ENGINE_PRIV_H
 

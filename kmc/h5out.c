@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "kmc/base/version.h"
-#include "kmc/engine_priv.h"
+#include "kmc/engine_io.h"
 #include "kmc/h5util.h"
 
 
@@ -104,9 +104,11 @@ static void write_xmf(const h5out *h)
     if (h->rank != 0)
         return;
     const eng_run *r = h->run;
-    const lat_geom *g = &r->g;
-    int nz = r->gn[2], ny = r->gn[1], nx = r->gn[0], nb = g->nbasis;
-    double a = r->pm.a_A;
+    const lat_geom *g = eng_geom(r);
+    eng_io_layout L;
+    eng_io_get_layout(r, &L);
+    int nz = L.gn[2], ny = L.gn[1], nx = L.gn[0], nb = L.nbasis;
+    double a = eng_io_pot_model(r)->a_A;
     char tmp[CFG_PATH_MAX + 16];
     snprintf(tmp, sizeof tmp, "%s.tmp", h->xmfname);
     FILE *fp = fopen(tmp, "w");
@@ -142,8 +144,11 @@ static void write_xmf(const h5out *h)
         fprintf(fp, "   </Grid>\n");
     }
     fprintf(fp, "  </Grid>\n </Domain>\n</Xdmf>\n");
-    if (fclose(fp) == 0)
-        rename(tmp, h->xmfname);
+    /* a file that could not be written whole (a full disk) is not published, and its
+     * temporary is not left behind */
+    bool ok = !ferror(fp);
+    if (fclose(fp) != 0 || !ok || rename(tmp, h->xmfname) != 0)
+        remove(tmp);
 }
 
 static void add_snap(h5out *h, int64_t index, double t, const char *name)
@@ -229,14 +234,17 @@ kmc_err h5out_open_global(eng_run *r, const char *command_line, h5out **out, kmc
     h5out *h = calloc(1, sizeof *h);
     if (h == NULL)
         return kmc_fail(st, KMC_ERR_NOMEM, KMC_NOLOC, "out of memory");
-    h->comm = r->comm;
-    h->rank = r->rank;
+    eng_io_layout L;
+    eng_io_get_layout(r, &L);
+    const kmc_config *cfg = eng_io_config(r);
+    h->comm = L.comm;
+    h->rank = L.rank;
     h->run = r;
-    snprintf(h->h5name, sizeof h->h5name, "%s.h5", r->cfg.prefix);
-    snprintf(h->xmfname, sizeof h->xmfname, "%s.xmf", r->cfg.prefix);
+    snprintf(h->h5name, sizeof h->h5name, "%s.h5", cfg->prefix);
+    snprintf(h->xmfname, sizeof h->xmfname, "%s.xmf", cfg->prefix);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     int exists = 0;
-    if (r->restored && h->rank == 0) {
+    if (eng_io_restored(r) && h->rank == 0) {
         FILE *fp = fopen(h->h5name, "rb");
         exists = fp != NULL;
         if (fp != NULL)
@@ -249,25 +257,25 @@ kmc_err h5out_open_global(eng_run *r, const char *command_line, h5out **out, kmc
     if (exists) { /* restart: continue the run file, cut back to the checkpoint */
         h->f = H5Fopen(h->h5name, H5F_ACC_RDWR, fapl);
         h->ts = h->f < 0 ? -1 : H5Dopen2(h->f, "/timeseries", H5P_DEFAULT);
-        bad |= h->ts < 0 ? -1 : truncate_to(h, r->exact ? r->n_events : r->n_sweeps);
+        bad |= h->ts < 0 ? -1 : truncate_to(h, eng_io_index(r));
     } else {
         h->f = H5Fcreate(h->h5name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
         if (h->f >= 0) {
-            int ranks = r->size;
+            int ranks = L.size;
             bad |= h5u_put_attr_str(h->f, "kmc_version", KMC_VERSION_STRING);
-            bad |= put_text(h->f, h->comm, h->rank, "deck", r->cfg.deck_path);
-            bad |= h5u_put_attr_str(h->f, "deck_path", r->cfg.deck_path);
-            bad |= put_text(h->f, h->comm, h->rank, "potential", r->cfg.pot_path);
-            bad |= h5u_put_attr_str(h->f, "potential_path", r->cfg.pot_path);
-            for (int i = 0; i < r->cfg.nincludes; ++i) {
+            bad |= put_text(h->f, h->comm, h->rank, "deck", cfg->deck_path);
+            bad |= h5u_put_attr_str(h->f, "deck_path", cfg->deck_path);
+            bad |= put_text(h->f, h->comm, h->rank, "potential", cfg->pot_path);
+            bad |= h5u_put_attr_str(h->f, "potential_path", cfg->pot_path);
+            for (int i = 0; i < cfg->nincludes; ++i) {
                 char an[32];
                 snprintf(an, sizeof an, "include%d", i + 1);
-                bad |= put_text(h->f, h->comm, h->rank, an, r->cfg.includes[i]);
+                bad |= put_text(h->f, h->comm, h->rank, an, cfg->includes[i]);
                 snprintf(an, sizeof an, "include%d_path", i + 1);
-                bad |= h5u_put_attr_str(h->f, an, r->cfg.includes[i]);
+                bad |= h5u_put_attr_str(h->f, an, cfg->includes[i]);
             }
             bad |= h5u_put_attr_str(h->f, "command_line", command_line);
-            bad |= put_attr(h->f, "seed", H5T_NATIVE_UINT64, &r->cfg.seed);
+            bad |= put_attr(h->f, "seed", H5T_NATIVE_UINT64, &cfg->seed);
             bad |= put_attr(h->f, "ranks", H5T_NATIVE_INT, &ranks);
             hsize_t dims[2] = {0, H5OUT_NCOL}, maxd[2] = {H5S_UNLIMITED, H5OUT_NCOL},
                     chunk[2] = {256, H5OUT_NCOL};
@@ -316,28 +324,31 @@ void h5out_row(h5out *h, const double row[H5OUT_NCOL])
 
 kmc_err h5out_flush_global(h5out *h, kmc_status *st)
 {
-    if (h->nrows == 0)
-        return KMC_OK; /* the same on every rank: every rank buffers every row */
-    hsize_t nd[2] = {h->rows_in_file + (hsize_t)h->nrows, H5OUT_NCOL};
     herr_t bad = 0;
-    if (nd[0] > h->rows_extent) {
-        bad |= H5Dset_extent(h->ts, nd);
-        h->rows_extent = nd[0];
+    if (h->nrows > 0) { /* the same on every rank: every rank buffers every row */
+        hsize_t nd[2] = {h->rows_in_file + (hsize_t)h->nrows, H5OUT_NCOL};
+        if (nd[0] > h->rows_extent) {
+            bad |= H5Dset_extent(h->ts, nd);
+            h->rows_extent = nd[0];
+        }
+        hid_t fs = H5Dget_space(h->ts);
+        hsize_t start[2] = {h->rows_in_file, 0}, count[2] = {(hsize_t)h->nrows, H5OUT_NCOL};
+        hid_t ms = H5Screate_simple(2, count, NULL);
+        H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
+        if (h->rank != 0) { /* rank 0's rows (its wall clock) are the ones written */
+            H5Sselect_none(fs);
+            H5Sselect_none(ms);
+        }
+        hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
+        H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
+        bad |= H5Dwrite(h->ts, H5T_NATIVE_DOUBLE, ms, fs, dxpl, h->rows);
+        H5Pclose(dxpl);
+        H5Sclose(ms);
+        H5Sclose(fs);
     }
-    hid_t fs = H5Dget_space(h->ts);
-    hsize_t start[2] = {h->rows_in_file, 0}, count[2] = {(hsize_t)h->nrows, H5OUT_NCOL};
-    hid_t ms = H5Screate_simple(2, count, NULL);
-    H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
-    if (h->rank != 0) { /* rank 0's rows (its wall clock) are the ones written */
-        H5Sselect_none(fs);
-        H5Sselect_none(ms);
-    }
-    hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
-    H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
-    bad |= H5Dwrite(h->ts, H5T_NATIVE_DOUBLE, ms, fs, dxpl, h->rows);
-    H5Pclose(dxpl);
-    H5Sclose(ms);
-    H5Sclose(fs);
+    /* always, rows or not: a snapshot written since the last flush (a snapshot sweep
+     * that is no thermo sweep) must be on disk before the checkpoint that counts it
+     * as written, or a kill -9 after that checkpoint loses it for good */
     bad |= H5Fflush(h->f, H5F_SCOPE_GLOBAL);
     int any = bad < 0, all = 0;
     MPI_Allreduce(&any, &all, 1, MPI_INT, MPI_MAX, h->comm);
@@ -351,29 +362,29 @@ kmc_err h5out_flush_global(h5out *h, kmc_status *st)
 
 kmc_err h5out_snapshot_global(h5out *h, eng_run *r, int64_t index, kmc_status *st)
 {
-    const lat_geom *g = &r->g;
-    int nb = g->nbasis, nx = g->n[0], ny = g->n[1], nz = g->n[2];
-    size_t n = (size_t)nx * ny * nz * nb, q = 0;
+    eng_io_layout L;
+    eng_io_get_layout(r, &L);
+    eng_io_state S;
+    eng_io_get_state(r, &S);
+    int nb = L.nbasis, nx = L.n[0], ny = L.n[1], nz = L.n[2];
+    size_t n = (size_t)nx * ny * nz * nb;
     uint8_t *sp = malloc(n + 1), *fl = malloc(n + 1);
     KMC_ASSERT(sp != NULL && fl != NULL);
-    for (int z = 0; z < nz; ++z)
-        for (int y = 0; y < ny; ++y)
-            for (int x = 0; x < nx; ++x)
-                for (int b = 0; b < nb; ++b, ++q) {
-                    uint8_t v = r->site[lat_index(g, x, y, z, b)];
-                    sp[q] = sp_of(v);
-                    fl[q] = flag_of(v);
-                }
+    eng_io_get_sites(r, sp); /* [z][y][x][b] over the owned cells */
+    for (size_t q = 0; q < n; ++q) {
+        fl[q] = flag_of(sp[q]);
+        sp[q] = sp_of(sp[q]);
+    }
     char leaf[H5OUT_SNAP_NAME], name[64];
     snprintf(leaf, sizeof leaf, "%0*" PRId64, H5OUT_SNAP_DIGITS, index);
     snprintf(name, sizeof name, "/snapshots/%s", leaf);
     hid_t grp = H5Gcreate2(h->f, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     herr_t bad = grp < 0 ? -1 : 0;
     if (grp >= 0) {
-        bad |= put_attr(grp, "time_s", H5T_NATIVE_DOUBLE, &r->t_s);
+        bad |= put_attr(grp, "time_s", H5T_NATIVE_DOUBLE, &S.t_s);
         bad |= put_attr(grp, "index", H5T_NATIVE_INT64, &index);
-        hsize_t fdim[4] = {(hsize_t)nz, (hsize_t)r->gn[1], (hsize_t)r->gn[0], (hsize_t)nb};
-        hsize_t start[4] = {0, (hsize_t)r->c0[1], (hsize_t)r->c0[0], 0};
+        hsize_t fdim[4] = {(hsize_t)nz, (hsize_t)L.gn[1], (hsize_t)L.gn[0], (hsize_t)nb};
+        hsize_t start[4] = {0, (hsize_t)L.c0[1], (hsize_t)L.c0[0], 0};
         hsize_t count[4] = {(hsize_t)nz, (hsize_t)ny, (hsize_t)nx, (hsize_t)nb};
         hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
         H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
@@ -398,7 +409,7 @@ kmc_err h5out_snapshot_global(h5out *h, eng_run *r, int64_t index, kmc_status *s
     if (all)
         return kmc_fail(st, KMC_ERR_IO, KMC_NOLOC, "cannot write snapshot %s of '%s'", name,
                         h->h5name);
-    add_snap(h, index, r->t_s, leaf);
+    add_snap(h, index, S.t_s, leaf);
     KMC_TRY(h5out_flush_global(h, st));
     write_xmf(h);
     return KMC_OK;

@@ -12,6 +12,13 @@
 #             same prefix, exactly the two newest checkpoints remain
 #   committed a checkpoint committed under tests/data/ (written by an earlier build)
 #             restarts and continues bit for bit; a changed `fill` is refused by name
+#   damaged   checkpoints damaged one way each (a flipped lattice byte, time_s = NaN, an
+#             attribute replaced by random bytes, a changed tile counter, a truncated
+#             file; format 3 by its content hashes, the committed format-2 file by its
+#             values) at 1 and 2 ranks: exit 65 and one message naming the item
+#   killed    kill -9 (test hook KMC_TEST_CKPT_KILL=N: SIGKILL after the Nth checkpoint)
+#             after a checkpoint on a snapshot sweep that is no thermo sweep: the
+#             restarted run file holds every snapshot of the straight run, no .tmp left
 # Waits for log lines, never for a fixed time. Exit 0 = pass.
 set -u
 mode=$1 kmc=$2 out=$3
@@ -163,6 +170,90 @@ committed)
   sed -e 's|^potential li_bcc_v1.pot|potential '"$PWD"'/tests/data/li_bcc_v1.pot|' "$deck" > "$out/same.deck"
   run 1 -restart "$ck" "$out/same.deck" -var events 3001 -var prefix "$out/y" > "$out/same.log" 2>&1 \
     || { cat "$out/same.log"; fail "the same deck by another path is refused"; } ;;
+damaged)
+  # a checkpoint of this build (format 3: content hashes) and the committed format-2 file
+  # (no hashes: values only), each damaged one way; at 1 and 2 ranks: exit 65 and one
+  # message naming the file and the damaged item; never a crash
+  run 2 "$deck" -var events 3000 -var prefix "$out/ok" > "$out/ok.log" 2>&1 || { cat "$out/ok.log"; fail "base run"; }
+  ck=$(cat "$out/ok.ckpt.latest") v2=tests/data/restart_v2.ckpt.h5 v2deck=tests/data/restart_v2.deck
+  py=/usr/bin/python3 # Debian's, with python3-h5py
+  damage() { # damage NAME FROM PYTHON: a copy of FROM as $out/NAME.h5, changed by PYTHON (f: the file)
+    cp "$2" "$out/$1.h5"
+    $py -c "import h5py, numpy as np, os
+f = h5py.File('$out/$1.h5', 'r+')
+$3
+f.close()" || fail "cannot damage $1"
+  }
+  flip() { # flip NAME FROM DATASET INDEX MASK: XOR one byte of a contiguous dataset, on disk
+    cp "$2" "$out/$1.h5"
+    $py -c "import h5py
+with h5py.File('$out/$1.h5', 'r') as f: off = f['$3'].id.get_offset() + $4
+with open('$out/$1.h5', 'r+b') as b:
+    b.seek(off); v = b.read(1)[0]; b.seek(off); b.write(bytes([v ^ $5]))" || fail "cannot flip $1"
+  }
+  expect65() { # expect65 FILE DECK MESSAGE: at 1 and 2 ranks
+    for np in 1 2; do
+      run $np -restart "$1" "$2" -var prefix "$out/x$np" > "$out/d.log" 2>&1; local rc=$?
+      local n; n=$(grep -cF -- "$3" "$out/d.log")
+      [ $rc -eq 65 ] && [ "$n" -eq 1 ] \
+        || { cat "$out/d.log"; fail "$1 on $np ranks: exit $rc (want 65), '$3' seen $n times"; }
+      grep -qiE "segmentation|signal|core dumped|sanitizer" "$out/d.log" && { cat "$out/d.log"; fail "$1 crashed"; }
+    done
+  }
+  # format 3: every item against its hash
+  flip site3 "$ck" site 4000 0x01
+  expect65 "$out/site3.h5" "$deck" "checkpoint '$out/site3.h5' is damaged: dataset 'site' does not match its stored content hash"
+  damage time3 "$ck" "f.attrs.modify('time_s', np.array([np.nan]))"
+  expect65 "$out/time3.h5" "$deck" "checkpoint '$out/time3.h5' is damaged: attribute 'time_s' does not match its stored content hash"
+  damage blob3 "$ck" "del f['pot_model'].attrs['hop_base']; f['pot_model'].attrs['hop_base'] = np.frombuffer(os.urandom(16), np.uint8)"
+  expect65 "$out/blob3.h5" "$deck" "checkpoint '$out/blob3.h5' is damaged: attribute 'pot_model/hop_base' does not match its stored content hash"
+  damage cfg3 "$ck" "f['config'].attrs.modify('box', np.array([24, 24, 17], np.int32))"
+  expect65 "$out/cfg3.h5" "$deck" "checkpoint '$out/cfg3.h5' is damaged: attribute 'config/box' does not match its stored content hash"
+  damage tiles3 "$ck" "t = f['tiles'][()]; t[1, 2, 2] += 1; f['tiles'][...] = t"
+  expect65 "$out/tiles3.h5" "$deck" "checkpoint '$out/tiles3.h5' is damaged: dataset 'tiles' does not match its stored content hash"
+  damage hash3 "$ck" "del f['content_fnv1a64'].attrs['@sweeps']"
+  expect65 "$out/hash3.h5" "$deck" "checkpoint '$out/hash3.h5' is damaged: attribute 'sweeps' has no stored content hash"
+  damage fmt3 "$ck" "f.attrs.modify('format', np.array([2], np.int32))"
+  expect65 "$out/fmt3.h5" "$deck" "checkpoint '$out/fmt3.h5' is damaged: attribute 'format' says 2, but the file holds the content hashes of format 3"
+  head -c $(( $(stat -c %s "$ck") * 2 / 3 )) "$ck" > "$out/trunc3.h5"
+  expect65 "$out/trunc3.h5" "$deck" "cannot read '$out/trunc3.h5' as HDF5 (truncated?)"
+  # format 2: no hashes, so the values themselves
+  damage time2 "$v2" "f.attrs.modify('time_s', np.array([np.nan]))"
+  expect65 "$out/time2.h5" "$v2deck" "checkpoint '$out/time2.h5' is damaged: time_s holds nan (a time is finite and >= 0)"
+  flip sp2 "$v2" site 5000 0x0f # an empty site (z 4: above the fill) becomes species 15
+  expect65 "$out/sp2.h5" "$v2deck" "checkpoint '$out/sp2.h5' is damaged: dataset 'site' holds byte 0x0f at site (x 4, y 8, z 4, basis 0), which is no species with flags"
+  damage li2 "$v2" "s = f['site'][()]; s[12, 0, 0, 0] = 1; f['site'][...] = s" # an empty site turned Li
+  expect65 "$out/li2.h5" "$v2deck" "checkpoint '$out/li2.h5' is damaged: dataset 'site' holds 1411 Li sites, but li_initial (1402) and the event counters of dataset 'tiles' (+8) give 1410"
+  damage rng2 "$v2" "t = f['tiles'][()]; t[2, 3, 1] ^= np.uint64(1); f['tiles'][...] = t"
+  expect65 "$out/rng2.h5" "$v2deck" "checkpoint '$out/rng2.h5' is damaged: dataset 'tiles' holds an even PCG32 increment for tile (3, 2) (an increment is odd)"
+  damage blob2 "$v2" "f['pot_model'].attrs.modify('table', np.array([1, 0], np.uint8)); f['pot_model'].attrs.modify('table_len', np.array([123456789, 0], np.int32))"
+  expect65 "$out/blob2.h5" "$v2deck" "checkpoint '$out/blob2.h5' is damaged: pot_model field 'table_len' holds 123456789; kmc writes 1 to 16"
+  damage text2 "$v2" "del f['config'].attrs['prefix']; f['config'].attrs['prefix'] = np.bytes_(b'ab\x01\x02\x1b[2Jcd')"
+  expect65 "$out/text2.h5" "$v2deck" "checkpoint '$out/text2.h5': config field 'prefix' (\`output prefix\`) is damaged"
+  ;;
+killed)
+  # kill -9 right after a checkpoint whose sweep is a snapshot sweep but no thermo sweep
+  # (test hook KMC_TEST_CKPT_KILL=N: SIGKILL after the Nth checkpoint is committed): the
+  # snapshots written since the last thermo row must be on disk, and the restarted run's
+  # file must hold every snapshot the straight run's does. Checkpoints and snapshots
+  # every 5 sweeps, thermo every 50: killed after checkpoint 4, at sweep 20.
+  sed -e 's/^checkpoint every 25/checkpoint every 5/' -e 's|\.\./\.\./\.\./potentials|'"$PWD"'/potentials|' \
+    "$deck" > "$out/k.deck"
+  args=(-var events 40000 -var snap 5)
+  run 2 "$out/k.deck" "${args[@]}" -var prefix "$out/s" > "$out/s.log" 2>&1 || { cat "$out/s.log"; fail "straight run"; }
+  KMC_TEST_CKPT_KILL=4 run 2 "$out/k.deck" "${args[@]}" -var prefix "$out/k" > "$out/k1.log" 2>&1 \
+    && { cat "$out/k1.log"; fail "the killed run exited 0"; }
+  grep -q "KMC_TEST_CKPT_KILL: SIGKILL after checkpoint $out/k.ckpt.000020.h5" "$out/k1.log" \
+    || { cat "$out/k1.log"; fail "not killed after checkpoint 20"; }
+  grep -q "k.ckpt.000020.h5" "$out/k.ckpt.latest" || fail "the pointer does not name checkpoint 20"
+  have=$(/usr/bin/python3 -c "import h5py; print(' '.join(str(int(k)) for k in sorted(h5py.File('$out/k.h5', 'r')['snapshots'])))")
+  [ "$have" = "0 5 10 15 20" ] || fail "after kill -9 at sweep 20 the run file holds snapshots '$have', want '0 5 10 15 20'"
+  run 2 -restart "$(cat "$out/k.ckpt.latest")" "$out/k.deck" "${args[@]}" -var prefix "$out/k" > "$out/k2.log" 2>&1 \
+    || { cat "$out/k2.log"; fail "restart"; }
+  /usr/bin/python3 tests/check_runfile.py same "$out/s.h5" "$out/k.h5" > "$out/same.log" \
+    || { cat "$out/same.log"; fail "the restarted run file differs from the straight run's"; }
+  /usr/bin/python3 tests/check_runfile.py xdmf "$out/k.xmf" > /dev/null || fail "xdmf"
+  ! ls "$out"/*.tmp >/dev/null 2>&1 || fail "a .tmp file is left: $(ls "$out"/*.tmp)" ;;
 *) fail "unknown mode" ;;
 esac
 echo "PASS ($mode)"
