@@ -10,7 +10,7 @@ set(_bad tests/decks/bad)
 kmc_deck_error_test(unknown_command DECK ${_bad}/unknown_command.deck EXIT 65
   MATCH "unknown_command.deck:5:1: unknown command 'depsit'")
 kmc_deck_error_test(missing_unit DECK ${_bad}/missing_unit.deck EXIT 65
-  MATCH "missing_unit.deck:4:13: missing unit after '300'")
+  MATCH "missing_unit.deck:4:16: missing unit after '300'")
 kmc_deck_error_test(wrong_unit DECK ${_bad}/wrong_unit.deck EXIT 65
   MATCH "wrong_unit.deck:5:21: unit 'mA/cm' is not a current density")
 kmc_deck_error_test(unit_other_kind DECK ${_bad}/unit_other_kind.deck EXIT 65

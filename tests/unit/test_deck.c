@@ -371,9 +371,11 @@ static void test_missing_unit(void **state)
     assert_int_equal(
         fx_load(f, "box 8 8 8\npotential li.pot\ntemperature 300\nrun events 1\n", NULL, 0),
         KMC_ERR_INPUT);
-    LOG_HAS(f, "%s:3:13: missing unit after '300'; expected a temperature in K\n", fx_main(f));
+    /* the caret points where the unit belongs: just past the number */
+    LOG_HAS(f, "%s:3:16: missing unit after '300'; expected a temperature in K\n", fx_main(f));
+    LOG_HAS(f, "    3 | temperature 300\n      |                ^\n");
     assert_int_equal(fx_load(f, GOOD_HEAD "run time 5\n", NULL, 0), KMC_ERR_INPUT);
-    LOG_HAS(f, "%s:4:10: missing unit after '5'; expected a time in one of: s, ms, us, ns, min, h",
+    LOG_HAS(f, "%s:4:11: missing unit after '5'; expected a time in one of: s, ms, us, ns, min, h",
             fx_main(f));
     LOG_LACKS(f, "missing required"); /* the run command was there */
 }
