@@ -184,9 +184,9 @@ kmc_err prs_file_read(prs_file *f, const char *path, const char *what, kmc_statu
         if (n > PRS_LINE_MAX) {
             prs_file_free(f);
             return kmc_fail(st, KMC_ERR_INPUT, (kmc_loc){path, line, 0},
-                            "line is %zu bytes long; a line of %s may hold at most %zu KiB "
-                            "(is it a text file?)",
-                            n, what == NULL ? "an input file" : what, PRS_LINE_MAX >> 10);
+                            "line is %zu bytes long; lines may hold at most %zu bytes "
+                            "(is this a text file?)",
+                            n, PRS_LINE_MAX);
         }
         at += n + 1;
     }
@@ -340,8 +340,12 @@ bool prs_quantity(const char *num, const char *unit, unit_kind kind, const char 
                   double *out, prs_diag *d)
 {
     double v = 0.0;
-    if (!prs_real(num, what, &v, d))
-        return false;
+    return prs_real(num, what, &v, d) && prs_unit(num, v, unit, kind, what, out, d);
+}
+
+bool prs_unit(const char *num, double v, const char *unit, unit_kind kind, const char *what,
+              double *out, prs_diag *d)
+{
     char w[128];
     prs_paren(w, sizeof w, what);
     const char *expected = unit_expected(kind);

@@ -113,6 +113,12 @@ KMC_NODISCARD bool prs_u64(const char *s, const char *what, uint64_t *out, prs_d
 KMC_NODISCARD bool prs_quantity(const char *num, const char *unit, unit_kind kind,
                                 const char *what, double *out, prs_diag *d);
 
+/* Convert the value v, read from the word `num`, with its unit `unit` (NULL: the line
+ * ended after the number), as prs_quantity does; for a list of numbers sharing one
+ * unit. */
+KMC_NODISCARD bool prs_unit(const char *num, double v, const char *unit, unit_kind kind,
+                            const char *what, double *out, prs_diag *d);
+
 /* The candidate nearest to `word` within edit distance 2 and less than the
  * candidate's length (so "x" is no typo of "sc"), or NULL. */
 const char *prs_nearest(const char *word, const char *const *cand, size_t n);
