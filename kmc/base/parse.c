@@ -100,7 +100,8 @@ char *prs_strdup(const char *s)
 static kmc_err prs_slurp_fd(int fd, size_t hint, const char *path, const char *what,
                             prs_file *f, kmc_status *st)
 {
-    size_t cap = hint + 1 < 4096 ? 4096 : hint + 1, len = 0;
+    /* one byte more than fstat says, so the end of file is seen without growing */
+    size_t cap = hint + 2 < 4096 ? 4096 : hint + 2, len = 0;
     char *buf = malloc(cap);
     if (buf == NULL)
         return kmc_fail(st, KMC_ERR_NOMEM, (kmc_loc){path, 0, 0},

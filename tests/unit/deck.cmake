@@ -50,3 +50,11 @@ kmc_deck_error_test(order_keyword DECK tests/decks/bad/window_order.deck EXIT 65
 # exit 0 at 1-4 ranks, within the test's timeout.
 kmc_deck_error_test(no_event_tiled DECK tests/decks/good/no_event_tiled.deck EXIT 0
   RANKS 1 2 3 4 MATCH "no event is possible at t = 0 s .nothing can hop and nowhere to deposit.")
+# Input files that are not small text files (a device, a folder, over 64 MiB, a line
+# over 64 KiB) are refused at once with exit 66 or 65; out of memory while reading
+# is exit 71 (tests/input_limits.sh).
+add_test(NAME deck.input_limits
+  COMMAND bash ${PROJECT_SOURCE_DIR}/tests/input_limits.sh $<TARGET_FILE:kmc>
+          ${CMAKE_CURRENT_BINARY_DIR}/input_limits ${KMC_SANITIZE})
+set_tests_properties(deck.input_limits PROPERTIES TIMEOUT 240 LABELS "deck;np1;np2"
+  ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
