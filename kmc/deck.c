@@ -143,7 +143,7 @@ static const deck_cmd deck_cmds[] = {
     {"fill", 2, 5, cmd_fill, false, false, "fill SPECIES FRACTION [region ZLO ZHI]",
      "random occupation: each site of cell layers [ZLO, ZHI) (default all) becomes SPECIES with "
      "probability FRACTION, drawn from per-tile streams (the same on any rank count); applied "
-     "in deck order after the collector; at most 8"},
+     "in deck order after the collector"},
     {"percolate", 2, 2, cmd_percolate, true, false, "percolate every N",
      "dead-lithium pass every N sweeps (tiled) or events (exact): sets the active/dead/void "
      "flags; default off"},
@@ -754,8 +754,18 @@ static kmc_err cmd_include(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
             prs_file_free(&pf);
             return deck_error(dc, ln, 1, "include cycle: '%s' is already being read", f->path);
         }
-    if (cfg->nincludes < CFG_MAX_INCLUDES) /* recorded for the run file's provenance */
-        snprintf(cfg->includes[cfg->nincludes++], CFG_PATH_MAX, "%s", f->path);
+    rc = cfg_add_include(cfg, f->path); /* recorded for the run file's provenance */
+    if (rc == KMC_ERR_NOMEM)
+        deck_oom(dc);
+    else if (rc != KMC_OK && strlen(f->path) >= CFG_PATH_MAX)
+        deck_error(dc, ln, 1, "include path is %zu characters long; at most %d allowed",
+                   strlen(f->path), CFG_PATH_MAX - 1);
+    else if (rc != KMC_OK)
+        deck_error(dc, ln, 0, "more than %d includes", CFG_LIST_MAX);
+    if (rc != KMC_OK) {
+        prs_file_free(&pf);
+        return rc;
+    }
     rc = deck_read_file(dc, f, &pf, cfg);
     prs_file_free(&pf);
     return rc;
@@ -1079,6 +1089,7 @@ kmc_err deck_load(const char *path, const deck_var *vars, int nvars, const kmc_l
                        dc.nerr >= DECK_MAX_ERRORS ? " (stopped reading)" : "");
         kmc_fail(st, rc, (kmc_loc){path, 0, 0}, "%d error%s in %s; nothing was run", dc.nerr,
                  dc.nerr == 1 ? "" : "s", dc.deck_path);
+        cfg_free(cfg); /* nothing of a bad deck is used */
     }
     deck_ctx_free(&dc);
     return rc;
@@ -1176,8 +1187,6 @@ static kmc_err cmd_fill(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
 {
     if (ln->ntok != 3 && ln->ntok != 6)
         return deck_usage_error(dc, ln, "fill SPECIES FRACTION [region ZLO ZHI]");
-    if (cfg->nfills == CFG_MAX_FILLS)
-        return deck_error(dc, ln, 0, "more than %d fill commands", CFG_MAX_FILLS);
     int sp = sp_from_keyword(ln->tok[1].s);
     if (sp < 0)
         return deck_error(dc, ln, 1, "unknown species '%.*s%s'; expected one of: empty, li, cu, ag, "
@@ -1197,7 +1206,13 @@ static kmc_err cmd_fill(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
         fl.zlo = (int)lo;
         fl.zhi = (int)hi;
     }
-    cfg->fills[cfg->nfills++] = fl;
+    kmc_err rc = cfg_add_fill(cfg, fl);
+    if (rc == KMC_ERR_NOMEM) {
+        deck_oom(dc);
+        return rc;
+    }
+    if (rc != KMC_OK)
+        return deck_error(dc, ln, 0, "more than %d fill commands", CFG_LIST_MAX);
     return KMC_OK;
 }
 

@@ -58,3 +58,12 @@ add_test(NAME deck.input_limits
           ${CMAKE_CURRENT_BINARY_DIR}/input_limits ${KMC_SANITIZE})
 set_tests_properties(deck.input_limits PROPERTIES TIMEOUT 240 LABELS "deck;np1;np2"
   ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+# Fills and includes are lists: 21 fills (9 of them from 9 includes) reach every rank
+# whole, so the run is the same on 1-4 ranks; another seed differs.
+add_test(NAME mpi.rank_checksum_many_fills
+  COMMAND ${CMAKE_COMMAND} -DMPIEXEC=${MPIEXEC_EXECUTABLE} "-DNPS=1;2;3;4"
+          -DKMC=$<TARGET_FILE:kmc> -DDECK=tests/decks/good/many_fills.deck
+          "-DARGS=-var seed 7" "-DARGS_OTHER=-var seed 8"
+          -P ${PROJECT_SOURCE_DIR}/tests/cmake/rank_checksum.cmake)
+set_tests_properties(mpi.rank_checksum_many_fills PROPERTIES TIMEOUT 600 PROCESSORS 2
+  LABELS "mpi;validation;deck" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
