@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kmc/base/parse.h"
 #include "kmc/h5util.h"
 
 _Static_assert(sizeof(hid_t) == sizeof(cfgd_hid), "cfgd_hid holds an hid_t");
@@ -384,25 +385,18 @@ bool cfgd_same_fixed(const cfgd_table *t, const void *a, const void *b, const ch
 
 /* ---- texts ---- */
 
-/* A whole file as a new string; "" if it cannot be read; NULL only without memory. */
+/* A whole file as a new string; "" if it cannot be read (or is no regular file within
+ * the size limits of kmc/base/parse.h); NULL only without memory. */
 static char *slurp(const char *path)
 {
-    char *buf = NULL;
-    long n = -1;
-    FILE *fp = fopen(path, "rb");
-    if (fp != NULL && fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) >= 0) {
-        rewind(fp);
-        buf = malloc((size_t)n + 1);
-        if (buf != NULL && fread(buf, 1, (size_t)n, fp) == (size_t)n)
-            buf[n] = '\0';
-        else if (buf != NULL)
-            buf[0] = '\0';
-    }
-    if (fp != NULL)
-        fclose(fp);
-    if (buf == NULL && n < 0)
-        buf = calloc(1, 1);
-    return buf;
+    prs_file f;
+    kmc_status st = {0};
+    kmc_err rc = prs_file_read(&f, path, "input file", &st);
+    if (rc == KMC_ERR_NOMEM)
+        return NULL;
+    if (rc != KMC_OK)
+        return calloc(1, 1);
+    return f.text; /* the whole text, NUL-terminated: ours now */
 }
 
 kmc_err cfg_texts_read(cfg_texts *tx, const kmc_config *cfg, kmc_status *st)
