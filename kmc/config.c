@@ -6,13 +6,18 @@
 
 #include "kmc/base/comm.h"
 
-/* Room for entry n of a list of elements of `size` bytes: the storage doubles at
- * powers of two, so appending n entries costs O(n). NULL without memory. */
+/* Room for entry n of a list of elements of `size` bytes. A list of n entries holds
+ * max(4, the next power of two >= n) (cfg_alloc too), so the storage doubles when n
+ * reaches a power of two >= 4 and appending n entries costs O(n). NULL without memory. */
 static void *cfg_grow(void *p, int n, size_t size)
 {
-    if (n > 0 && (n & (n - 1)) != 0)
-        return p; /* not a power of two: room is left */
-    size_t cap = n == 0 ? 4 : 2 * (size_t)n;
+    size_t cap;
+    if (n == 0)
+        cap = 4;
+    else if (n >= 4 && (n & (n - 1)) == 0)
+        cap = 2 * (size_t)n;
+    else
+        return p; /* room is left */
     return realloc(p, cap * size);
 }
 
