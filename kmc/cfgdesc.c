@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kmc/base/parse.h"
 #include "kmc/h5util.h"
 
 _Static_assert(sizeof(hid_t) == sizeof(cfgd_hid), "cfgd_hid holds an hid_t");
@@ -79,9 +80,9 @@ static const cfgd_field include_fields[] = {
 };
 static const cfgd_list config_lists[] = {
     {"fill", "fill", offsetof(kmc_config, nfills), offsetof(kmc_config, fills), sizeof(cfg_fill),
-     CFG_MAX_FILLS, FX, fill_fields, (int)(sizeof fill_fields / sizeof fill_fields[0])},
+     CFG_LIST_MAX, FX, fill_fields, (int)(sizeof fill_fields / sizeof fill_fields[0])},
     {"include", "include", offsetof(kmc_config, nincludes), offsetof(kmc_config, includes),
-     CFG_PATH_MAX, CFG_MAX_INCLUDES, RC, include_fields, 1},
+     sizeof(cfg_path), CFG_LIST_MAX, RC, include_fields, 1},
 };
 
 const cfgd_table cfgd_config = {"config", config_fields,
@@ -166,6 +167,12 @@ static void set_default(const cfgd_field *f, char *base)
     }
 }
 
+/* The elements of list L of obj (NULL while empty). */
+static char *list_elems(const cfgd_list *L, const void *obj)
+{
+    return *(char *const *)((const char *)obj + L->base_offset);
+}
+
 void cfgd_set_defaults(const cfgd_table *t, void *obj)
 {
     for (int i = 0; i < t->nfield; ++i)
@@ -173,9 +180,7 @@ void cfgd_set_defaults(const cfgd_table *t, void *obj)
     for (int l = 0; l < t->nlist; ++l) {
         const cfgd_list *L = &t->list[l];
         *(int *)((char *)obj + L->count_offset) = 0;
-        for (int e = 0; e < L->max; ++e)
-            for (int k = 0; k < L->nsub; ++k)
-                set_default(&L->sub[k], (char *)obj + L->base_offset + (size_t)e * L->stride);
+        *(void **)((char *)obj + L->base_offset) = NULL;
     }
 }
 
@@ -206,8 +211,7 @@ int cfgd_write(const cfgd_table *t, cfgd_hid loc, const void *obj)
         for (int e = 0; e < n && e < L->max; ++e)
             for (int k = 0; k < L->nsub; ++k) {
                 snprintf(an, sizeof an, "%s.%d.%s", L->name, e + 1, L->sub[k].name);
-                bad |= put_field(loc, an, &L->sub[k],
-                                 (const char *)obj + L->base_offset + (size_t)e * L->stride);
+                bad |= put_field(loc, an, &L->sub[k], list_elems(L, obj) + (size_t)e * L->stride);
             }
     }
     return bad < 0 ? -1 : 0;
@@ -277,13 +281,21 @@ kmc_err cfgd_read(const cfgd_table *t, cfgd_hid loc, void *obj, const char *path
             return kmc_fail(st, KMC_ERR_CKPT, KMC_NOLOC,
                             "checkpoint '%s' holds %d `%s` entries; this build holds 0 to %d", path,
                             n, L->command, L->max);
+        char *el = n > 0 ? calloc((size_t)n, L->stride) : NULL;
+        if (n > 0 && el == NULL)
+            return kmc_fail(st, KMC_ERR_NOMEM, KMC_NOLOC,
+                            "checkpoint '%s': out of memory for %d `%s` entries", path, n,
+                            L->command);
+        *(void **)((char *)obj + L->base_offset) = el; /* obj owns it from here */
         *(int *)((char *)obj + L->count_offset) = n;
+        for (int e = 0; e < n; ++e)
+            for (int k = 0; k < L->nsub; ++k)
+                set_default(&L->sub[k], el + (size_t)e * L->stride);
         for (int e = 0; e < n; ++e)
             for (int k = 0; k < L->nsub; ++k) {
                 snprintf(an, sizeof an, "%s.%d.%s", L->name, e + 1, L->sub[k].name);
-                KMC_TRY(get_field(loc, an, &L->sub[k],
-                                  (char *)obj + L->base_offset + (size_t)e * L->stride, t->what,
-                                  path, st));
+                KMC_TRY(get_field(loc, an, &L->sub[k], el + (size_t)e * L->stride, t->what, path,
+                                  st));
             }
     }
     return KMC_OK;
@@ -364,9 +376,9 @@ bool cfgd_same_fixed(const cfgd_table *t, const void *a, const void *b, const ch
         for (int e = 0; e < na; ++e)
             for (int k = 0; k < L->nsub; ++k) {
                 char lab[96];
-                size_t off = L->base_offset + (size_t)e * L->stride;
+                size_t off = (size_t)e * L->stride;
                 snprintf(lab, sizeof lab, "%s %d %s", L->name, e + 1, L->sub[k].name);
-                if (!same_field(&L->sub[k], (const char *)a + off, (const char *)b + off, lab,
+                if (!same_field(&L->sub[k], list_elems(L, a) + off, list_elems(L, b) + off, lab,
                                 command, what, cap))
                     return false;
             }
@@ -376,25 +388,18 @@ bool cfgd_same_fixed(const cfgd_table *t, const void *a, const void *b, const ch
 
 /* ---- texts ---- */
 
-/* A whole file as a new string; "" if it cannot be read; NULL only without memory. */
+/* A whole file as a new string; "" if it cannot be read (or is no regular file within
+ * the size limits of kmc/base/parse.h); NULL only without memory. */
 static char *slurp(const char *path)
 {
-    char *buf = NULL;
-    long n = -1;
-    FILE *fp = fopen(path, "rb");
-    if (fp != NULL && fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) >= 0) {
-        rewind(fp);
-        buf = malloc((size_t)n + 1);
-        if (buf != NULL && fread(buf, 1, (size_t)n, fp) == (size_t)n)
-            buf[n] = '\0';
-        else if (buf != NULL)
-            buf[0] = '\0';
-    }
-    if (fp != NULL)
-        fclose(fp);
-    if (buf == NULL && n < 0)
-        buf = calloc(1, 1);
-    return buf;
+    prs_file f;
+    kmc_status st = {0};
+    kmc_err rc = prs_file_read(&f, path, "input file", &st);
+    if (rc == KMC_ERR_NOMEM)
+        return NULL;
+    if (rc != KMC_OK)
+        return calloc(1, 1);
+    return f.text; /* the whole text, NUL-terminated: ours now */
 }
 
 kmc_err cfg_texts_read(cfg_texts *tx, const kmc_config *cfg, kmc_status *st)

@@ -54,9 +54,9 @@ typedef struct cfgd_field {
 typedef struct cfgd_list { /* a growing list: a count and elements of fields */
     const char *command, *name;
     size_t count_offset;   /* int count in the described struct */
-    size_t base_offset;    /* first element */
+    size_t base_offset;    /* pointer to the first element, owned by the struct */
     size_t stride;         /* bytes per element */
-    int max;               /* elements this build holds */
+    int max;               /* entries accepted from a checkpoint (bounds damage) */
     cfgd_policy policy;    /* of every element field and the count */
     const cfgd_field *sub; /* element fields, offsets within an element */
     int nsub;
@@ -77,7 +77,8 @@ typedef int64_t cfgd_hid;
 extern const cfgd_table cfgd_config;    /* kmc_config */
 extern const cfgd_table cfgd_pot_model; /* pot_model */
 
-/* Set every described field of obj to its default (lists: count 0). Not collective. */
+/* Set every described field of obj to its default (lists: count 0 and no storage;
+ * obj's lists must be empty, they are not freed). Not collective. */
 void cfgd_set_defaults(const cfgd_table *t, void *obj);
 
 /* Write every field of obj as an attribute of loc (names "field", lists "list.count"
@@ -86,9 +87,10 @@ void cfgd_set_defaults(const cfgd_table *t, void *obj);
 int cfgd_write(const cfgd_table *t, cfgd_hid loc, const void *obj);
 
 /* Read obj from the attributes of loc: defaults first, then every stored field;
- * attributes this build does not know are ignored. Errors: KMC_ERR_CKPT naming the
- * field whose stored type or size does not fit (path: the file, for messages).
- * Not collective. */
+ * attributes this build does not know are ignored. obj's lists must be empty; the
+ * lists read are obj's, whatever the result (kmc_config: cfg_free). Errors:
+ * KMC_ERR_CKPT naming the field whose stored type or size does not fit (path: the
+ * file, for messages); KMC_ERR_NOMEM. Not collective. */
 KMC_NODISCARD kmc_err cfgd_read(const cfgd_table *t, cfgd_hid loc, void *obj, const char *path,
                                 kmc_status *st);
 

@@ -1,12 +1,14 @@
-/* kmc/config.h — the validated, unit-normalised content of a deck. Plain data
- * (fixed-size arrays; one borrowed pointer, `texts`, that each rank sets after the
- * broadcast), so rank 0 parses and everyone receives it with one MPI_Bcast of bytes
- * (every rank runs the same binary). Every field is described (deck command, unit,
- * restart policy, default) in kmc/cfgdesc.c: a new field needs a row there, which is
- * what lets checkpoints written before the field existed restart. */
+/* kmc/config.h — the validated, unit-normalised content of a deck. Plain data and
+ * lists that grow (fills, includes) owned by the config: copy it with cfg_copy, send
+ * it with cfg_bcast, free it with cfg_free (a config that went through memset 0 or
+ * kt_config is empty and may be freed). One borrowed pointer, `texts`, is set by each
+ * rank after the broadcast. Every field is described (deck command, unit, restart
+ * policy, default) in kmc/cfgdesc.c: a new field needs a row there, which is what lets
+ * checkpoints written before the field existed restart. */
 #ifndef KMC_CONFIG_H
 #define KMC_CONFIG_H
 
+#include <mpi.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -14,8 +16,11 @@
 #include "kmc/base/species.h"
 
 #define CFG_PATH_MAX 1024
-#define CFG_MAX_FILLS 8
-#define CFG_MAX_INCLUDES 8
+/* Entries of a list (fills, includes): no deck comes near it; it bounds what a
+ * damaged checkpoint can make a restart allocate. */
+#define CFG_LIST_MAX 100000
+
+typedef char cfg_path[CFG_PATH_MAX];
 
 typedef struct cfg_fill {  /* `fill SPECIES FRACTION [region ZLO ZHI]` */
     int species;           /* KMC_SP_* */
@@ -58,7 +63,7 @@ typedef struct kmc_config {
     double window_factor;        /*   auto: window = F / (fastest single-event rate) */
     cfg_order order;             /* `order random | strang`; default random */
     int nfills;                  /* `fill` commands, applied in deck order after the collector */
-    cfg_fill fills[CFG_MAX_FILLS];
+    cfg_fill *fills;             /*   [nfills], owned (cfg_add_fill) */
     int64_t perc_every;          /* `percolate every N`: sweeps (tiled) or events (exact); 0 = off */
     char prefix[CFG_PATH_MAX];   /* `output prefix P`: checkpoint (and output) file names; default
                                   * the deck's file name without .deck, in the working folder */
@@ -66,8 +71,8 @@ typedef struct kmc_config {
     double ckpt_walltime_s;      /* `checkpoint walltime T s`: stop with a checkpoint after T of
                                   * wall-clock time (0 = off) */
     int ckpt_keep;               /* `checkpoint keep K`: checkpoints kept; default 2 */
-    int nincludes;               /* files read by `include`, in order (the first 8), for the run file */
-    char includes[CFG_MAX_INCLUDES][CFG_PATH_MAX];
+    int nincludes;               /* files read by `include`, in order, for the run file */
+    cfg_path *includes;          /*   [nincludes], owned (cfg_add_include) */
     int64_t snap_every;          /* `snapshot every N`: sweeps (tiled) or events (exact), and at
                                   * the end; turns on the run file PREFIX.h5; 0 = off */
     double snap_every_s;         /* `snapshot every T s`: at the first boundary past each
@@ -76,5 +81,19 @@ typedef struct kmc_config {
                                     * (kmc/cfgdesc.h), for checkpoints; borrowed, NULL
                                     * if none; not a described field, not broadcast */
 } kmc_config;
+
+/* Append to a list. Errors: KMC_ERR_NOMEM; KMC_ERR_INPUT past CFG_LIST_MAX entries or
+ * (includes) a path of CFG_PATH_MAX characters or more. Not collective. */
+KMC_NODISCARD kmc_err cfg_add_fill(kmc_config *cfg, cfg_fill f);
+KMC_NODISCARD kmc_err cfg_add_include(kmc_config *cfg, const char *path);
+/* dst = src with lists of its own (dst is overwritten, not freed). Errors:
+ * KMC_ERR_NOMEM, dst then empty. Not collective. */
+KMC_NODISCARD kmc_err cfg_copy(kmc_config *dst, const kmc_config *src);
+/* Rank 0's cfg to every rank of comm, lists included; texts is not sent (NULL on the
+ * others). The others' cfg is overwritten. Errors (agreed by every rank):
+ * KMC_ERR_NOMEM, the others' cfg then empty. Collective on comm. */
+KMC_NODISCARD kmc_err cfg_bcast(kmc_config *cfg, MPI_Comm comm, kmc_status *st);
+/* Free the lists and empty them (counts 0). Not collective. */
+void cfg_free(kmc_config *cfg);
 
 #endif /* KMC_CONFIG_H */

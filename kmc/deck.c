@@ -11,7 +11,6 @@
  * the deck (up to DECK_MAX_ERRORS), then the cross-command checks run, then one
  * summary line. No global mutable state: everything lives in a deck_ctx. */
 #include "kmc/deck.h"
-#include "kmc/base/text.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -26,110 +25,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "kmc/base/parse.h"
 #include "kmc/base/species.h"
 #include "kmc/base/units.h"
 
 #define DECK_MAX_ERRORS 20 /* stop reading after this many */
 #define DECK_MAX_DEPTH 16  /* include nesting */
 #define DECK_MAX_TOKENS 64 /* words on one line */
-#define DECK_QUOTE_MAX 60  /* quoted user text is cut here */
 #define DECK_MAX_SUBST 8   /* substitution errors reported per line */
-
-/* "'%.*s%s'" with DECK_Q(s): user text quoted and cut at DECK_QUOTE_MAX characters. */
-#define DECK_Q(s) deck_qlen(s), (s), deck_qell(s)
-
-static int deck_qlen(const char *s)
-{
-    size_t n = strlen(s);
-    return n > DECK_QUOTE_MAX ? DECK_QUOTE_MAX - 3 : (int)n;
-}
-
-static const char *deck_qell(const char *s)
-{
-    return strlen(s) > DECK_QUOTE_MAX ? "..." : "";
-}
-
-/* ---------------------------------------------------------------- string buffer */
-
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-    bool oom;
-} sbuf;
-
-static void sb_reserve(sbuf *sb, size_t extra)
-{
-    if (sb->oom)
-        return;
-    if (sb->len + extra + 1 <= sb->cap)
-        return;
-    size_t cap = sb->cap ? sb->cap : 128;
-    while (cap < sb->len + extra + 1)
-        cap *= 2;
-    char *p = realloc(sb->p, cap);
-    if (p == NULL) {
-        sb->oom = true;
-        return;
-    }
-    sb->p = p;
-    sb->cap = cap;
-}
-
-static void sb_putn(sbuf *sb, const char *s, size_t n)
-{
-    sb_reserve(sb, n);
-    if (sb->oom)
-        return;
-    memcpy(sb->p + sb->len, s, n);
-    sb->len += n;
-    sb->p[sb->len] = '\0';
-}
-
-static void sb_puts(sbuf *sb, const char *s) { sb_putn(sb, s, strlen(s)); }
-
-static void sb_vprintf(sbuf *sb, const char *fmt, va_list ap) KMC_PRINTF(2, 0);
-static void sb_vprintf(sbuf *sb, const char *fmt, va_list ap)
-{
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
-    va_end(ap2);
-    if (n < 0) {
-        sb->oom = true;
-        return;
-    }
-    sb_reserve(sb, (size_t)n);
-    if (sb->oom)
-        return;
-    vsnprintf(sb->p + sb->len, sb->cap - sb->len, fmt, ap);
-    sb->len += (size_t)n;
-}
-
-static void sb_printf(sbuf *sb, const char *fmt, ...) KMC_PRINTF(2, 3);
-static void sb_printf(sbuf *sb, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    sb_vprintf(sb, fmt, ap);
-    va_end(ap);
-}
-
-static const char *sb_str(const sbuf *sb) { return sb->p != NULL ? sb->p : ""; }
-
-static void sb_free(sbuf *sb)
-{
-    free(sb->p);
-    *sb = (sbuf){0};
-}
-
-static char *deck_strdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p != NULL)
-        memcpy(p, s, n);
-    return p;
-}
 
 /* ---------------------------------------------------------------- context */
 
@@ -157,8 +60,8 @@ typedef struct deck_line {
     int line;
     const char *text; /* the line after substitution, for the error display */
     int ntok;
-    const char *tok[DECK_MAX_TOKENS]; /* tok[0] is the command */
-    int col[DECK_MAX_TOKENS];         /* 1-based column of each token in text */
+    prs_tok tok[DECK_MAX_TOKENS]; /* tok[0] is the command; columns in text */
+    int end_col;                  /* just past the last word */
 } deck_line;
 
 typedef struct deck_seen {
@@ -240,7 +143,7 @@ static const deck_cmd deck_cmds[] = {
     {"fill", 2, 5, cmd_fill, false, false, "fill SPECIES FRACTION [region ZLO ZHI]",
      "random occupation: each site of cell layers [ZLO, ZHI) (default all) becomes SPECIES with "
      "probability FRACTION, drawn from per-tile streams (the same on any rank count); applied "
-     "in deck order after the collector; at most 8"},
+     "in deck order after the collector"},
     {"percolate", 2, 2, cmd_percolate, true, false, "percolate every N",
      "dead-lithium pass every N sweeps (tiled) or events (exact): sets the active/dead/void "
      "flags; default off"},
@@ -286,32 +189,12 @@ static int deck_cmd_index(const char *name)
 
 #define DECK_LEV_MAX 40
 
-/* Levenshtein distance; a large number if either word is too long to be a typo of
- * a keyword. */
-static int deck_edit_distance(const char *a, const char *b) { return kmc_edit_distance(a, b); }
-
-/* The candidate nearest to `word` within edit distance 2 (and less than the
- * candidate's length), or NULL. */
-static const char *deck_nearest(const char *word, const char *const *cand, size_t n)
-{
-    const char *best = NULL;
-    int bestd = 3;
-    for (size_t i = 0; i < n; ++i) {
-        int d = deck_edit_distance(word, cand[i]);
-        if (d < bestd && d < (int)strlen(cand[i])) {
-            bestd = d;
-            best = cand[i];
-        }
-    }
-    return best;
-}
-
 static const char *deck_nearest_cmd(const char *word)
 {
     const char *names[DECK_NCMDS];
     for (size_t i = 0; i < DECK_NCMDS; ++i)
         names[i] = deck_cmds[i].name;
-    return deck_nearest(word, names, DECK_NCMDS);
+    return prs_nearest(word, names, DECK_NCMDS);
 }
 
 /* ---------------------------------------------------------------- error printing */
@@ -365,43 +248,22 @@ static kmc_err deck_vreport(deck_ctx *dc, kmc_err code, const deck_file *f, int 
                             const char *text, int col, int len, const char *note1,
                             const char *note2, const char *fmt, va_list ap)
 {
-    sbuf sb = {0};
-    if (f != NULL && line > 0 && col > 0)
-        sb_printf(&sb, "%s:%d:%d: ", f->path, line, col);
-    else if (f != NULL && line > 0)
-        sb_printf(&sb, "%s:%d: ", f->path, line);
-    else if (f != NULL)
-        sb_printf(&sb, "%s: ", f->path);
-    sb_vprintf(&sb, fmt, ap);
-    sb_puts(&sb, "\n");
-    if (text != NULL && line > 0) {
-        sb_printf(&sb, "%5d | %s\n", line, text);
-        if (col > 0) {
-            size_t tl = strlen(text);
-            sb_printf(&sb, "%5s | ", "");
-            for (int i = 0; i < col - 1; ++i)
-                sb_putn(&sb, (size_t)i < tl && text[i] == '\t' ? "\t" : " ", 1);
-            sb_puts(&sb, "^");
-            for (int i = 1; i < len; ++i)
-                sb_puts(&sb, "~");
-            sb_puts(&sb, "\n");
-        }
-    }
-    if (note1 != NULL)
-        sb_printf(&sb, "%5s = %s\n", "", note1);
-    if (note2 != NULL)
-        sb_printf(&sb, "%5s = %s\n", "", note2);
+    prs_buf sb = {0};
+    prs_where w = {f != NULL ? f->path : NULL, line, line > 0 ? col : 0, len, text};
+    prs_vformat(&sb, &w, fmt, ap);
+    prs_note(&sb, note1);
+    prs_note(&sb, note2);
     for (const deck_file *p = f; p != NULL && p->parent != NULL; p = p->parent)
-        sb_printf(&sb, "%5s = in a file included from %s:%d\n", "", p->parent->path,
-                  p->parent_line);
+        prs_buf_printf(&sb, "%5s = in a file included from %s:%d\n", "", p->parent->path,
+                       p->parent_line);
     if (sb.oom) {
-        sb_free(&sb);
+        prs_buf_free(&sb);
         deck_oom(dc);
         return KMC_ERR_NOMEM;
     }
     if (dc->lg != NULL)
-        log_error(dc->lg, "%s", sb_str(&sb));
-    sb_free(&sb);
+        log_error(dc->lg, "%s", prs_buf_str(&sb));
+    prs_buf_free(&sb);
     deck_count(dc, code);
     return code;
 }
@@ -424,11 +286,10 @@ static kmc_err deck_report(deck_ctx *dc, kmc_err code, const deck_file *f, int l
 static void deck_tok_span(const deck_line *ln, int ti, int *col, int *len)
 {
     if (ti >= 0 && ti < ln->ntok) {
-        *col = ln->col[ti];
-        *len = (int)strlen(ln->tok[ti]);
+        *col = ln->tok[ti].col;
+        *len = ln->tok[ti].len;
     } else if (ln->ntok > 0) {
-        int last = ln->ntok - 1;
-        *col = ln->col[last] + (int)strlen(ln->tok[last]) + 1;
+        *col = ln->end_col;
         *len = 1;
     } else {
         *col = 0;
@@ -474,83 +335,39 @@ static kmc_err deck_usage_error(deck_ctx *dc, const deck_line *ln, const char *u
     int nargs = ln->ntok - 1;
     return deck_error_note(dc, ln, 0, note, NULL,
                            "wrong number of arguments for '%.*s%s' (found %d)",
-                           DECK_Q(ln->tok[0]), nargs);
+                           PRS_Q(ln->tok[0].s), nargs);
 }
 
 /* ---------------------------------------------------------------- value parsers */
 
-/* A strictly parsed, finite real: the whole word must be the number. A number glued
- * to its unit ("300K") gets a note. */
+/* A value error found by the toolkit (kmc/base/parse.h) about word ti (the number) or
+ * ti + 1 (its unit). */
+static kmc_err deck_diag(deck_ctx *dc, const deck_line *ln, int ti, const prs_diag *d)
+{
+    return deck_error_note(dc, ln, ti + d->word, d->note[0][0] ? d->note[0] : NULL,
+                           d->note[1][0] ? d->note[1] : NULL, "%s", d->msg);
+}
+
+/* A strictly parsed, finite real: the whole word must be the number. */
 static kmc_err deck_real(deck_ctx *dc, const deck_line *ln, int ti, double *out)
 {
-    const char *s = ln->tok[ti];
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end != '\0') {
-        char note[160];
-        const char *n1 = NULL;
-        if (end != s && unit_kind_of(end) != UNIT_KIND_COUNT) {
-            snprintf(note, sizeof note, "put a space between the number and its unit: '%.*s %s'",
-                     (int)(end - s), s, end);
-            n1 = note;
-        }
-        return deck_error_note(dc, ln, ti, n1, NULL, "bad number '%.*s%s'; expected a real number",
-                               DECK_Q(s));
-    }
-    if (!isfinite(v))
-        return deck_error(dc, ln, ti, "bad number '%.*s%s'; expected a finite real number",
-                          DECK_Q(s));
-    *out = v;
-    return KMC_OK;
+    prs_diag d;
+    return prs_real(ln->tok[ti].s, NULL, out, &d) ? KMC_OK : deck_diag(dc, ln, ti, &d);
 }
 
 /* A strictly parsed integer in [lo, hi]; `what` names it in range messages. */
 static kmc_err deck_int(deck_ctx *dc, const deck_line *ln, int ti, int64_t lo, int64_t hi,
                         const char *what, int64_t *out)
 {
-    const char *s = ln->tok[ti];
-    char *end = NULL;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (end == s || *end != '\0') {
-        char *dend = NULL;
-        (void)strtod(s, &dend);
-        if (dend != s && *dend == '\0')
-            return deck_error(dc, ln, ti,
-                              "bad number '%.*s%s'; expected an integer (%s), not a real number",
-                              DECK_Q(s), what);
-        return deck_error(dc, ln, ti, "bad number '%.*s%s'; expected an integer (%s)", DECK_Q(s),
-                          what);
-    }
-    bool too_big = errno == ERANGE ? v > 0 : v > hi;
-    bool too_small = errno == ERANGE ? v < 0 : v < lo;
-    if (too_small)
-        return deck_error(dc, ln, ti, "%s must be at least %" PRId64 ", found %.*s%s", what, lo,
-                          DECK_Q(s));
-    if (too_big)
-        return deck_error(dc, ln, ti, "%s must be at most %" PRId64 ", found %.*s%s", what, hi,
-                          DECK_Q(s));
-    *out = (int64_t)v;
-    return KMC_OK;
+    prs_diag d;
+    return prs_int(ln->tok[ti].s, lo, hi, what, out, &d) ? KMC_OK : deck_diag(dc, ln, ti, &d);
 }
 
 static kmc_err deck_u64(deck_ctx *dc, const deck_line *ln, int ti, const char *what,
                         uint64_t *out)
 {
-    const char *s = ln->tok[ti];
-    char *end = NULL;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (s[0] == '-' || s[0] == '+' || end == s || *end != '\0')
-        return deck_error(dc, ln, ti,
-                          "bad number '%.*s%s'; expected an unsigned integer (%s), 0 to %" PRIu64,
-                          DECK_Q(s), what, UINT64_MAX);
-    if (errno == ERANGE)
-        return deck_error(dc, ln, ti, "%s must be at most %" PRIu64 ", found %.*s%s", what,
-                          UINT64_MAX, DECK_Q(s));
-    *out = (uint64_t)v;
-    return KMC_OK;
+    prs_diag d;
+    return prs_u64(ln->tok[ti].s, what, out, &d) ? KMC_OK : deck_diag(dc, ln, ti, &d);
 }
 
 /* A real at word ti followed by its unit at ti+1, converted to the internal unit of
@@ -558,49 +375,34 @@ static kmc_err deck_u64(deck_ctx *dc, const deck_line *ln, int ti, const char *w
 static kmc_err deck_quantity(deck_ctx *dc, const deck_line *ln, int ti, unit_kind kind,
                              double *out)
 {
-    double v = 0.0;
-    KMC_TRY(deck_real(dc, ln, ti, &v));
-    const char *expected = unit_expected(kind);
-    bool several = strchr(expected, ',') != NULL;
-    if (ti + 1 >= ln->ntok)
-        return deck_error(dc, ln, ti, "missing unit after '%.*s%s'; expected %s in %s%s",
-                          DECK_Q(ln->tok[ti]), unit_kind_name(kind),
-                          several ? "one of: " : "", expected);
-    const char *u = ln->tok[ti + 1];
-    if (unit_to_internal(kind, u, v, out))
-        return KMC_OK;
-    char note[160];
-    snprintf(note, sizeof note, "expected one of: %s", expected);
-    unit_kind other = unit_kind_of(u);
-    if (other != UNIT_KIND_COUNT)
-        return deck_error_note(dc, ln, ti + 1, note, NULL, "'%.*s%s' is %s, not %s", DECK_Q(u),
-                               unit_kind_name(other), unit_kind_name(kind));
-    return deck_error_note(dc, ln, ti + 1, note, unit_hint(kind, u), "unit '%.*s%s' is not %s",
-                           DECK_Q(u), unit_kind_name(kind));
+    prs_diag d;
+    const char *unit = ti + 1 < ln->ntok ? ln->tok[ti + 1].s : NULL;
+    return prs_quantity(ln->tok[ti].s, unit, kind, NULL, out, &d) ? KMC_OK
+                                                                  : deck_diag(dc, ln, ti, &d);
 }
 
 /* Word ti must be one of `choices` (listed for the user as `list`); *out is its index. */
 static kmc_err deck_keyword(deck_ctx *dc, const deck_line *ln, int ti, const char *const *choices,
                             size_t n, const char *what, const char *list, int *out)
 {
-    const char *s = ln->tok[ti];
+    const char *s = ln->tok[ti].s;
     for (size_t i = 0; i < n; ++i)
         if (strcmp(s, choices[i]) == 0) {
             *out = (int)i;
             return KMC_OK;
         }
-    const char *near = deck_nearest(s, choices, n);
+    const char *near = prs_nearest(s, choices, n);
     if (near != NULL)
         return deck_error(dc, ln, ti, "unknown %s '%.*s%s'; did you mean '%s'? (expected %s)",
-                          what, DECK_Q(s), near, list);
-    return deck_error(dc, ln, ti, "unknown %s '%.*s%s'; expected %s", what, DECK_Q(s), list);
+                          what, PRS_Q(s), near, list);
+    return deck_error(dc, ln, ti, "unknown %s '%.*s%s'; expected %s", what, PRS_Q(s), list);
 }
 
 /* dir + "/" + rel, or rel itself when it is absolute or dir is empty. NULL: no memory. */
 static char *deck_path_join(const char *dir, const char *rel)
 {
     if (rel[0] == '/' || dir[0] == '\0')
-        return deck_strdup(rel);
+        return prs_strdup(rel);
     size_t ld = strlen(dir), lr = strlen(rel);
     bool slash = dir[ld - 1] != '/';
     char *p = malloc(ld + slash + lr + 1);
@@ -618,7 +420,7 @@ static char *deck_dir_of(const char *path)
 {
     const char *slash = strrchr(path, '/');
     if (slash == NULL)
-        return deck_strdup("");
+        return prs_strdup("");
     size_t n = slash == path ? 1 : (size_t)(slash - path);
     char *d = malloc(n + 1);
     if (d == NULL)
@@ -647,7 +449,7 @@ static kmc_err cmd_box(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
 
 static kmc_err cmd_potential(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
 {
-    char *p = deck_path_join(ln->file->dir, ln->tok[1]);
+    char *p = deck_path_join(ln->file->dir, ln->tok[1].s);
     if (p == NULL) {
         deck_oom(dc);
         return KMC_ERR_NOMEM;
@@ -687,7 +489,7 @@ static kmc_err cmd_hops(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
 static kmc_err cmd_collector(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
 {
     static const char *const kw[] = {"thickness"};
-    const char *name = ln->tok[1];
+    const char *name = ln->tok[1].s;
     int sp = sp_from_keyword(name);
     kmc_err rc = KMC_OK;
     if (sp < 0 || sp == KMC_SP_LI || !sp_conducts((uint8_t)sp)) {
@@ -701,12 +503,12 @@ static kmc_err cmd_collector(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
                          sp_keyword((uint8_t)i));
                 cands[nc++] = sp_keyword((uint8_t)i);
             }
-        const char *near = sp < 0 ? deck_nearest(name, cands, nc) : NULL;
+        const char *near = sp < 0 ? prs_nearest(name, cands, nc) : NULL;
         char hint[64] = "";
         if (near != NULL)
             snprintf(hint, sizeof hint, "; did you mean '%s'?", near);
         rc = deck_error_note(dc, ln, 1, note, NULL, "%s '%.*s%s' cannot be a collector%s",
-                             sp < 0 ? "unknown species" : "species", DECK_Q(name), hint);
+                             sp < 0 ? "unknown species" : "species", PRS_Q(name), hint);
     }
     int k;
     kmc_err r = deck_keyword(dc, ln, 2, kw, 1, "collector keyword", "'thickness'", &k);
@@ -764,7 +566,7 @@ static kmc_err cmd_deposit(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
     KMC_TRY(deck_quantity(dc, ln, 2, UNIT_CURRENT_DENSITY, &j));
     if (!(j > 0.0))
         return deck_error(dc, ln, 2, "current density must be > 0, found %.*s%s %s",
-                          DECK_Q(ln->tok[2]), ln->tok[3]);
+                          PRS_Q(ln->tok[2].s), ln->tok[3].s);
     cfg->dep_mode = CFG_DEP_CURRENT;
     cfg->current_A_m2 = j;
     return KMC_OK;
@@ -780,7 +582,7 @@ static kmc_err cmd_run(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
         KMC_TRY(deck_quantity(dc, ln, 2, UNIT_TIME, &t));
         if (!(t > 0.0))
             return deck_error(dc, ln, 2, "run time must be > 0, found %.*s%s %s",
-                              DECK_Q(ln->tok[2]), ln->tok[3]);
+                              PRS_Q(ln->tok[2].s), ln->tok[3].s);
         cfg->stop = CFG_STOP_TIME;
         cfg->stop_time_s = t;
         return KMC_OK;
@@ -845,8 +647,8 @@ static bool deck_var_add(deck_ctx *dc, const char *name, const char *value, cons
         dc->capvars = cap;
     }
     deck_varrec *r = &dc->vars[dc->nvars];
-    r->name = deck_strdup(name);
-    r->value = deck_strdup(value);
+    r->name = prs_strdup(name);
+    r->value = prs_strdup(value);
     if (r->name == NULL || r->value == NULL) {
         free(r->name);
         free(r->value);
@@ -863,32 +665,44 @@ static bool deck_var_add(deck_ctx *dc, const char *name, const char *value, cons
 static kmc_err cmd_variable(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
 {
     (void)cfg;
-    const char *name = ln->tok[1];
+    const char *name = ln->tok[1].s;
     if (!deck_var_name_ok(name))
         return deck_error(dc, ln, 1,
                           "bad variable name '%.*s%s'; expected letters, digits and '_', not "
                           "starting with a digit",
-                          DECK_Q(name));
+                          PRS_Q(name));
     deck_varrec *old = deck_var_find(dc, name, strlen(name));
     if (old != NULL && old->file == NULL)
         return KMC_OK; /* -var NAME on the command line wins */
     if (old != NULL)
         return deck_error(dc, ln, 1, "variable '%s' is already defined at %s:%d", name,
                           old->file->path, old->line);
-    return deck_var_add(dc, name, ln->tok[2], ln->file, ln->line) ? KMC_OK : KMC_ERR_NOMEM;
+    return deck_var_add(dc, name, ln->tok[2].s, ln->file, ln->line) ? KMC_OK : KMC_ERR_NOMEM;
 }
 
-static kmc_err deck_read_file(deck_ctx *dc, deck_file *f, FILE *fp, kmc_config *cfg);
+static kmc_err deck_read_file(deck_ctx *dc, deck_file *f, prs_file *pf, kmc_config *cfg);
 
-/* Record the identity of the open file fp (for the include-cycle check). */
-static void deck_file_id(deck_file *f, FILE *fp)
+/* Read file f whole (kmc/base/parse.h: a regular file, within the size limits) into pf
+ * and record its identity for the include-cycle check. A failure is reported at the
+ * include command ln (NULL for the deck itself), or, for a line that is too long, at
+ * that line of f. */
+static kmc_err deck_open(deck_ctx *dc, deck_file *f, const deck_line *ln, prs_file *pf)
 {
-    struct stat sb;
-    if (fstat(fileno(fp), &sb) == 0) {
-        f->dev = sb.st_dev;
-        f->ino = sb.st_ino;
+    kmc_status st = {0};
+    kmc_err rc = prs_file_read(pf, f->path, ln != NULL ? "include file" : "deck", &st);
+    if (rc == KMC_OK) {
+        f->dev = pf->dev;
+        f->ino = pf->ino;
         f->have_id = true;
+        return KMC_OK;
     }
+    if (st.loc.line > 0)
+        return deck_report(dc, rc, f, st.loc.line, NULL, 0, 0, NULL, NULL, "%s", st.msg);
+    if (ln == NULL)
+        return deck_report(dc, rc, NULL, 0, NULL, 0, 0, NULL, NULL, "%s", st.msg);
+    int col, len;
+    deck_tok_span(ln, 1, &col, &len);
+    return deck_report(dc, rc, ln->file, ln->line, ln->text, col, len, NULL, NULL, "%s", st.msg);
 }
 
 /* A new file record in the include chain (owned by dc); NULL when out of memory. */
@@ -898,7 +712,7 @@ static deck_file *deck_file_new(deck_ctx *dc, const char *path, const deck_file 
     deck_file *f = calloc(1, sizeof *f);
     if (f == NULL)
         return NULL;
-    f->path = deck_strdup(path);
+    f->path = prs_strdup(path);
     f->dir = deck_dir_of(path);
     if (f->path == NULL || f->dir == NULL) {
         free(f->path);
@@ -920,7 +734,7 @@ static kmc_err cmd_include(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
     if (parent->depth + 1 > DECK_MAX_DEPTH)
         return deck_error(dc, ln, 1, "includes are nested more than %d deep (an include cycle?)",
                           DECK_MAX_DEPTH);
-    char *path = deck_path_join(parent->dir, ln->tok[1]);
+    char *path = deck_path_join(parent->dir, ln->tok[1].s);
     if (path == NULL) {
         deck_oom(dc);
         return KMC_ERR_NOMEM;
@@ -931,23 +745,29 @@ static kmc_err cmd_include(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
         deck_oom(dc);
         return KMC_ERR_NOMEM;
     }
-    FILE *fp = fopen(f->path, "r");
-    if (fp == NULL) {
-        int col, len;
-        deck_tok_span(ln, 1, &col, &len);
-        return deck_report(dc, KMC_ERR_NOFILE, ln->file, ln->line, ln->text, col, len, NULL, NULL,
-                           "cannot open include file '%s': %s", f->path, strerror(errno));
-    }
-    deck_file_id(f, fp);
+    prs_file pf;
+    kmc_err rc = deck_open(dc, f, ln, &pf);
+    if (rc != KMC_OK)
+        return rc;
     for (const deck_file *p = parent; p != NULL; p = p->parent)
-        if (f->have_id && p->have_id && p->dev == f->dev && p->ino == f->ino) {
-            fclose(fp);
+        if (p->have_id && p->dev == f->dev && p->ino == f->ino) {
+            prs_file_free(&pf);
             return deck_error(dc, ln, 1, "include cycle: '%s' is already being read", f->path);
         }
-    if (cfg->nincludes < CFG_MAX_INCLUDES) /* recorded for the run file's provenance */
-        snprintf(cfg->includes[cfg->nincludes++], CFG_PATH_MAX, "%s", f->path);
-    kmc_err rc = deck_read_file(dc, f, fp, cfg);
-    fclose(fp);
+    rc = cfg_add_include(cfg, f->path); /* recorded for the run file's provenance */
+    if (rc == KMC_ERR_NOMEM)
+        deck_oom(dc);
+    else if (rc != KMC_OK && strlen(f->path) >= CFG_PATH_MAX)
+        deck_error(dc, ln, 1, "include path is %zu characters long; at most %d allowed",
+                   strlen(f->path), CFG_PATH_MAX - 1);
+    else if (rc != KMC_OK)
+        deck_error(dc, ln, 0, "more than %d includes", CFG_LIST_MAX);
+    if (rc != KMC_OK) {
+        prs_file_free(&pf);
+        return rc;
+    }
+    rc = deck_read_file(dc, f, &pf, cfg);
+    prs_file_free(&pf);
     return rc;
 }
 
@@ -962,33 +782,33 @@ typedef struct deck_subst_err {
 /* Replace every ${NAME} in code (the line without its comment) into out. Problems are
  * collected (up to DECK_MAX_SUBST) with their output column; the reference is then
  * copied as written. */
-static int deck_substitute(deck_ctx *dc, const char *code, sbuf *out, deck_subst_err *errs)
+static int deck_substitute(deck_ctx *dc, const char *code, prs_buf *out, deck_subst_err *errs)
 {
     int nerr = 0;
     const char *s = code;
     while (*s) {
         const char *dollar = strstr(s, "${");
         if (dollar == NULL) {
-            sb_puts(out, s);
+            prs_buf_puts(out, s);
             break;
         }
-        sb_putn(out, s, (size_t)(dollar - s));
+        prs_buf_putn(out, s, (size_t)(dollar - s));
         const char *name = dollar + 2;
         const char *close = strchr(name, '}');
         size_t at = out->len;
         if (close == NULL) {
             if (nerr < DECK_MAX_SUBST)
                 errs[nerr++] = (deck_subst_err){(int)at + 1, 2, 1, 0, 0};
-            sb_puts(out, dollar);
+            prs_buf_puts(out, dollar);
             break;
         }
         size_t n = (size_t)(close - name);
         deck_varrec *v = deck_var_find(dc, name, n);
         if (v != NULL) {
             v->used = true;
-            sb_puts(out, v->value);
+            prs_buf_puts(out, v->value);
         } else {
-            sb_putn(out, dollar, n + 3);
+            prs_buf_putn(out, dollar, n + 3);
             char tmp[DECK_LEV_MAX + 2];
             bool ok = n > 0 && n < sizeof tmp;
             if (ok) {
@@ -1002,7 +822,7 @@ static int deck_substitute(deck_ctx *dc, const char *code, sbuf *out, deck_subst
         s = close + 1;
     }
     if (out->p == NULL)
-        sb_puts(out, "");
+        prs_buf_puts(out, "");
     return nerr;
 }
 
@@ -1014,7 +834,7 @@ static void deck_report_subst(deck_ctx *dc, const deck_file *f, int line, const 
                     "write ${NAME} to use a variable", NULL, "unterminated '${' (no closing '}')");
         return;
     }
-    char name[DECK_QUOTE_MAX + 1];
+    char name[PRS_QUOTE_MAX + 1];
     size_t n = KMC_MIN(e->name_len, sizeof name - 1);
     memcpy(name, text + e->name_at, n);
     name[n] = '\0';
@@ -1028,7 +848,7 @@ static void deck_report_subst(deck_ctx *dc, const deck_file *f, int line, const 
     size_t nc = 0;
     for (int i = 0; i < dc->nvars && nc < 64; ++i)
         cands[nc++] = dc->vars[i].name;
-    const char *near = deck_nearest(name, cands, nc);
+    const char *near = prs_nearest(name, cands, nc);
     char hint[DECK_LEV_MAX + 32] = "";
     if (near != NULL)
         snprintf(hint, sizeof hint, "; did you mean '${%s}'?", near);
@@ -1048,17 +868,17 @@ static kmc_err deck_do_line(deck_ctx *dc, const deck_file *f, int lineno, char *
         comment = hash + 1;
     }
     /* text = substituted code, then the comment as written (for the display) */
-    sbuf text = {0};
+    prs_buf text = {0};
     deck_subst_err errs[DECK_MAX_SUBST];
     int nsub = deck_substitute(dc, raw, &text, errs);
     size_t code_len = text.len;
     if (hash != NULL) {
-        sb_puts(&text, "#");
-        sb_puts(&text, comment);
+        prs_buf_puts(&text, "#");
+        prs_buf_puts(&text, comment);
     }
     char *words = text.oom ? NULL : malloc(code_len + 1);
     if (words == NULL) {
-        sb_free(&text);
+        prs_buf_free(&text);
         deck_oom(dc);
         return KMC_ERR_NOMEM;
     }
@@ -1071,28 +891,19 @@ static kmc_err deck_do_line(deck_ctx *dc, const deck_file *f, int lineno, char *
     words[code_len] = '\0';
 
     deck_line ln = {.file = f, .line = lineno, .text = text.p, .ntok = 0};
-    for (char *p = words; *p;) {
-        while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\v' || *p == '\f')
-            ++p;
-        if (*p == '\0')
-            break;
-        if (ln.ntok == DECK_MAX_TOKENS) {
-            rc = deck_error(dc, &ln, DECK_MAX_TOKENS - 1, "more than %d words on one line",
-                            DECK_MAX_TOKENS);
-            goto out;
-        }
-        ln.tok[ln.ntok] = p;
-        ln.col[ln.ntok] = (int)(p - words) + 1;
-        ++ln.ntok;
-        while (*p && !(*p == ' ' || *p == '\t' || *p == '\r' || *p == '\v' || *p == '\f'))
-            ++p;
-        if (*p)
-            *p++ = '\0';
+    int extra_col = 0;
+    int ntok = prs_split(words, ln.tok, DECK_MAX_TOKENS, &ln.end_col, &extra_col);
+    if (ntok < 0) {
+        ln.ntok = DECK_MAX_TOKENS;
+        rc = deck_report(dc, KMC_ERR_INPUT, f, lineno, text.p, extra_col, 1, NULL, NULL,
+                         "more than %d words on one line", DECK_MAX_TOKENS);
+        goto out;
     }
+    ln.ntok = ntok;
     if (ln.ntok == 0)
         goto out;
 
-    int ci = deck_cmd_index(ln.tok[0]);
+    int ci = deck_cmd_index(ln.tok[0].s);
     if (nsub > 0) {
         /* already reported; only note that the command was there (no "missing" cascade) */
         if (ci >= 0 && dc->seen[ci].file == NULL)
@@ -1100,13 +911,13 @@ static kmc_err deck_do_line(deck_ctx *dc, const deck_file *f, int lineno, char *
         goto out;
     }
     if (ci < 0) {
-        const char *near = deck_nearest_cmd(ln.tok[0]);
+        const char *near = deck_nearest_cmd(ln.tok[0].s);
         if (near != NULL)
             rc = deck_error(dc, &ln, 0, "unknown command '%.*s%s'; did you mean '%s'?",
-                            DECK_Q(ln.tok[0]), near);
+                            PRS_Q(ln.tok[0].s), near);
         else
             rc = deck_error_note(dc, &ln, 0, "'kmc -h deck' lists the commands", NULL,
-                                 "unknown command '%.*s%s'", DECK_Q(ln.tok[0]));
+                                 "unknown command '%.*s%s'", PRS_Q(ln.tok[0].s));
         goto out;
     }
     const deck_cmd *cmd = &deck_cmds[ci];
@@ -1127,29 +938,19 @@ static kmc_err deck_do_line(deck_ctx *dc, const deck_file *f, int lineno, char *
     rc = cmd->run(dc, &ln, cfg);
 out:
     free(words);
-    sb_free(&text);
+    prs_buf_free(&text);
     return rc;
 }
 
-static kmc_err deck_read_file(deck_ctx *dc, deck_file *f, FILE *fp, kmc_config *cfg)
+static kmc_err deck_read_file(deck_ctx *dc, deck_file *f, prs_file *pf, kmc_config *cfg)
 {
-    char *raw = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    int lineno = 0;
     kmc_err rc = KMC_OK;
-    while (!dc->stopped && (n = getline(&raw, &cap, fp)) != -1) {
-        ++lineno;
-        while (n > 0 && (raw[n - 1] == '\n' || raw[n - 1] == '\r'))
-            raw[--n] = '\0';
-        kmc_err r = deck_do_line(dc, f, lineno, raw, cfg);
+    char *raw;
+    while (!dc->stopped && (raw = prs_file_next(pf)) != NULL) {
+        kmc_err r = deck_do_line(dc, f, pf->line, raw, cfg);
         if (rc == KMC_OK)
             rc = r;
     }
-    if (!dc->stopped && ferror(fp))
-        rc = deck_report(dc, KMC_ERR_NOFILE, f, 0, NULL, 0, 0, NULL, NULL,
-                         "read error after line %d: %s", lineno, strerror(errno));
-    free(raw);
     return rc;
 }
 
@@ -1235,7 +1036,7 @@ static void deck_cli_vars(deck_ctx *dc, const deck_var *vars, int nvars)
             deck_report(dc, KMC_ERR_INPUT, NULL, 0, NULL, 0, 0, NULL, NULL,
                         "-var '%.*s%s': bad variable name; expected letters, digits and '_', "
                         "not starting with a digit",
-                        DECK_Q(name));
+                        PRS_Q(name));
             continue;
         }
         if (vars[i].value == NULL) {
@@ -1268,16 +1069,12 @@ kmc_err deck_load(const char *path, const deck_var *vars, int nvars, const kmc_l
     } else if (!dc.stopped) {
         memcpy(cfg->deck_path, path, strlen(path) + 1);
         deck_file *top = deck_file_new(&dc, path, NULL, 0);
-        FILE *fp = top != NULL ? fopen(path, "r") : NULL;
+        prs_file pf = {0};
         if (top == NULL) {
             deck_oom(&dc);
-        } else if (fp == NULL) {
-            deck_report(&dc, KMC_ERR_NOFILE, NULL, 0, NULL, 0, 0, NULL, NULL,
-                        "cannot open deck '%s': %s", path, strerror(errno));
-        } else {
-            deck_file_id(top, fp);
-            (void)deck_read_file(&dc, top, fp, cfg);
-            fclose(fp);
+        } else if (deck_open(&dc, top, NULL, &pf) == KMC_OK) {
+            (void)deck_read_file(&dc, top, &pf, cfg);
+            prs_file_free(&pf);
             if (!dc.stopped)
                 deck_cross_check(&dc, top, cfg);
             if (dc.nerr == 0) /* with errors, fix those first: lines were skipped */
@@ -1292,6 +1089,7 @@ kmc_err deck_load(const char *path, const deck_var *vars, int nvars, const kmc_l
                        dc.nerr >= DECK_MAX_ERRORS ? " (stopped reading)" : "");
         kmc_fail(st, rc, (kmc_loc){path, 0, 0}, "%d error%s in %s; nothing was run", dc.nerr,
                  dc.nerr == 1 ? "" : "s", dc.deck_path);
+        cfg_free(cfg); /* nothing of a bad deck is used */
     }
     deck_ctx_free(&dc);
     return rc;
@@ -1358,7 +1156,7 @@ static kmc_err cmd_tiles(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
 
 static kmc_err cmd_window(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
 {
-    if (strcmp(ln->tok[1], "auto") == 0) {
+    if (strcmp(ln->tok[1].s, "auto") == 0) {
         double f = 0.0;
         KMC_TRY(deck_real(dc, ln, 2, &f));
         if (!(f > 0.0))
@@ -1389,12 +1187,10 @@ static kmc_err cmd_fill(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
 {
     if (ln->ntok != 3 && ln->ntok != 6)
         return deck_usage_error(dc, ln, "fill SPECIES FRACTION [region ZLO ZHI]");
-    if (cfg->nfills == CFG_MAX_FILLS)
-        return deck_error(dc, ln, 0, "more than %d fill commands", CFG_MAX_FILLS);
-    int sp = sp_from_keyword(ln->tok[1]);
+    int sp = sp_from_keyword(ln->tok[1].s);
     if (sp < 0)
         return deck_error(dc, ln, 1, "unknown species '%.*s%s'; expected one of: empty, li, cu, ag, "
-                                     "implant, zn, sei", DECK_Q(ln->tok[1]));
+                                     "implant, zn, sei", PRS_Q(ln->tok[1].s));
     double f = 0.0;
     KMC_TRY(deck_real(dc, ln, 2, &f));
     if (!(f >= 0.0 && f <= 1.0))
@@ -1410,7 +1206,13 @@ static kmc_err cmd_fill(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
         fl.zlo = (int)lo;
         fl.zhi = (int)hi;
     }
-    cfg->fills[cfg->nfills++] = fl;
+    kmc_err rc = cfg_add_fill(cfg, fl);
+    if (rc == KMC_ERR_NOMEM) {
+        deck_oom(dc);
+        return rc;
+    }
+    if (rc != KMC_OK)
+        return deck_error(dc, ln, 0, "more than %d fill commands", CFG_LIST_MAX);
     return KMC_OK;
 }
 
@@ -1455,9 +1257,9 @@ static kmc_err cmd_output(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
     static const char *const kw[] = {"prefix"};
     int k;
     KMC_TRY(deck_keyword(dc, ln, 1, kw, 1, "output keyword", "'prefix'", &k));
-    if (strlen(ln->tok[2]) + 32 >= sizeof cfg->prefix)
+    if (strlen(ln->tok[2].s) + 32 >= sizeof cfg->prefix)
         return deck_error(dc, ln, 2, "output prefix is too long");
-    snprintf(cfg->prefix, sizeof cfg->prefix, "%s", ln->tok[2]);
+    snprintf(cfg->prefix, sizeof cfg->prefix, "%s", ln->tok[2].s);
     return KMC_OK;
 }
 

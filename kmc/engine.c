@@ -486,7 +486,11 @@ kmc_err eng_create_ext(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm
     MPI_Comm_rank(r->comm, &r->rank);
     MPI_Comm_size(r->comm, &r->size);
     r->lg = lg;
-    r->cfg = *cfg;
+    if (cfg_copy(&r->cfg, cfg) != KMC_OK) {
+        MPI_Comm_free(&r->comm);
+        free(r);
+        return kmc_fail(st, KMC_ERR_NOMEM, KMC_NOLOC, "out of memory");
+    }
     r->pm = *pm;
     memcpy(r->gn, cfg->box, sizeof r->gn);
     {
@@ -652,6 +656,7 @@ void eng_destroy(eng_run **rp)
     dec_destroy(&r->dec);
     if (r->comm != MPI_COMM_NULL && r->comm != 0)
         MPI_Comm_free(&r->comm);
+    cfg_free(&r->cfg);
     free(r);
     *rp = NULL;
 }

@@ -300,22 +300,26 @@ static kmc_err load_inputs(const cli *c, const kmc_log *lg, kmc_config *cfg, pot
 {
     kmc_config saved;
     pot_model saved_pm;
+    memset(&saved, 0, sizeof saved);
     kmc_err rc = KMC_OK;
     if (c->restart != NULL) {
         rc = ckpt_read_header(c->restart, &saved, &saved_pm, c->deck == NULL ? tx : NULL, st);
         if (rc != KMC_OK) {
+            cfg_free(&saved);
             log_error(lg, "%s\n", st->msg);
             return rc;
         }
         if (c->deck == NULL) {
-            *cfg = saved;
+            *cfg = saved; /* cfg owns its lists now */
             *pm = saved_pm;
             return KMC_OK;
         }
     }
     rc = deck_load(c->deck, c->vars, c->nvars, lg, cfg, st);
-    if (rc != KMC_OK)
+    if (rc != KMC_OK) {
+        cfg_free(&saved);
         return rc; /* deck_load printed every error */
+    }
     if (c->seed_set) {
         cfg->seed = c->seed;
         cfg->seed_set = true;
@@ -345,6 +349,7 @@ static kmc_err load_inputs(const cli *c, const kmc_log *lg, kmc_config *cfg, pot
         rc = cfg_texts_read(tx, cfg, st);
     if (rc == KMC_OK && c->restart != NULL)
         rc = ckpt_check_compatible(&saved, &saved_pm, cfg, pm, c->restart, st);
+    cfg_free(&saved);
     if (rc != KMC_OK && st->msg[0] != '\0')
         log_error(lg, "%s\n", st->msg);
     return rc;
@@ -406,11 +411,13 @@ int main(int argc, char **argv)
     if (rank == 0)
         rc = load_inputs(&c, &lg, &cfg, &pm, &texts, &st);
     rc = (kmc_err)bcast_verdict(rc);
+    if (rc == KMC_OK && (rc = cfg_bcast(&cfg, MPI_COMM_WORLD, &st)) != KMC_OK)
+        log_error(&lg, "%s\n", st.msg);
     if (rc != KMC_OK) {
+        cfg_free(&cfg);
         cfg_texts_free(&texts);
         return finish(&lg, rc);
     }
-    MPI_Bcast(&cfg, (int)sizeof cfg, MPI_BYTE, 0, MPI_COMM_WORLD);
     /* the rate model is computed once, on rank 0, so every rank uses the same bits */
     MPI_Bcast(&pm, (int)sizeof pm, MPI_BYTE, 0, MPI_COMM_WORLD);
     cfg_texts_bcast(&texts, MPI_COMM_WORLD, rank);
@@ -422,12 +429,14 @@ int main(int argc, char **argv)
     rc = eng_plan_tiles(&cfg, tiles, &exact, &st);
     if (rc != KMC_OK) {
         log_error(&lg, "%s:%d: %s\n", cfg.deck_path, st.loc.line, st.msg);
+        cfg_free(&cfg);
         cfg_texts_free(&texts);
         return finish(&lg, rc);
     }
     print_setup(&lg, &cfg, &pm, size);
     if (c.check) {
         log_info(&lg, "deck and potential are valid; nothing was run (-check)\n");
+        cfg_free(&cfg);
         cfg_texts_free(&texts);
         return finish(&lg, KMC_OK);
     }
@@ -442,6 +451,7 @@ int main(int argc, char **argv)
     if (rc == KMC_OK)
         rc = eng_run_deck(run, &st);
     eng_destroy(&run);
+    cfg_free(&cfg);
     cfg_texts_free(&texts);
     if (rc == KMC_ERR_STOPPED) {
         log_info(&lg, "kmc: %s\n", st.msg);

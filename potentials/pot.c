@@ -51,7 +51,6 @@
  *           = note (expected values, usage)
  * then pot_read returns the first error's code and puts "N errors in FILE" in st. */
 #include "potentials/pot.h"
-#include "kmc/base/text.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -61,16 +60,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kmc/base/parse.h"
 #include "kmc/base/units.h"
 
 #define POT_MAX_TOK 48     /* fields per statement */
 #define POT_MAX_SHOWN 50   /* errors printed; the rest are only counted */
 
-typedef struct pot_tok {
-    const char *s; /* NUL-terminated, inside pot_line.work */
-    int col;       /* 1-based byte column in the source line */
-    int len;
-} pot_tok;
+typedef prs_tok pot_tok; /* s, col, len (kmc/base/parse.h) */
 
 typedef struct pot_line {
     int lineno;
@@ -113,40 +109,28 @@ static const struct {
     lat_kind kind;
 } pot_lattices[] = {{"sc", LAT_SC}, {"bcc", LAT_BCC}, {"fcc", LAT_FCC}};
 
-/* Reporting */
+/* Reporting: the toolkit's message format (kmc/base/parse.h) through log_error. */
 
 static void pot_vreport(pot_ctx *c, const pot_line *ln, int col, int len, const char *note,
-                        const char *fmt, va_list ap) KMC_PRINTF(6, 0);
+                        const char *note2, const char *fmt, va_list ap) KMC_PRINTF(7, 0);
 
 static void pot_vreport(pot_ctx *c, const pot_line *ln, int col, int len, const char *note,
-                        const char *fmt, va_list ap)
+                        const char *note2, const char *fmt, va_list ap)
 {
-    char msg[512];
-    vsnprintf(msg, sizeof msg, fmt, ap);
     c->nerr++;
     if (c->nerr > POT_MAX_SHOWN)
         return;
-
-    char notebuf[600] = "";
-    if (note != NULL)
-        snprintf(notebuf, sizeof notebuf, "      = %s\n", note);
-    if (ln == NULL) {
-        log_error(c->lg, "%s: %s\n%s", c->path, msg, notebuf);
-        return;
-    }
-    /* The caret line copies the tabs of the source line, so it lines up in any
-     * tab width. */
-    char caret[1024];
-    size_t n = 0, tl = strlen(ln->text);
-    for (int i = 0; i + 1 < col && n + 2 < sizeof caret; ++i)
-        caret[n++] = ((size_t)i < tl && ln->text[i] == '\t') ? '\t' : ' ';
-    if (n + 2 < sizeof caret)
-        caret[n++] = '^';
-    for (int i = 1; i < len && n + 2 < sizeof caret; ++i)
-        caret[n++] = '~';
-    caret[n] = '\0';
-    log_error(c->lg, "%s:%d:%d: %s\n%5d | %s\n      | %s\n%s", c->path, ln->lineno, col, msg,
-              ln->lineno, ln->text, caret, notebuf);
+    prs_buf b = {0};
+    prs_where w = {c->path, ln != NULL ? ln->lineno : 0, ln != NULL ? col : 0, len,
+                   ln != NULL ? ln->text : NULL};
+    prs_vformat(&b, &w, fmt, ap);
+    prs_note(&b, note);
+    prs_note(&b, note2);
+    if (b.oom)
+        log_error(c->lg, "%s: out of memory for an error message\n", c->path);
+    else
+        log_error(c->lg, "%s", prs_buf_str(&b));
+    prs_buf_free(&b);
 }
 
 /* An error at field i of the line (i == ntok: just past the end of the line). */
@@ -160,8 +144,31 @@ static void pot_error(pot_ctx *c, const pot_line *ln, int i, const char *note, c
     int len = i < ln->ntok ? ln->tok[i].len : 1;
     va_list ap;
     va_start(ap, fmt);
-    pot_vreport(c, ln, col, len, note, fmt, ap);
+    pot_vreport(c, ln, col, len, note, NULL, fmt, ap);
     va_end(ap);
+}
+
+static void report_msg(pot_ctx *c, const pot_line *ln, int col, int len, const char *note,
+                       const char *note2, const char *fmt, ...) KMC_PRINTF(7, 8);
+
+static void report_msg(pot_ctx *c, const pot_line *ln, int col, int len, const char *note,
+                       const char *note2, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pot_vreport(c, ln, col, len, note, note2, fmt, ap);
+    va_end(ap);
+}
+
+/* A value error found by the toolkit about field i (the number) or i + 1 (its unit);
+ * without a note of its own, the usage is the note. */
+static void pot_diag(pot_ctx *c, const pot_line *ln, int i, const prs_diag *d, const char *usage)
+{
+    int f = i + d->word;
+    int col = f < ln->ntok ? ln->tok[f].col : ln->end_col;
+    int len = f < ln->ntok ? ln->tok[f].len : 1;
+    const char *n1 = d->note[0][0] ? d->note[0] : usage;
+    report_msg(c, ln, col, len, n1, d->note[1][0] ? d->note[1] : NULL, "%s", d->msg);
 }
 
 /* An error about the file as a whole or about an earlier line (no source echo). */
@@ -170,69 +177,30 @@ static void pot_error_file(pot_ctx *c, int line, const char *note, const char *f
 
 static void pot_error_file(pot_ctx *c, int line, const char *note, const char *fmt, ...)
 {
-    char msg[512];
+    /* column 1 without a source line: the statement starts the line */
+    pot_line at = {.lineno = line, .text = NULL};
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    pot_vreport(c, line > 0 ? &at : NULL, 1, 0, note, NULL, fmt, ap);
     va_end(ap);
-    c->nerr++;
-    if (c->nerr > POT_MAX_SHOWN)
-        return;
-    char notebuf[600] = "";
-    if (note != NULL)
-        snprintf(notebuf, sizeof notebuf, "      = %s\n", note);
-    if (line > 0)
-        log_error(c->lg, "%s:%d:1: %s\n%s", c->path, line, msg, notebuf);
-    else
-        log_error(c->lg, "%s: %s\n%s", c->path, msg, notebuf);
 }
 
 /* Nearest name */
 
-static int edit_distance(const char *a, const char *b) { return kmc_edit_distance(a, b); }
-
-/* Keep `cand` in *best if it is closer to `word` than what *best holds (distance
- * at most 2, the threshold of the deck reader's hints too). */
-static void nearest_consider(const char *word, const char *cand, const char **best, int *dist)
-{
-    int d = edit_distance(word, cand);
-    if (d <= 2 && d < *dist) {
-        *dist = d;
-        *best = cand;
-    }
-}
-
 static const char *nearest_species(const char *word)
 {
-    const char *best = NULL;
-    int dist = INT_MAX;
+    const char *cands[KMC_SP_COUNT];
     for (int sp = 0; sp < KMC_SP_COUNT; ++sp)
-        nearest_consider(word, sp_keyword((uint8_t)sp), &best, &dist);
-    return best;
+        cands[sp] = sp_keyword((uint8_t)sp);
+    return prs_nearest(word, cands, KMC_SP_COUNT);
 }
 
 /* Fields */
 
 static bool is_real(const char *s, double *out)
 {
-    char *end = NULL;
-    double v = strtod(s, &end);
-    /* Overflow gives HUGE_VAL (not finite); underflow a tiny finite value, accepted. */
-    if (end == s || *end != '\0' || !isfinite(v))
-        return false;
-    *out = v;
-    return true;
-}
-
-static bool is_int(const char *s, long *out)
-{
-    char *end = NULL;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (end == s || *end != '\0' || errno == ERANGE)
-        return false;
-    *out = v;
-    return true;
+    prs_diag d;
+    return prs_real(s, NULL, out, &d);
 }
 
 static bool need(pot_ctx *c, const pot_line *ln, int i, const char *what, const char *usage)
@@ -248,16 +216,10 @@ static bool get_real(pot_ctx *c, const pot_line *ln, int i, const char *what, co
 {
     if (!need(c, ln, i, what, usage))
         return false;
-    if (is_real(ln->tok[i].s, out))
+    prs_diag d;
+    if (prs_real(ln->tok[i].s, what, out, &d))
         return true;
-    /* `3.51Ang`: the number and its unit run together */
-    char *end = NULL;
-    (void)strtod(ln->tok[i].s, &end);
-    if (end != ln->tok[i].s && unit_kind_of(end) != UNIT_KIND_COUNT)
-        pot_error(c, ln, i, usage, "'%s': put a blank between the number and its unit",
-                  ln->tok[i].s);
-    else
-        pot_error(c, ln, i, usage, "expected %s (a number), found '%s'", what, ln->tok[i].s);
+    pot_diag(c, ln, i, &d, usage);
     return false;
 }
 
@@ -266,35 +228,26 @@ static bool get_int(pot_ctx *c, const pot_line *ln, int i, const char *what, con
 {
     if (!need(c, ln, i, what, usage))
         return false;
-    if (is_int(ln->tok[i].s, out))
-        return true;
-    pot_error(c, ln, i, usage, "expected %s (an integer), found '%s'", what, ln->tok[i].s);
-    return false;
+    prs_diag d;
+    int64_t v = 0;
+    if (!prs_int(ln->tok[i].s, INT_MIN, INT_MAX, what, &v, &d)) {
+        pot_diag(c, ln, i, &d, usage);
+        return false;
+    }
+    *out = (long)v;
+    return true;
 }
 
-/* Convert `value` with the unit in field i. */
+/* Convert `value` (read from field i - 1, or from an earlier field of a list) with the
+ * unit in field i. */
 static bool get_unit(pot_ctx *c, const pot_line *ln, int i, unit_kind kind, const char *what,
                      double value, double *out)
 {
-    char note[256];
-    snprintf(note, sizeof note, "expected one of: %s", unit_expected(kind));
-    if (i >= ln->ntok) {
-        pot_error(c, ln, i, note, "missing unit after '%s': %s is %s", ln->tok[i - 1].s, what,
-                  unit_kind_name(kind));
-        return false;
-    }
-    const char *u = ln->tok[i].s;
-    if (unit_to_internal(kind, u, value, out))
+    prs_diag d;
+    const char *unit = i < ln->ntok ? ln->tok[i].s : NULL;
+    if (prs_unit(ln->tok[i - 1].s, value, unit, kind, what, out, &d))
         return true;
-    const char *hint = unit_hint(kind, u);
-    unit_kind other = unit_kind_of(u);
-    if (hint != NULL)
-        pot_error(c, ln, i, hint, "unit '%s' is not %s", u, unit_kind_name(kind));
-    else if (other != UNIT_KIND_COUNT)
-        pot_error(c, ln, i, note, "unit '%s' is %s, not %s (%s)", u, unit_kind_name(other),
-                  unit_kind_name(kind), what);
-    else
-        pot_error(c, ln, i, note, "unknown unit '%s' for %s", u, what);
+    pot_diag(c, ln, i - 1, &d, NULL);
     return false;
 }
 
@@ -593,7 +546,10 @@ static void st_hop_table(pot_ctx *c, const pot_line *ln, const char *usage)
     /* Field i must be the unit, and the last field: anything after it means field i
      * was meant as a number. */
     if (i + 1 < ln->ntok) {
-        pot_error(c, ln, i, usage, "expected a barrier (a number), found '%s'", ln->tok[i].s);
+        prs_diag d;
+        double x;
+        if (!prs_real(ln->tok[i].s, "a barrier", &x, &d))
+            pot_diag(c, ln, i, &d, usage);
         return;
     }
     for (int j = 0; j < n; ++j) {
@@ -842,28 +798,13 @@ static void pot_defaults(pot_params *p)
 /* Split `work` (a copy of the line, comment removed) into fields. */
 static void pot_split(pot_ctx *c, pot_line *ln, char *work)
 {
-    ln->ntok = 0;
-    ln->end_col = 1;
-    char *s = work;
-    while (*s != '\0') {
-        while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\v' || *s == '\f')
-            *s++ = '\0';
-        if (*s == '\0')
-            break;
-        char *start = s;
-        while (*s != '\0' && *s != ' ' && *s != '\t' && *s != '\r' && *s != '\v' && *s != '\f')
-            ++s;
-        if (ln->ntok == POT_MAX_TOK) {
-            ln->end_col = (int)(start - work) + 1;
-            pot_error(c, ln, POT_MAX_TOK, NULL, "too many fields (at most %d)", POT_MAX_TOK);
-            ln->ntok = 0; /* skip the statement */
-            return;
-        }
-        pot_tok *t = &ln->tok[ln->ntok++];
-        t->s = start;
-        t->col = (int)(start - work) + 1;
-        t->len = (int)(s - start);
-        ln->end_col = t->col + t->len; /* the column just past the field */
+    int extra_col = 0;
+    ln->ntok = prs_split(work, ln->tok, POT_MAX_TOK, &ln->end_col, &extra_col);
+    if (ln->ntok < 0) {
+        ln->ntok = POT_MAX_TOK;
+        ln->end_col = extra_col;
+        pot_error(c, ln, POT_MAX_TOK, NULL, "too many fields (at most %d)", POT_MAX_TOK);
+        ln->ntok = 0; /* skip the statement */
     }
 }
 
@@ -875,10 +816,10 @@ static void pot_statement(pot_ctx *c, const pot_line *ln)
             pot_stmts[i].run(c, ln, pot_stmts[i].usage);
             return;
         }
-    const char *best = NULL;
-    int dist = INT_MAX;
+    const char *names[POT_NSTMTS];
     for (size_t i = 0; i < POT_NSTMTS; ++i)
-        nearest_consider(kw, pot_stmts[i].name, &best, &dist);
+        names[i] = pot_stmts[i].name;
+    const char *best = prs_nearest(kw, names, POT_NSTMTS);
     if (best != NULL) {
         /* a misspelt required statement is reported here, not again as missing */
         c->seen_lattice |= strcmp(best, "lattice") == 0;
@@ -978,26 +919,25 @@ kmc_err pot_read(const char *path, const kmc_log *lg, pot_params *p, kmc_status 
     c.p = p;
     pot_defaults(p);
 
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        int e = errno;
-        log_error(lg, "cannot open potential file '%s': %s\n", path, strerror(e));
-        return kmc_fail(st, KMC_ERR_NOFILE, (kmc_loc){path, 0, 0},
-                        "cannot open potential file '%s': %s", path, strerror(e));
+    prs_file f;
+    kmc_err rc = prs_file_read(&f, path, "potential file", st);
+    if (rc != KMC_OK) { /* not printed here: st holds the one message, the caller prints it */
+        if (st != NULL && st->loc.line > 0) {
+            char msg[sizeof st->msg];
+            snprintf(msg, sizeof msg, "%s", st->msg);
+            snprintf(st->msg, sizeof st->msg, "%.512s:%d: %.480s", path, st->loc.line, msg);
+        }
+        return rc;
     }
 
-    char *buf = NULL, *work = NULL;
-    size_t cap = 0, work_cap = 0;
-    ssize_t got;
+    char *work = NULL;
+    size_t work_cap = 0;
     pot_line ln;
     memset(&ln, 0, sizeof ln);
-    kmc_err rc = KMC_OK;
-    errno = 0;
-    while ((got = getline(&buf, &cap, f)) != -1) {
-        ln.lineno++;
-        size_t len = strlen(buf); /* a NUL byte ends the line: binary junk is an error below */
-        while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-            buf[--len] = '\0';
+    char *line;
+    while ((line = prs_file_next(&f)) != NULL) {
+        ln.lineno = f.line;
+        size_t len = strlen(line); /* a NUL byte ends the line: binary junk is an error below */
         if (len + 1 > work_cap) {
             char *w = realloc(work, len + 1);
             if (w == NULL) {
@@ -1007,22 +947,14 @@ kmc_err pot_read(const char *path, const kmc_log *lg, pot_params *p, kmc_status 
             work = w;
             work_cap = len + 1;
         }
-        memcpy(work, buf, len + 1);
+        memcpy(work, line, len + 1);
         char *hash = strchr(work, '#');
         if (hash != NULL)
             *hash = '\0';
-        ln.text = buf;
+        ln.text = line;
         pot_split(&c, &ln, work);
         if (ln.ntok > 0)
             pot_statement(&c, &ln);
-        errno = 0;
-    }
-    if (ferror(f)) {
-        int e = errno;
-        log_error(lg, "cannot read potential file '%s': %s\n", path, strerror(e));
-        rc = kmc_fail(st, KMC_ERR_NOFILE, (kmc_loc){path, 0, 0},
-                      "cannot read potential file '%s': %s", path, strerror(e));
-        goto done;
     }
 
     pot_check_whole(&c);
@@ -1033,8 +965,7 @@ kmc_err pot_read(const char *path, const kmc_log *lg, pot_params *p, kmc_status 
                       c.nerr == 1 ? "" : "s", path);
 
 done:
-    free(buf);
     free(work);
-    fclose(f);
+    prs_file_free(&f);
     return rc;
 }

@@ -93,8 +93,10 @@ typedef struct pot_params {
 } pot_params;
 
 /* Read and check a .pot file. Reports every error of the file through lg (rank 0
- * prints) as "file:line:col: message", then returns the first code: KMC_ERR_NOFILE
- * if it cannot be opened, KMC_ERR_INPUT otherwise; st gets a one-line summary.
+ * prints) as "file:line:col: message", then returns the first code: KMC_ERR_INPUT,
+ * and st gets a one-line summary. A file that cannot be read (missing, not a regular
+ * file, over the size limits of kmc/base/parse.h) is not printed: st holds its one
+ * message and the code (KMC_ERR_NOFILE, KMC_ERR_INPUT, KMC_ERR_NOMEM).
  * On error *p holds defaults and part of the file: do not use it. The format is
  * described at the top of pot.c and in potentials/README.md. Not collective. */
 KMC_NODISCARD kmc_err pot_read(const char *path, const kmc_log *lg, pot_params *p,

@@ -10,7 +10,7 @@ set(_bad tests/decks/bad)
 kmc_deck_error_test(unknown_command DECK ${_bad}/unknown_command.deck EXIT 65
   MATCH "unknown_command.deck:5:1: unknown command 'depsit'")
 kmc_deck_error_test(missing_unit DECK ${_bad}/missing_unit.deck EXIT 65
-  MATCH "missing_unit.deck:4:13: missing unit after '300'")
+  MATCH "missing_unit.deck:4:16: missing unit after '300'")
 kmc_deck_error_test(wrong_unit DECK ${_bad}/wrong_unit.deck EXIT 65
   MATCH "wrong_unit.deck:5:21: unit 'mA/cm' is not a current density")
 kmc_deck_error_test(unit_other_kind DECK ${_bad}/unit_other_kind.deck EXIT 65
@@ -50,3 +50,20 @@ kmc_deck_error_test(order_keyword DECK tests/decks/bad/window_order.deck EXIT 65
 # exit 0 at 1-4 ranks, within the test's timeout.
 kmc_deck_error_test(no_event_tiled DECK tests/decks/good/no_event_tiled.deck EXIT 0
   RANKS 1 2 3 4 MATCH "no event is possible at t = 0 s .nothing can hop and nowhere to deposit.")
+# Input files that are not small text files (a device, a folder, over 64 MiB, a line
+# over 64 KiB) are refused at once with exit 66 or 65; out of memory while reading
+# is exit 71 (tests/input_limits.sh).
+add_test(NAME deck.input_limits
+  COMMAND bash ${PROJECT_SOURCE_DIR}/tests/input_limits.sh $<TARGET_FILE:kmc>
+          ${CMAKE_CURRENT_BINARY_DIR}/input_limits ${KMC_SANITIZE})
+set_tests_properties(deck.input_limits PROPERTIES TIMEOUT 240 LABELS "deck;np1;np2"
+  ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+# Fills and includes are lists: 21 fills (9 of them from 9 includes) reach every rank
+# whole, so the run is the same on 1-4 ranks; another seed differs.
+add_test(NAME mpi.rank_checksum_many_fills
+  COMMAND ${CMAKE_COMMAND} -DMPIEXEC=${MPIEXEC_EXECUTABLE} "-DNPS=1;2;3;4"
+          -DKMC=$<TARGET_FILE:kmc> -DDECK=tests/decks/good/many_fills.deck
+          "-DARGS=-var seed 7" "-DARGS_OTHER=-var seed 8"
+          -P ${PROJECT_SOURCE_DIR}/tests/cmake/rank_checksum.cmake)
+set_tests_properties(mpi.rank_checksum_many_fills PROPERTIES TIMEOUT 600 PROCESSORS 2
+  LABELS "mpi;validation;deck" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})

@@ -2,7 +2,8 @@
  * through HDF5 attributes; a checkpoint that lacks a field (as one written before the
  * field existed) reads that field's documented default; a stored field of another type
  * is refused by name; the restart comparison names the deck command and field that
- * differ (a changed fill too); the table's defaults are the deck reader's. */
+ * differ (a changed fill too); the table's defaults are the deck reader's; lists
+ * longer than the 8 entries of the fixed arrays they once were round-trip. */
 #include "tests/kt.h"
 
 #include <hdf5.h>
@@ -86,6 +87,8 @@ static void test_committed_reads_the_deck(void **state)
     const char *cmd = NULL;
     char what[256];
     assert_true(cfgd_same_fixed(&cfgd_config, &c, &d, &cmd, what, sizeof what));
+    cfg_free(&c);
+    cfg_free(&d);
 }
 
 /* Fields missing from the file (as in one written before they existed) read their
@@ -112,7 +115,9 @@ static void test_missing_field_takes_default(void **state)
     /* a missing rate-model field is 0 */
     const char *pdel[] = {"alpha"};
     damaged_copy(path, "pot_model", pdel, 1);
+    cfg_free(&c);
     assert_int_equal(ckpt_read_header(path, &c, &pm, NULL, &st), KMC_OK);
+    cfg_free(&c);
     KT_ASSERT_NEAR(pm.alpha, 0.0, 0.0);
     assert_true(pm.nu_per_s > 1e12);
     unlink(path);
@@ -139,7 +144,15 @@ static void test_wrong_type_refused(void **state)
     kmc_status st = {0};
     assert_int_equal(ckpt_read_header(path, &c, &pm, NULL, &st), KMC_ERR_CKPT);
     assert_non_null(strstr(st.msg, "config field 'box' (`box`)"));
+    cfg_free(&c);
     unlink(path);
+}
+
+/* d = a copy of c with lists of its own (d's old lists freed) */
+static void copy_cfg(kmc_config *d, const kmc_config *c)
+{
+    cfg_free(d);
+    assert_int_equal(cfg_copy(d, c), KMC_OK);
 }
 
 static void expect_refused(const kmc_config *saved, const pot_model *spm, const kmc_config *deck,
@@ -158,8 +171,9 @@ static void test_fixed_field_refused(void **state)
     kmc_config c, d;
     pot_model pm, dpm;
     read_committed(&c, &pm);
+    memset(&d, 0, sizeof d);
     kmc_status st = {0};
-    d = c;
+    copy_cfg(&d, &c);
     dpm = pm;
     /* what may change does not matter */
     d.stop_events = 99;
@@ -168,27 +182,29 @@ static void test_fixed_field_refused(void **state)
     snprintf(d.prefix, sizeof d.prefix, "elsewhere");
     snprintf(d.pot_path, sizeof d.pot_path, "/another/path.pot");
     assert_int_equal(ckpt_check_compatible(&c, &pm, &d, &dpm, "x.h5", &st), KMC_OK);
-    d = c;
+    copy_cfg(&d, &c);
     d.temp_K = 301.0;
     expect_refused(&c, &pm, &d, &dpm, "the deck changes 'temperature' (temp_K: 300 in the checkpoint, 301 in the deck)");
-    d = c;
+    copy_cfg(&d, &c);
     d.box[2] = 17;
     expect_refused(&c, &pm, &d, &dpm, "the deck changes 'box' (box[2]: 16 in the checkpoint, 17 in the deck)");
-    d = c;
+    copy_cfg(&d, &c);
     d.fills[0].fraction = 0.25;
     expect_refused(&c, &pm, &d, &dpm, "'fill' (fill 1 fraction: 0.6 in the checkpoint, 0.25");
-    d = c;
+    copy_cfg(&d, &c);
     d.fills[0].zlo = 3;
     expect_refused(&c, &pm, &d, &dpm, "'fill' (fill 1 zlo: 2 in the checkpoint, 3");
-    d = c;
+    copy_cfg(&d, &c);
     d.fills[0].species = KMC_SP_AG;
     expect_refused(&c, &pm, &d, &dpm, "'fill' (fill 1 species");
-    d = c;
+    copy_cfg(&d, &c);
     d.nfills = 0;
     expect_refused(&c, &pm, &d, &dpm, "'fill' (1 `fill` command in the checkpoint, 0 in the deck)");
-    d = c;
+    copy_cfg(&d, &c);
     dpm.hop_base[1] *= 1.0000001;
     expect_refused(&c, &pm, &d, &dpm, "(rate model, `hop`, hop_base[1]:");
+    cfg_free(&c);
+    cfg_free(&d);
 }
 
 /* The table's defaults are those of the deck reader: a deck of the required commands
@@ -232,6 +248,57 @@ static void test_defaults_match_deck(void **state)
                      f->command);
     }
     assert_int_equal(got.nfills, 0);
+    cfg_free(&got);
+}
+
+/* 12 fills and 10 includes: written as fill.count, fill.N.FIELD (the layout of every
+ * checkpoint so far) and read back whole; one changed fill past the eighth is refused. */
+static void test_long_lists_round_trip(void **state)
+{
+    (void)state;
+    kmc_config c, d;
+    memset(&c, 0, sizeof c);
+    cfgd_set_defaults(&cfgd_config, &c);
+    for (int i = 0; i < 12; ++i)
+        assert_int_equal(cfg_add_fill(&c, (cfg_fill){KMC_SP_LI, 0.05 * i, i, i + 2}), KMC_OK);
+    char p[64];
+    for (int i = 0; i < 10; ++i) {
+        snprintf(p, sizeof p, "inc/%d.deck", i);
+        assert_int_equal(cfg_add_include(&c, p), KMC_OK);
+    }
+    char path[] = "/tmp/kmc_cfgdesc_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(f >= 0);
+    hid_t g = H5Gcreate2(f, "config", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(g >= 0);
+    assert_int_equal(cfgd_write(&cfgd_config, g, &c), 0);
+    int n = 0;
+    assert_true(h5u_get_attr(g, "fill.count", H5T_NATIVE_INT, 1, &n) >= 0);
+    assert_int_equal(n, 12);
+    assert_true(H5Aexists(g, "fill.12.fraction") > 0);
+    assert_true(H5Aexists(g, "include.10.path") > 0);
+    kmc_status st = {0};
+    memset(&d, 0, sizeof d);
+    assert_int_equal(cfgd_read(&cfgd_config, g, &d, path, &st), KMC_OK);
+    H5Gclose(g);
+    H5Fclose(f);
+    unlink(path);
+    assert_int_equal(d.nfills, 12);
+    assert_memory_equal(d.fills, c.fills, 12 * sizeof *c.fills);
+    assert_int_equal(d.nincludes, 10);
+    assert_string_equal(d.includes[9], "inc/9.deck");
+    const char *cmd = NULL;
+    char what[256];
+    assert_true(cfgd_same_fixed(&cfgd_config, &c, &d, &cmd, what, sizeof what));
+    d.fills[10].zlo = 3;
+    assert_false(cfgd_same_fixed(&cfgd_config, &c, &d, &cmd, what, sizeof what));
+    assert_string_equal(cmd, "fill");
+    assert_non_null(strstr(what, "fill 11 zlo: 10 in the checkpoint, 3 in the deck"));
+    cfg_free(&c);
+    cfg_free(&d);
 }
 
 int main(int argc, char **argv)
@@ -244,6 +311,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_wrong_type_refused),
         cmocka_unit_test(test_fixed_field_refused),
         cmocka_unit_test(test_defaults_match_deck),
+        cmocka_unit_test(test_long_lists_round_trip),
     };
     return kt_mpi_finalize(cmocka_run_group_tests(tests, NULL, NULL));
 }

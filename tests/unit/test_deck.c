@@ -11,7 +11,7 @@
 
 #include "kmc/deck.h"
 
-#define FX_MAXFILES 16
+#define FX_MAXFILES 24
 
 typedef struct fx {
     char dir[64];
@@ -52,6 +52,7 @@ static int fx_teardown(void **state)
     rmdir(f->dir);
     log_fini(&f->lg);
     free(f->log);
+    cfg_free(&f->cfg);
     free(f);
     return 0;
 }
@@ -94,6 +95,7 @@ static kmc_err fx_load_path(fx *f, const char *path, const deck_var *vars, int n
     f->lg.file = tmpfile();
     assert_non_null(f->lg.file);
     memset(&f->st, 0, sizeof f->st);
+    cfg_free(&f->cfg); /* the lists of the previous load */
     kmc_err rc = deck_load(path, vars, nvars, &f->lg, &f->cfg, &f->st);
     fflush(f->lg.file);
     long n = ftell(f->lg.file);
@@ -301,6 +303,49 @@ static void test_include_relative(void **state)
     assert_string_equal(f->log, "");
 }
 
+/* Fills and includes are lists: 12 fills and 10 includes (more than the 8 of the
+ * fixed arrays they once were) all arrive, in deck order. */
+static void test_many_fills_and_includes(void **state)
+{
+    fx *f = *state;
+    char name[32], text[64], deck[2048] = "box 8 8 16\npotential li.pot\n";
+    for (int i = 0; i < 10; ++i) { /* include i holds fill i: fraction 0.0i */
+        snprintf(name, sizeof name, "inc/f%d.deck", i);
+        snprintf(text, sizeof text, "fill li 0.0%d region %d %d\n", i, i, i + 1);
+        fx_write(f, name, text);
+        snprintf(deck + strlen(deck), sizeof deck - strlen(deck), "include %s\n", name);
+    }
+    strcat(deck, "fill cu 0.5\nfill ag 0.25 region 3 5\ntemperature 300 K\nrun events 1\n");
+    assert_int_equal(fx_load(f, deck, NULL, 0), KMC_OK);
+    const kmc_config *c = &f->cfg;
+    assert_int_equal(c->nincludes, 10);
+    assert_int_equal(c->nfills, 12);
+    char want[256];
+    for (int i = 0; i < 10; ++i) {
+        snprintf(name, sizeof name, "inc/f%d.deck", i);
+        assert_string_equal(c->includes[i], fx_path(f, name, want, sizeof want));
+        assert_int_equal(c->fills[i].species, KMC_SP_LI);
+        snprintf(text, sizeof text, "0.0%d", i);
+        assert_true(c->fills[i].fraction == strtod(text, NULL));
+        assert_int_equal(c->fills[i].zlo, i);
+        assert_int_equal(c->fills[i].zhi, i + 1);
+    }
+    assert_int_equal(c->fills[10].species, KMC_SP_CU);
+    assert_true(c->fills[10].fraction == 0.5);
+    assert_int_equal(c->fills[10].zhi, INT32_MAX);
+    assert_int_equal(c->fills[11].species, KMC_SP_AG);
+    assert_int_equal(c->fills[11].zlo, 3);
+    /* a copy has lists of its own */
+    kmc_config copy;
+    assert_int_equal(cfg_copy(&copy, c), KMC_OK);
+    assert_ptr_not_equal(copy.fills, c->fills);
+    assert_memory_equal(copy.fills, c->fills, 12 * sizeof *c->fills);
+    assert_string_equal(copy.includes[9], c->includes[9]);
+    cfg_free(&copy);
+    assert_int_equal(copy.nfills, 0);
+    assert_null(copy.fills);
+}
+
 static void test_good_deck_in_tree(void **state)
 {
     fx *f = *state;
@@ -371,9 +416,11 @@ static void test_missing_unit(void **state)
     assert_int_equal(
         fx_load(f, "box 8 8 8\npotential li.pot\ntemperature 300\nrun events 1\n", NULL, 0),
         KMC_ERR_INPUT);
-    LOG_HAS(f, "%s:3:13: missing unit after '300'; expected a temperature in K\n", fx_main(f));
+    /* the caret points where the unit belongs: just past the number */
+    LOG_HAS(f, "%s:3:16: missing unit after '300'; expected a temperature in K\n", fx_main(f));
+    LOG_HAS(f, "    3 | temperature 300\n      |                ^\n");
     assert_int_equal(fx_load(f, GOOD_HEAD "run time 5\n", NULL, 0), KMC_ERR_INPUT);
-    LOG_HAS(f, "%s:4:10: missing unit after '5'; expected a time in one of: s, ms, us, ns, min, h",
+    LOG_HAS(f, "%s:4:11: missing unit after '5'; expected a time in one of: s, ms, us, ns, min, h",
             fx_main(f));
     LOG_LACKS(f, "missing required"); /* the run command was there */
 }
@@ -699,6 +746,7 @@ int main(void)
         T(test_variables),
         T(test_include_relative),
         T(test_good_deck_in_tree),
+        T(test_many_fills_and_includes),
         cmocka_unit_test(test_reference),
         T(test_unknown_command),
         T(test_missing_unit),

@@ -172,8 +172,7 @@ static void test_fill_fraction(void **state)
     kmc_status st = {0};
     assert_int_equal(pot_model_build(&p, 300.0, &pm, &st), KMC_OK);
     kmc_config c = kt_config(20, 20, 10, CFG_HOPS_OFF, 2);
-    c.nfills = 1;
-    c.fills[0] = (cfg_fill){KMC_SP_LI, 0.3, 2, 6};
+    assert_int_equal(cfg_add_fill(&c, (cfg_fill){KMC_SP_LI, 0.3, 2, 6}), KMC_OK);
     eng_run *r = NULL;
     assert_int_equal(eng_create(MPI_COMM_WORLD, &c, &pm, &lg, &r, &st), KMC_OK);
     eng_stats s;
@@ -187,6 +186,7 @@ static void test_fill_fraction(void **state)
                     if (z < 2 || z >= 6)
                         assert_int_not_equal(sp_of(eng_get_site(r, x, y, z, b)), KMC_SP_LI);
     eng_destroy(&r);
+    cfg_free(&c);
 }
 
 /* Li+ is reduced only next to metal with an electron path: after a scheduled pass
@@ -247,9 +247,8 @@ static void test_dead_li_stays_put(void **state)
     c.dep_sites = CFG_SITES_SURFACE;
     c.flux_ML_per_s = 3e10;
     c.perc_every = 1;
-    c.nfills = 2;
-    c.fills[0] = (cfg_fill){KMC_SP_LI, 0.9, 2, 6};  /* dense: closed voids inside */
-    c.fills[1] = (cfg_fill){KMC_SP_LI, 0.15, 8, 11}; /* sparse and floating: dead */
+    assert_int_equal(cfg_add_fill(&c, (cfg_fill){KMC_SP_LI, 0.9, 2, 6}), KMC_OK); /* dense: voids */
+    assert_int_equal(cfg_add_fill(&c, (cfg_fill){KMC_SP_LI, 0.15, 8, 11}), KMC_OK); /* floating */
     eng_run *r = NULL;
     assert_int_equal(eng_create(MPI_COMM_WORLD, &c, &pm, &lg, &r, &st), KMC_OK);
     assert_int_equal(eng_percolate_global(r, &st), KMC_OK);
@@ -299,6 +298,7 @@ static void test_dead_li_stays_put(void **state)
     assert_int_equal(dead, pr->dead_li);
     free(was);
     eng_destroy(&r);
+    cfg_free(&c);
 }
 
 /* The default tile grid of boxes at the int limit: the divisor search ends (it once
