@@ -20,6 +20,7 @@
 #include <string.h>
 #include <signal.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -392,20 +393,168 @@ kmc_err eng_plan_tiles(const kmc_config *cfg, int tiles[2], bool *exact, kmc_sta
     return plan_tiles(cfg, NULL, 0, tiles, exact, st);
 }
 
-/* The plan of a deck with extra channels: the tiles, the box's sizes, the rates the
- * channels report and the window. */
+void eng_launch_global(MPI_Comm comm, eng_launch *out)
+{
+    memset(out, 0, sizeof *out);
+    MPI_Comm_size(comm, &out->ranks);
+    MPI_Comm node;
+    MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+    int local = 1;
+    MPI_Comm_size(node, &local);
+    MPI_Comm_free(&node);
+    MPI_Allreduce(&local, &out->ranks_per_node, 1, MPI_INT, MPI_MAX, comm);
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    /* unknown (-1): no limit rather than a refusal of a run that may fit */
+    double mem = pages > 0 && page > 0 ? (double)pages * (double)page : HUGE_VAL;
+    const char *test = getenv("KMC_TEST_NODE_MEM_MB"); /* test-only */
+    if (test != NULL && atof(test) > 0.0)
+        mem = atof(test) * 1e6;
+    MPI_Allreduce(&mem, &out->node_mem_bytes, 1, MPI_DOUBLE, MPI_MIN, comm);
+}
+
+/* Stored sites (ghosts and pads included: lat_geom_init's count) of the largest rank
+ * when `ranks` ranks run the tile grid, as a double (no overflow whatever the box),
+ * and the rank grid; false if the grid cannot take that many ranks. */
+static bool rank_sites_for(const kmc_config *cfg, int nbasis, const int tiles[2], bool exact,
+                           int ranks, int dims[2], double *sites)
+{
+    double cells[2];
+    if (exact) {
+        if (ranks != 1)
+            return false;
+        dims[0] = dims[1] = 1;
+        cells[0] = cfg->box[0];
+        cells[1] = cfg->box[1];
+    } else {
+        kmc_status ignore = {0};
+        if (dec_plan_dims(ranks, cfg->box, tiles, dims, &ignore) != KMC_OK)
+            return false;
+        for (int d = 0; d < 2; ++d) /* decomp.h: the largest share is ceil(T / dims) tiles */
+            cells[d] = (double)((tiles[d] + dims[d] - 1) / dims[d]) * (cfg->box[d] / tiles[d]);
+    }
+    *sites = (cells[0] + 2 * ENG_HALO) * (cells[1] + 2 * ENG_HALO) * ((double)cfg->box[2] + 2) *
+             nbasis;
+    return true;
+}
+
+/* Does a run on `ranks` ranks, at most ranks_per_node of them on one node, fit the
+ * local index type and the node's memory? */
+static bool plan_fits(const kmc_config *cfg, const eng_plan *o, const eng_launch *la, int nbasis,
+                      int ranks)
+{
+    int dims[2];
+    double sites;
+    if (!rank_sites_for(cfg, nbasis, o->tiles, o->exact, ranks, dims, &sites))
+        return false;
+    int per_node = KMC_MIN(ranks, la->ranks_per_node);
+    return sites <= (double)INT32_MAX && sites * o->bytes_per_site * per_node <= la->node_mem_bytes;
+}
+
+/* The tries of the search for a rank count that fits: counts that fit are dense
+ * above the least one, so this bounds the search, never the answer in practice. */
+#define ENG_FIT_TRIES 4096
+
+/* "run on at least N ranks ..." (the least count above the launch's that fits both
+ * limits), or why no count does, into buf. */
+static void fit_advice(const kmc_config *cfg, const eng_plan *o, const eng_launch *la, int nbasis,
+                       char *buf, size_t n)
+{
+    if (o->exact) {
+        snprintf(buf, n, "%s runs the whole box as one tile on one rank; set `tiles NX NY` to "
+                         "spread it over ranks",
+                 cfg->tiles_mode == CFG_TILES_NONE ? "`tiles none`" : "exact mode");
+        return;
+    }
+    int64_t most = (int64_t)o->tiles[0] * o->tiles[1];
+    /* a rank holds at least its share of the box's sites */
+    double least = ceil((double)o->sites / INT32_MAX);
+    int64_t from = KMC_MAX((int64_t)la->ranks + 1, (int64_t)KMC_MIN(least, (double)INT32_MAX));
+    for (int64_t r = from; r <= most && r <= INT32_MAX && r < from + ENG_FIT_TRIES; ++r)
+        if (plan_fits(cfg, o, la, nbasis, (int)r)) {
+            int per_node = KMC_MIN((int)r, la->ranks_per_node);
+            snprintf(buf, n, "run on at least %" PRId64 " ranks (%" PRId64 " nodes with %d "
+                             "rank%s each, as here)",
+                     r, (r + per_node - 1) / per_node, per_node, per_node == 1 ? "" : "s");
+            return;
+        }
+    if (from > most || plan_fits(cfg, o, la, nbasis, (int)KMC_MIN(most, INT32_MAX)) == false)
+        snprintf(buf, n, "even one tile per rank (the %d x %d tile grid on %" PRId64 " ranks) is "
+                         "too much: use more tiles (`tiles NX NY`) or a smaller box",
+                 o->tiles[0], o->tiles[1], most);
+    else
+        snprintf(buf, n, "run on more than %" PRId64 " ranks", from + ENG_FIT_TRIES - 1);
+}
+
+/* The plan of a deck with extra channels on a launch: the tiles, the box's sizes, the
+ * rates the channels report, the window, the rank grid and each rank's share. */
 static kmc_err describe(const kmc_config *cfg, const pot_model *pm, const evt_ops *const *extra,
-                        int nextra, eng_plan *o, kmc_status *st)
+                        int nextra, const eng_launch *la, eng_plan *o, kmc_status *st)
 {
     memset(o, 0, sizeof *o);
     KMC_TRY(plan_tiles(cfg, extra, nextra, o->tiles, &o->exact, st));
     o->min_tile_edge = min_tile_edge(cfg, extra, nextra);
     int nb = lat_kind_nbasis(pm->lattice);
     int plane_half = pm->lattice == LAT_SC ? 2 : 1; /* atomic planes a (sc) or a/2 apart */
-    o->sites = (int64_t)cfg->box[0] * cfg->box[1] * cfg->box[2] * nb;
-    o->ml_sites = (int64_t)cfg->box[0] * cfg->box[1] * nb * plane_half / 2;
-    o->ncolumns = (int64_t)cfg->box[0] * cfg->box[1] * nb;
+    /* in doubles first: a box the index check below refuses may overflow int64 */
+    double sites = (double)cfg->box[0] * cfg->box[1] * cfg->box[2] * nb;
+    double columns = (double)cfg->box[0] * cfg->box[1] * nb;
+    o->sites = sites < 0x1p62 ? (int64_t)sites : INT64_MAX;
+    o->ml_sites = columns < 0x1p62 ? (int64_t)columns * plane_half / 2 : INT64_MAX;
+    o->ncolumns = columns < 0x1p62 ? (int64_t)columns : INT64_MAX;
     o->area_m2 = (double)cfg->box[0] * cfg->box[1] * pm->a_A * pm->a_A * 1e-20;
+    o->ranks = la->ranks;
+    o->bytes_per_site = eng_estimate_bytes_per_site() + (cfg->perc_every > 0 ? 4.0 : 0.0);
+    /* The rank count is the launch's choice (mpirun -np), not the deck's: a deck that
+     * runs on other counts is valid, so a count it cannot run on is a usage error
+     * (exit 64), like any other wrong command line; the message says which counts work. */
+    kmc_loc tloc = {cfg->deck_path, cfg->tiles_line, 0};
+    if (o->exact && la->ranks != 1)
+        return kmc_fail(st, KMC_ERR_USAGE, tloc,
+                        "%s runs the whole box as one tile (exact BKL) on one rank, but %d ranks "
+                        "were started; run with `mpirun -np 1`, or set `tiles NX NY` (even counts "
+                        "dividing the box) to run in parallel",
+                        cfg->tiles_mode == CFG_TILES_NONE ? "`tiles none`"
+                                                          : "this box (too small to tile by default)",
+                        la->ranks);
+    if (!o->exact) {
+        kmc_err rc = dec_plan_dims(la->ranks, cfg->box, o->tiles, o->dims, st);
+        if (rc != KMC_OK) {
+            st->loc = tloc;
+            return rc;
+        }
+    }
+    double rsites;
+    if (!rank_sites_for(cfg, nb, o->tiles, o->exact, la->ranks, o->dims, &rsites))
+        return kmc_fail(st, KMC_ERR_INTERNAL, KMC_NOLOC, "rank grid of a checked plan");
+    o->rank_sites = rsites < 0x1p62 ? (int64_t)rsites : INT64_MAX;
+    o->rank_bytes = rsites * o->bytes_per_site;
+    o->node_bytes = o->rank_bytes * KMC_MIN(la->ranks, la->ranks_per_node);
+    /* local site indices (kmc_lidx) are int32: the largest rank's stored sites, ghosts
+     * and pads included, must fit. A box too big for its rank count is refused as bad
+     * input (exit 65), with the count that would fit. */
+    char advice[256];
+    if (rsites > (double)INT32_MAX) {
+        fit_advice(cfg, o, la, nb, advice, sizeof advice);
+        return kmc_fail(st, KMC_ERR_INPUT, (kmc_loc){cfg->deck_path, 0, 0},
+                        "%s: box %d x %d x %d cells: the largest of %d rank%s would hold %.4g "
+                        "sites (ghosts included), more than the %d a rank can index (32-bit "
+                        "local indices); %s",
+                        cfg->deck_path, cfg->box[0], cfg->box[1], cfg->box[2], la->ranks,
+                        la->ranks == 1 ? "" : "s", rsites, (int)INT32_MAX, advice);
+    }
+    /* The estimate is a lower bound (event classes come on top), so a refusal is
+     * certain to be right: the node would run out of memory (exit 71). */
+    if (o->node_bytes > la->node_mem_bytes) {
+        fit_advice(cfg, o, la, nb, advice, sizeof advice);
+        int per_node = KMC_MIN(la->ranks, la->ranks_per_node);
+        return kmc_fail(st, KMC_ERR_NOMEM, (kmc_loc){cfg->deck_path, 0, 0},
+                        "%s: box %d x %d x %d cells: the run needs at least %.3g GB per node "
+                        "(%d rank%s per node, the largest %.4g sites x %.2f bytes = %.3g GB), "
+                        "more than the %.3g GB of physical memory of this node; %s",
+                        cfg->deck_path, cfg->box[0], cfg->box[1], cfg->box[2],
+                        o->node_bytes / 1e9, per_node, per_node == 1 ? "" : "s", rsites,
+                        o->bytes_per_site, o->rank_bytes / 1e9, la->node_mem_bytes / 1e9, advice);
+    }
     /* the rates channels report need no lattice: a view of the settings */
     evt_view v = {.pm = pm, .cfg = cfg, .exact = o->exact, .gn = {cfg->box[0], cfg->box[1], cfg->box[2]},
                   .ml_sites = o->ml_sites, .ncolumns = o->ncolumns};
@@ -431,9 +580,10 @@ static kmc_err describe(const kmc_config *cfg, const pot_model *pm, const evt_op
     return KMC_OK;
 }
 
-kmc_err eng_describe(const kmc_config *cfg, const pot_model *pm, eng_plan *out, kmc_status *st)
+kmc_err eng_describe(const kmc_config *cfg, const pot_model *pm, const eng_launch *launch,
+                     eng_plan *out, kmc_status *st)
 {
-    return describe(cfg, pm, NULL, 0, out, st);
+    return describe(cfg, pm, NULL, 0, launch, out, st);
 }
 
 kmc_err eng_create(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm, const kmc_log *lg,
@@ -509,7 +659,9 @@ kmc_err eng_create_ext(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm
         }
     }
     eng_plan plan;
-    kmc_err rc = describe(cfg, pm, extra, nextra, &plan, st);
+    eng_launch launch;
+    eng_launch_global(r->comm, &launch);
+    kmc_err rc = describe(cfg, pm, extra, nextra, &launch, &plan, st); /* the rank checks too */
     if (rc != KMC_OK)
         goto fail;
     int tiles[2] = {plan.tiles[0], plan.tiles[1]};
@@ -522,16 +674,6 @@ kmc_err eng_create_ext(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm
                           cfg->box[d], "xy"[d], 2 * ENG_HALO);
             goto fail;
         }
-    if (r->exact && r->size != 1) {
-        rc = kmc_fail(st, KMC_ERR_USAGE, (kmc_loc){cfg->deck_path, cfg->tiles_line, 0},
-                      "%s runs the whole box as one tile (exact BKL) on one rank, but %d ranks "
-                      "were started; run with `mpirun -np 1`, or set `tiles NX NY` (even counts "
-                      "dividing the box) to run in parallel",
-                      cfg->tiles_mode == CFG_TILES_NONE ? "`tiles none`"
-                                                        : "this box (too small to tile by default)",
-                      r->size);
-        goto fail;
-    }
     int ncells[2] = {cfg->box[0], cfg->box[1]};
     if (!r->exact) {
         rc = dec_create(r->comm, cfg->box, tiles, &r->dec, st);

@@ -52,9 +52,28 @@ typedef struct eng_stats {
 KMC_NODISCARD kmc_err eng_plan_tiles(const kmc_config *cfg, int tiles[2], bool *exact,
                                      kmc_status *st);
 
-/* What a deck will run, as the engine computes it (the set-up block and `-check`
- * print these; eng_create uses the same numbers). Not collective. Errors: those of
- * eng_plan_tiles; KMC_ERR_INPUT for `window auto` without any event rate. */
+/* Where a run is launched: what the plan checks a deck against. */
+typedef struct eng_launch {
+    int ranks;              /* ranks of the run */
+    int ranks_per_node;     /* the most ranks that share one node (shared memory) */
+    double node_mem_bytes;  /* the smallest physical memory of the nodes in use */
+} eng_launch;
+/* Fill *out for comm: its size, the largest count of its ranks that share a node
+ * (MPI_COMM_TYPE_SHARED) and the smallest physical memory of those nodes
+ * (sysconf: pages x page size). Test-only environment: KMC_TEST_NODE_MEM_MB=M claims
+ * M MB of physical memory. Collective on comm. */
+void eng_launch_global(MPI_Comm comm, eng_launch *out);
+
+/* What a deck will run on a launch, as the engine computes it (the set-up block and
+ * `-check` print these; eng_create uses the same numbers, so `-check` refuses what the
+ * run would). Not collective; deterministic, so every rank reaches the same verdict.
+ * Errors: those of eng_plan_tiles; KMC_ERR_INPUT for `window auto` without any event
+ * rate; KMC_ERR_USAGE for a rank count the deck cannot run on (exact mode on more than
+ * one rank; more ranks than can each own a tile: the deck is valid, the launch is
+ * not); KMC_ERR_INPUT if a rank's sites (ghosts and pads included) exceed the local
+ * index type (kmc_lidx, INT32_MAX); KMC_ERR_NOMEM if the estimate of a node's memory
+ * (the largest rank's times the ranks per node) exceeds its physical memory. Each
+ * message gives the limit and the rank count that would fit. */
 typedef struct eng_plan {
     int tiles[2];
     bool exact;
@@ -66,9 +85,15 @@ typedef struct eng_plan {
     double max_rate_per_s;  /* the fastest single event of any channel */
     double window_s;        /* the phase window (tiled mode) */
     int min_tile_edge;      /* cells: w + r of the channels in use */
+    int ranks;              /* the launch's rank count */
+    int dims[2];            /* rank grid (1 x 1 in exact mode) */
+    int64_t rank_sites;     /* stored sites of the largest rank, ghosts and pads included */
+    double bytes_per_site;  /* the run's arrays per stored site (lower bound: + event classes) */
+    double rank_bytes;      /* rank_sites * bytes_per_site */
+    double node_bytes;      /* rank_bytes * ranks per node */
 } eng_plan;
-KMC_NODISCARD kmc_err eng_describe(const kmc_config *cfg, const pot_model *pm, eng_plan *out,
-                                   kmc_status *st);
+KMC_NODISCARD kmc_err eng_describe(const kmc_config *cfg, const pot_model *pm,
+                                   const eng_launch *launch, eng_plan *out, kmc_status *st);
 
 /* Build the decomposition, lattice (collector, empty electrolyte), the tiles and
  * every site's events. Collective on comm. Errors: KMC_ERR_INPUT for a tile grid

@@ -35,7 +35,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: kmc DECK [-var NAME VALUE]... [-seed N] [-log FILE] [-check]\n"
-            "       kmc -restart CHECKPOINT [DECK] [-var NAME VALUE]...\n"
+            "       kmc -restart CHECKPOINT [DECK [-var NAME VALUE]...]\n"
             "       kmc -h | --version\n"
             "  -var NAME VALUE  set deck variable NAME (overrides `variable NAME ...`)\n"
             "  -seed N          random seed (overrides `seed` in the deck)\n"
@@ -166,6 +166,24 @@ static kmc_err parse_cli(int argc, char **argv, cli *c, kmc_status *st)
     }
     if (c->deck == NULL && c->restart == NULL && !c->help && !c->version)
         return kmc_fail(st, KMC_ERR_USAGE, KMC_NOLOC, "no deck given");
+    /* A restart without a deck runs the checkpoint's stored settings: there is no deck
+     * for -var to substitute into, and the seed is part of the checkpoint (the tiles'
+     * streams continue from their stored states). Refused, so that nothing given on
+     * the command line is silently dropped. */
+    if (c->restart != NULL && c->deck == NULL && !c->help && !c->version) {
+        if (c->seed_set)
+            return kmc_fail(st, KMC_ERR_USAGE, KMC_NOLOC,
+                            "-seed with -restart: the seed is part of the checkpoint and "
+                            "cannot change; restart without -seed");
+        if (c->nvars > 0)
+            return kmc_fail(st, KMC_ERR_USAGE, KMC_NOLOC,
+                            "-var %s with -restart but no deck: a restart without a deck "
+                            "runs the checkpoint's stored settings, so there is nothing to "
+                            "substitute into; give the deck after the checkpoint (kmc "
+                            "-restart %s DECK -var %s %s) to change the run length, thermo, "
+                            "checkpoint or output settings",
+                            c->vars[0].name, c->restart, c->vars[0].name, c->vars[0].value);
+    }
     return KMC_OK;
 }
 
@@ -237,13 +255,12 @@ static void print_adatoms(const kmc_log *lg, const kmc_config *cfg, const pot_mo
                  f_site);
 }
 
-static void print_setup(const kmc_log *lg, const kmc_config *cfg, const pot_model *pm, int size)
+/* The set-up block, from the engine's own plan (eng_describe), never a second
+ * computation. */
+static void print_setup(const kmc_log *lg, const kmc_config *cfg, const pot_model *pm,
+                        const eng_plan *pl, int size)
 {
-    /* the engine's own figures (eng_describe), never a second computation */
-    eng_plan plan;
-    kmc_status tst = {0};
-    if (eng_describe(cfg, pm, &plan, &tst) != KMC_OK)
-        return; /* main has reported it */
+    const eng_plan plan = *pl;
     double nsite = (double)plan.sites, ml_sites = (double)plan.ml_sites;
     int nshell = cfg->hops == CFG_HOPS_OFF ? 0 : cfg->hops == CFG_HOPS_1NN ? 1 : 2;
     double dep_per_s = plan.dep_rate_per_s, f_site = dep_per_s / ml_sites;
@@ -274,9 +291,11 @@ static void print_setup(const kmc_log *lg, const kmc_config *cfg, const pot_mode
                  dep_per_s / ml_sites, dep_per_s * KMC_E_CHARGE_C / plan.area_m2 / 10.0,
                  cfg->dep_sites == CFG_SITES_COLUMN ? "column" : "surface");
     print_adatoms(lg, cfg, pm, nshell, dep_per_s > 0.0 ? f_site : 0.0);
-    double bps = eng_estimate_bytes_per_site() + (cfg->perc_every > 0 ? 4.0 : 0.0);
-    log_info(lg, "  memory       %.1f MB estimated (%.2f bytes/site%s + event classes)\n",
-             nsite * bps / 1e6, bps, cfg->perc_every > 0 ? " incl. percolation labels" : "");
+    double bps = plan.bytes_per_site;
+    log_info(lg, "  memory       %.1f MB estimated (%.2f bytes/site%s + event classes); "
+                 "the largest rank %.1f MB for %" PRId64 " sites incl. ghosts\n",
+             nsite * bps / 1e6, bps, cfg->perc_every > 0 ? " incl. percolation labels" : "",
+             plan.rank_bytes / 1e6, plan.rank_sites);
     if (cfg->stop == CFG_STOP_TIME)
         log_info(lg, "  run          until t = %.6g s, thermo every %" PRId64 " %s\n",
                  cfg->stop_time_s, cfg->thermo_every, exact ? "events" : "sweeps");
@@ -355,6 +374,15 @@ static kmc_err load_inputs(const cli *c, const kmc_log *lg, kmc_config *cfg, pot
     return rc;
 }
 
+/* An error of the engine: "file:line: message" when it names a deck line. */
+static void print_status(const kmc_log *lg, const kmc_status *st)
+{
+    if (st->loc.file != NULL && st->loc.line > 0)
+        log_error(lg, "%s:%d: %s\n", st->loc.file, st->loc.line, st->msg);
+    else
+        log_error(lg, "%s\n", st->msg);
+}
+
 static int finish(kmc_log *lg, kmc_err rc)
 {
     log_flush(lg);
@@ -423,17 +451,20 @@ int main(int argc, char **argv)
     cfg_texts_bcast(&texts, MPI_COMM_WORLD, rank);
     cfg.texts = &texts;
 
-    /* the tile grid is checked before anything runs, by every rank alike (no communication) */
-    int tiles[2];
-    bool exact = false;
-    rc = eng_plan_tiles(&cfg, tiles, &exact, &st);
+    /* The plan — tile grid, rank grid, each rank's sites against the index type and the
+     * node's memory — is checked before anything is allocated, by every rank alike
+     * (deterministic, from broadcast inputs), so `-check` refuses what the run would. */
+    eng_launch launch;
+    eng_launch_global(MPI_COMM_WORLD, &launch);
+    eng_plan plan;
+    rc = eng_describe(&cfg, &pm, &launch, &plan, &st);
     if (rc != KMC_OK) {
-        log_error(&lg, "%s:%d: %s\n", cfg.deck_path, st.loc.line, st.msg);
+        print_status(&lg, &st);
         cfg_free(&cfg);
         cfg_texts_free(&texts);
         return finish(&lg, rc);
     }
-    print_setup(&lg, &cfg, &pm, size);
+    print_setup(&lg, &cfg, &pm, &plan, size);
     if (c.check) {
         log_info(&lg, "deck and potential are valid; nothing was run (-check)\n");
         cfg_free(&cfg);
@@ -456,10 +487,7 @@ int main(int argc, char **argv)
     if (rc == KMC_ERR_STOPPED) {
         log_info(&lg, "kmc: %s\n", st.msg);
     } else if (rc != KMC_OK) {
-        if (st.loc.file != NULL && st.loc.line > 0)
-            log_error(&lg, "%s:%d: %s\n", st.loc.file, st.loc.line, st.msg);
-        else
-            log_error(&lg, "%s\n", st.msg);
+        print_status(&lg, &st);
     }
     return finish(&lg, rc);
 }

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 /* v modulo n in [0, n) for n > 0, also for negative v. */
@@ -43,9 +44,13 @@ static bool choose_dims(int size, const int gcells[3], const int ntiles[2], int 
     return found;
 }
 
-/* Input checks that need no communication (every rank has the same inputs). */
-static kmc_err check_input(int size, const int gcells[3], const int ntiles[2], int dims[2],
-                           kmc_status *st)
+/* The most rank counts that choose_dims tries when it looks for one near `size` that
+ * fits (the message's suggestion); counts that fit are dense, so this never runs out
+ * in practice, and it bounds the time for a huge rank count. */
+#define DEC_SUGGEST_TRIES 256
+
+kmc_err dec_plan_dims(int size, const int gcells[3], const int ntiles[2], int dims[2],
+                      kmc_status *st)
 {
     static const char axis[2] = {'x', 'y'};
 
@@ -64,12 +69,33 @@ static kmc_err check_input(int size, const int gcells[3], const int ntiles[2], i
                             axis[d], ntiles[d]);
     }
     if (!choose_dims(size, gcells, ntiles, dims)) {
+        /* A usage error, not bad input: the deck is valid and runs on other rank
+         * counts; the launch (mpirun -np) chose one it cannot take. */
         int64_t most = (int64_t)ntiles[0] * ntiles[1];
-        return kmc_fail(st, KMC_ERR_INPUT, KMC_NOLOC,
+        if (size > most)
+            return kmc_fail(st, KMC_ERR_USAGE, KMC_NOLOC,
+                            "%d ranks cannot each own a tile of the %d x %d tile grid (the "
+                            "rank grid must be a x b ranks with a <= %d and b <= %d); use at "
+                            "most %" PRId64 " ranks",
+                            size, ntiles[0], ntiles[1], ntiles[0], ntiles[1], most);
+        /* size <= most, but it does not factor into such a grid: name the nearest
+         * counts below and above that do */
+        int below = size - 1, above = 0, tmp[2];
+        while (below > 1 && !choose_dims(below, gcells, ntiles, tmp))
+            --below;
+        for (int n = size + 1; n <= most && n <= size + DEC_SUGGEST_TRIES; ++n)
+            if (choose_dims(n, gcells, ntiles, tmp)) {
+                above = n;
+                break;
+            }
+        char alt[48] = "";
+        if (above > 0)
+            snprintf(alt, sizeof alt, " or %d", above);
+        return kmc_fail(st, KMC_ERR_USAGE, KMC_NOLOC,
                         "%d ranks cannot each own a tile of the %d x %d tile grid (the rank "
-                        "grid must be a x b ranks with a <= %d and b <= %d); use at most "
-                        "%" PRId64 " ranks",
-                        size, ntiles[0], ntiles[1], ntiles[0], ntiles[1], most);
+                        "grid must be a x b ranks with a <= %d and b <= %d); use %d%s ranks "
+                        "(at most %" PRId64 ")",
+                        size, ntiles[0], ntiles[1], ntiles[0], ntiles[1], below, alt, most);
     }
     return KMC_OK;
 }
@@ -84,7 +110,7 @@ kmc_err dec_create(MPI_Comm comm, const int gcells[3], const int ntiles[2], dec_
     MPI_Comm_size(comm, &size);
     /* Same inputs on every rank, so the same verdict: no communication needed, and
      * the communicator is created only on success. */
-    KMC_TRY(check_input(size, gcells, ntiles, dims, st));
+    KMC_TRY(dec_plan_dims(size, gcells, ntiles, dims, st));
 
     dec_grid *d = calloc(1, sizeof *d);
     KMC_ASSERT(d != NULL); /* a few bytes; failing here would split the verdict */

@@ -27,10 +27,16 @@ typedef struct dec_grid {
     int cell_lo[2], cell_hi[2]; /* owned cells, half-open, global cell coordinates */
 } dec_grid;
 
+/* The rank grid dims[0] x dims[1] == size that dec_create builds for these inputs,
+ * without communicating (so a plan can be checked before anything is allocated).
+ * Not collective. Errors: KMC_ERR_INPUT for a box not divisible by the tile grid;
+ * KMC_ERR_USAGE for a rank count that cannot each own at least one tile (the deck is
+ * valid, the launch is not: the message names rank counts that work). */
+KMC_NODISCARD kmc_err dec_plan_dims(int size, const int gcells[3], const int ntiles[2],
+                                    int dims[2], kmc_status *st);
+
 /* Build the decomposition. Collective on comm.
- * Errors (KMC_ERR_INPUT, same on every rank): a box not divisible by the tile grid;
- * more ranks than can each own at least one tile (the message says the largest
- * rank count that works). */
+ * Errors (the same on every rank): those of dec_plan_dims. */
 KMC_NODISCARD kmc_err dec_create(MPI_Comm comm, const int gcells[3], const int ntiles[2],
                                  dec_grid **out, kmc_status *st);
 

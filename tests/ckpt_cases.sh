@@ -3,7 +3,8 @@
 #   signal    SIGUSR1 to a running mpirun: exit 75, a restart message, a usable checkpoint
 #   walltime  `checkpoint walltime`: the same
 #   crash     a crash in the middle of a checkpoint write keeps the previous one usable
-#   bad       missing, truncated, foreign and incompatible checkpoints: clear errors
+#   bad       missing, truncated, foreign and incompatible checkpoints: clear errors;
+#             -seed or -var on a restart without a deck: refused (exit 64), not ignored
 #   enospc    a full disk during a checkpoint (test hook KMC_TEST_CKPT_ENOSPC=N: the Nth
 #             write fails with ENOSPC) at 1, 2, 3 ranks: exit 74, one message saying
 #             the disk is full and which checkpoint is kept, no hang, no .tmp left, the
@@ -102,6 +103,11 @@ bad)
   /usr/bin/python3 -c "import h5py; h5py.File('$out/foreign.h5','w').create_dataset('x', data=[1,2,3])"
   expect 65 "is an HDF5 file but not a kmc checkpoint" -restart "$out/foreign.h5" "$deck"
   expect 65 "the deck changes 'seed'" -restart "$ck" "$deck" -var seed 6
+  # without a deck the stored settings run: -seed and -var would be dropped, so they
+  # are refused as usage errors that say what to do
+  expect 64 "-seed with -restart: the seed is part of the checkpoint and cannot change" -restart "$ck" -seed 6
+  expect 64 "-var events with -restart but no deck: .*give the deck after the checkpoint (kmc -restart $ck DECK -var events 9000)" -restart "$ck" -var events 9000
+  expect 64 "-var events with -restart but no deck" -var events 9000 -restart "$ck" -log "$out/x.log"
   expect 65 "the deck changes 'percolate every'" -restart "$ck" tests/decks/good/restart.deck -var events 5 -var seed 5 -var prefix "$out/x" -var walltime 1e6 -var flux 2e7 -var perc 3 ;;
 enospc)
   for np in 1 2 3; do

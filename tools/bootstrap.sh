@@ -4,13 +4,14 @@
 #
 #   bash tools/bootstrap.sh run    install what is missing, build, run inputs/quickstart.deck
 #   bash tools/bootstrap.sh test   install what is missing, build twice (Release, and
-#                                  AddressSanitizer + UBSan), run every test in both
+#                                  AddressSanitizer + UBSan), run every test in both;
+#                                  then, with clang, fuzz the readers (ctest -L fuzz)
 #
 # Packages: as root it runs apt-get itself; as another user it uses sudo if there is
 # one, and otherwise prints the apt-get command to run (or to ask for) and stops.
 # Nothing else needs root. Each step prints what it does and how long it took.
 # Environment: KMC_JOBS (build and test jobs, default: cores), KMC_SKIP_ASAN=1 (test:
-# the Release build only).
+# no sanitizer build), KMC_SKIP_FUZZ=1 (test: no fuzz build).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 mode="${1:-}"
@@ -97,5 +98,44 @@ if [ "${KMC_SKIP_ASAN:-0}" != 1 ]; then
     # the golden-checksum table (pure trajectories, 25 whole runs) runs in the Release
   # suite only: under the sanitizers it alone would take over 15 min
   step "running every test but the golden table in build-asan/ (several times the Release suite)" suite "$here/build-asan" 900 -LE golden
+fi
+
+# Fuzzing: libFuzzer comes with clang (Debian: clang, and libclang-rt-dev for the
+# runtime, only a recommendation of clang). Optional: without them the step is skipped
+# with a message, never failed.
+fuzz_links() { # does clang link a libFuzzer harness with ASan + UBSan?
+  local d rc; d=$(mktemp -d)
+  printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
+    'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);' \
+    'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }' > "$d/t.c"
+  clang -fsanitize=fuzzer,address,undefined "$d/t.c" -o "$d/t" >/dev/null 2>&1; rc=$?
+  rm -rf "$d"; return $rc
+}
+if [ "${KMC_SKIP_FUZZ:-0}" = 1 ]; then
+  say "KMC_SKIP_FUZZ=1: no fuzz build"
+else
+  fuzz_pkgs=(clang libclang-rt-dev) fmissing=()
+  for p in "${fuzz_pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || fmissing+=("$p")
+  done
+  if [ ${#fmissing[@]} -gt 0 ]; then
+    fsudo=(); [ "$(id -u)" = 0 ] || fsudo=(sudo)
+    if [ "$(id -u)" = 0 ] || command -v sudo >/dev/null 2>&1; then
+      install_fuzz() {
+        "${fsudo[@]}" apt-get update -qq &&
+        "${fsudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+          apt-get install -y -qq --no-install-recommends "${fmissing[@]}" >/dev/null
+      }
+      step "installing ${fmissing[*]} for the fuzz targets" install_fuzz \
+        || say "could not install ${fmissing[*]}"
+    fi
+  fi
+  if command -v clang >/dev/null 2>&1 && fuzz_links; then
+    say "fuzzing the deck, .pot and checkpoint readers (libFuzzer, ASan + UBSan, 45 s each)"
+    CC=clang build "$here/build-fuzz" -DCMAKE_BUILD_TYPE=Debug -DKMC_FUZZ=ON
+    step "running the fuzz tests in build-fuzz/ (about 1.5 min)" suite "$here/build-fuzz" 300 -L fuzz
+  else
+    say "skipping the fuzz tests: clang with libFuzzer is not available (Debian: apt-get install clang libclang-rt-dev)"
+  fi
 fi
 say "all tests passed"

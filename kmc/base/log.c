@@ -18,6 +18,10 @@ void log_fini(kmc_log *lg)
     lg->file = NULL;
 }
 
+/* format(printf, 4, 0): fmt is a format whose arguments come as a va_list (clang's
+ * -Wformat-nonliteral accepts vfprintf of it then) */
+static void log_v(const kmc_log *lg, FILE *scr, const char *prefix, const char *fmt, va_list ap)
+    KMC_PRINTF(4, 0);
 static void log_v(const kmc_log *lg, FILE *scr, const char *prefix, const char *fmt, va_list ap)
 {
     va_list ap2;

@@ -44,8 +44,11 @@ static void check_decomposition(int gx, int gy, int gz, int tx, int ty)
     bool want_ok = fits(size, tx, ty);
     KT_ASSERT_ALL(COMM, (rc == KMC_OK) == want_ok);
     if (!want_ok) {
-        KT_ASSERT_ALL(COMM, rc == KMC_ERR_INPUT && d == NULL);
-        KT_ASSERT_ALL(COMM, strstr(st.msg, "use at most") != NULL);
+        /* a usage error: the launch's rank count, not the deck, is wrong */
+        KT_ASSERT_ALL(COMM, rc == KMC_ERR_USAGE && d == NULL);
+        KT_ASSERT_ALL(COMM, strstr(st.msg, "ranks cannot each own a tile") != NULL);
+        KT_ASSERT_ALL(COMM, strstr(st.msg, size > tx * ty ? "use at most" : "ranks (at most") !=
+                                NULL);
         return;
     }
 
@@ -124,6 +127,16 @@ static void test_decomposition_errors(void **state)
         rc = dec_create(COMM, gcells, ntiles, &d, &st);
         KT_ASSERT_ALL(COMM, (rc == KMC_OK) == (size == 1));
         KT_ASSERT_ALL(COMM, size == 1 || strstr(st.msg, "use at most 1 ranks") != NULL);
+        dec_destroy(&d);
+    }
+    { /* 2 x 2 tiles at 3 ranks: 3 <= 4 tiles, but neither 3 x 1 nor 1 x 3 fits; the
+       * message names the counts next to 3 that do, not "at most 4" alone */
+        const int gcells[3] = {16, 16, 2}, ntiles[2] = {2, 2};
+        memset(&st, 0, sizeof st);
+        rc = dec_create(COMM, gcells, ntiles, &d, &st);
+        KT_ASSERT_ALL(COMM, (rc == KMC_OK) == (size != 3));
+        KT_ASSERT_ALL(COMM, size != 3 || (rc == KMC_ERR_USAGE &&
+                                          strstr(st.msg, "use 2 or 4 ranks (at most 4)") != NULL));
         dec_destroy(&d);
     }
     { /* 3 x 1 tiles at 4 ranks: 4 = 4 x 1 = 2 x 2 = 1 x 4, none fits */

@@ -67,3 +67,32 @@ add_test(NAME mpi.rank_checksum_many_fills
           -P ${PROJECT_SOURCE_DIR}/tests/cmake/rank_checksum.cmake)
 set_tests_properties(mpi.rank_checksum_many_fills PROPERTIES TIMEOUT 600 PROCESSORS 2
   LABELS "mpi;validation;deck" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+
+# Rank counts a valid deck cannot run on are usage errors (exit 64, like any other
+# wrong launch), refused by -check as by a run, before anything is allocated.
+kmc_deck_error_test(tiles_none_ranks DECK tests/data/nucleation_cu.deck EXIT 64 RANKS 2 3
+  MATCH "nucleation_cu.deck:10: `tiles none` runs the whole box as one tile .exact BKL. on one rank, but [23] ranks were started")
+kmc_deck_error_test(tiles_none_ranks_check DECK tests/data/nucleation_cu.deck EXIT 64 RANKS 2 3
+  ARGS -check MATCH "`tiles none` runs the whole box as one tile .exact BKL. on one rank, but [23] ranks were started")
+# 3 ranks on 2 x 2 tiles: 3 <= 4 tiles, but no 3 x 1 or 1 x 3 rank grid fits; 5 ranks: too many
+kmc_deck_error_test(ranks_tile_grid DECK bench/bench_model.deck EXIT 64 RANKS 3 5
+  ARGS "-var tiles '2 2' -check"
+  MATCH "bench_model.deck:16: [35] ranks cannot each own a tile of the 2 x 2 tile grid .the rank grid must be a x b ranks with a <= 2 and b <= 2.")
+kmc_deck_error_test(ranks_tile_grid_run DECK bench/bench_model.deck EXIT 64 RANKS 3
+  ARGS "-var tiles '2 2'" MATCH "3 ranks cannot each own a tile of the 2 x 2 tile grid")
+kmc_deck_error_test(ranks_tile_grid_fits DECK bench/bench_model.deck EXIT 0 RANKS 2 4
+  ARGS "-var tiles '2 2' -check" MATCH "deck and potential are valid")
+# A box whose sites per rank exceed the 32-bit local index: exit 65 with the limit and
+# the rank count that fits, from -check and from a run, at 1 and 2 ranks; the same deck
+# with a box that fits passes.
+kmc_deck_error_test(huge_box_check DECK tests/decks/bad/huge_box.deck EXIT 65 ARGS -check
+  MATCH "huge_box.deck: box 50000 x 50000 x 1000 cells: the largest of [12] ranks? would hold [0-9.e+]+ sites .ghosts included., more than the 2147483647 a rank can index .32-bit local indices.")
+kmc_deck_error_test(huge_box_run DECK tests/decks/bad/huge_box.deck EXIT 65
+  MATCH "run on at least 2368 ranks .[0-9]+ nodes with [12] ranks? each, as here.")
+kmc_deck_error_test(huge_box_fits DECK tests/decks/bad/huge_box.deck EXIT 0
+  ARGS "-var nx 24 -var nz 24 -check" MATCH "the largest rank [0-9.]+ MB for [0-9]+ sites incl. ghosts")
+# The node's memory (KMC_TEST_NODE_MEM_MB claims 0.05 MB): exit 71 with the estimate,
+# the limit and the rank count that would fit.
+kmc_deck_error_test(node_memory DECK inputs/quickstart.deck EXIT 71 ARGS -check
+  ENV KMC_TEST_NODE_MEM_MB=0.05
+  MATCH "quickstart.deck: box 24 x 24 x 24 cells: the run needs at least [0-9.e-]+ GB per node .[12] ranks? per node, the largest [0-9.e+]+ sites x 3.00 bytes = [0-9.e-]+ GB., more than the 5e-05 GB of physical memory of this node")
