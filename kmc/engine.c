@@ -641,6 +641,7 @@ void eng_destroy(eng_run **rp)
     free(r->cls);
     ghost_list_free(&r->ghost_writes);
     ghost_list_free(&r->changed);
+    ghost_list_free(&r->received);
     if (r->h5 != NULL) {
         kmc_status ignore = {0};
         if (h5out_close_global(&r->h5, 0, &ignore) != KMC_OK) /* an error path: keep what */
@@ -754,36 +755,46 @@ bool eng_step(eng_run *r, eng_event *ev, kmc_status *st)
     return ok;
 }
 
-/* Owners learn their sites' new values, everyone's ghosts are refreshed, and the
- * events of every owned site near a change are recomputed. Collective. */
+/* Recompute the events around every site of list l after a phase of colour
+ * `colour`, except changes whose stencil stays inside an active tile: that tile
+ * refreshed them already (most changes of a phase). */
+static void refresh_list(eng_run *r, const ghost_list *l, int colour)
+{
+    const lat_geom *g = &r->g;
+    for (int64_t q = 0; q < l->n; ++q) {
+        int x, y, z, b;
+        lat_coords(g, l->v[q], &x, &y, &z, &b);
+        if (x >= 0 && x < g->n[0] && y >= 0 && y < g->n[1]) {
+            const tile *t = tile_at(r, x, y);
+            if (t->colour == colour && x >= t->cx0 + ENG_HALO && x < t->cx1 - ENG_HALO &&
+                y >= t->cy0 + ENG_HALO && y < t->cy1 - ENG_HALO)
+                continue;
+        }
+        refresh_around_skip(r, x, y, z, b, NULL, colour);
+    }
+}
+
+/* Every rank that stores a site this rank wrote learns its new value, and the events
+ * of every owned site near a change are recomputed. The refresh around this rank's
+ * own changes runs while the neighbours' messages travel; the changes they bring are
+ * refreshed after they arrive (a site near both is refreshed again, after the last
+ * change: classes are a function of the lattice, so the result is the same). Lists:
+ * owned sites this rank wrote, ghosts it wrote (the owner cannot refresh the owned
+ * sites of this rank their stencil reaches, e.g. back across a periodic edge), and
+ * copies that changed (its own periodic images, then entries that arrived).
+ * Point-to-point with the neighbour ranks. */
 static kmc_err exchange_and_refresh(eng_run *r, int colour, kmc_status *st)
 {
-    ghost_list ghost_changed = {0};
-    KMC_TRY(ghost_reverse(r->gp, r->site, r->ghost_writes.v, r->ghost_writes.n, &r->changed, st));
-    KMC_TRY(ghost_forward(r->gp, r->site, &ghost_changed, st));
-    const lat_geom *g = &r->g;
-    /* three lists: owned sites that changed (here or by a neighbour's write), ghosts
-     * the forward exchange changed, and ghosts this rank wrote itself during the
-     * phase. The last are not in the second list (the forward exchange finds them
-     * already equal to their owner), yet their stencil reaches owned sites of this
-     * rank that the owner cannot refresh, e.g. back across a periodic edge. */
-    for (int pass = 0; pass < 3; ++pass) {
-        const ghost_list *l = pass == 0 ? &r->changed : pass == 1 ? &ghost_changed : &r->ghost_writes;
-        for (int64_t q = 0; q < l->n; ++q) {
-            int x, y, z, b;
-            lat_coords(g, l->v[q], &x, &y, &z, &b);
-            if (x >= 0 && x < g->n[0] && y >= 0 && y < g->n[1]) {
-                /* a change whose stencil stays inside an active tile: that tile
-                 * refreshed it already (most changes of a phase) */
-                const tile *t = tile_at(r, x, y);
-                if (t->colour == colour && x >= t->cx0 + ENG_HALO && x < t->cx1 - ENG_HALO &&
-                    y >= t->cy0 + ENG_HALO && y < t->cy1 - ENG_HALO)
-                    continue;
-            }
-            refresh_around_skip(r, x, y, z, b, NULL, colour);
-        }
-    }
-    ghost_list_free(&ghost_changed);
+    const ghost_list *writes[2] = {&r->changed, &r->ghost_writes};
+    r->received.n = 0;
+    KMC_TRY(ghost_phase_begin(r->gp, r->site, writes, 2, &r->received, st));
+    refresh_list(r, &r->changed, colour);
+    refresh_list(r, &r->ghost_writes, colour);
+    refresh_list(r, &r->received, colour);
+    r->received.n = 0;
+    KMC_TRY(ghost_phase_end(r->gp, r->site, &r->received, st));
+    refresh_list(r, &r->received, colour);
+    r->received.n = 0;
     r->changed.n = 0;
     r->ghost_writes.n = 0;
     return KMC_OK;
@@ -857,14 +868,19 @@ static kmc_err sweep(eng_run *r, double t_end, kmc_status *st)
         double we = wall_s();
         r->w_kmc += we - wk;
         KMC_TRY(exchange_and_refresh(r, colours[p], st));
-        kmc_status msg = r->limit; /* the lowest failing rank's message reaches rank 0 */
-        kmc_err agreed = kmc_err_agree(r->comm, r->limit.code, &msg);
         r->w_exch += wall_s() - we;
         ++r->phases;
-        if (agreed != KMC_OK) {
-            *st = msg;
-            return agreed;
-        }
+    }
+    /* the top-layer limit, agreed once per sweep: a rank that hit it ran no event
+     * since (its tile loops stop), the others finished the sweep's phases; the run
+     * stops here with the lowest failing rank's message on every rank */
+    double wa = wall_s();
+    kmc_status msg = r->limit;
+    kmc_err agreed = kmc_err_agree(r->comm, r->limit.code, &msg);
+    r->w_red += wall_s() - wa;
+    if (agreed != KMC_OK) {
+        *st = msg;
+        return agreed;
     }
     r->t_s = t_end;
     ++r->n_sweeps;
@@ -1027,7 +1043,7 @@ size_t eng_bytes(const eng_run *r)
         b += sel_bytes(&r->tiles[i].sel);
     if (r->gp != NULL)
         b += ghost_plan_bytes(r->gp);
-    b += (size_t)(r->changed.cap + r->ghost_writes.cap) * sizeof(kmc_lidx);
+    b += (size_t)(r->changed.cap + r->ghost_writes.cap + r->received.cap) * sizeof(kmc_lidx);
     return b;
 }
 
