@@ -51,6 +51,9 @@ static int wrap(int v, int n) { return ((v % n) + n) % n; }
 
 static int64_t idx(const eng_run *r, int x, int y, int z, int b) { return lat_index(&r->g, x, y, z, b); }
 
+/* The species bit of a site byte, for evt_stencil.sp_mask. */
+static uint32_t sp_bit(uint8_t site) { return 1u << sp_of(site); }
+
 /* Positions gathered from the channels' reads (evt_ops.reads), each once. */
 typedef struct pos_list {
     int n;
@@ -78,11 +81,15 @@ static void build_stencil(eng_run *r)
 {
     const lat_geom *g = &r->g;
     for (int b = 0; b < g->nbasis; ++b) {
-        pos_list pl = {0};
+        pos_list pl = {0}, pc[SEL_MAX_CH];
         pos_add(&pl, 0, 0, 0);
-        for (int c = 0; c < r->nch; ++c)
-            if (r->ch[c].ops->reads != NULL)
+        for (int c = 0; c < r->nch; ++c) {
+            pc[c].n = 0;
+            if (r->ch[c].ops->reads != NULL) {
                 r->ch[c].ops->reads(&r->cfg, &r->pm, g, b, pos_add, &pl);
+                r->ch[c].ops->reads(&r->cfg, &r->pm, g, b, pos_add, &pc[c]);
+            }
+        }
         int bx = g->basis_xy2[b][0], by = g->basis_xy2[b][1], bz = g->basis_z2[b];
         evt_stencil *st = &r->sten[b];
         KMC_ASSERT(pl.n <= EVT_STENCIL);
@@ -103,6 +110,14 @@ static void build_stencil(eng_run *r)
                          st->dc[q][2] * g->stride[2] + (c - b);
             for (int d = 0; d < 3; ++d)
                 st->pos2[q][d] = (int8_t)pl.p[q][d];
+            /* the anchor: every species (its own species may have changed); elsewhere
+             * the anchor species of the channels that read this offset */
+            st->sp_mask[q] = q == 0 ? UINT32_MAX : 0u;
+            for (int ch = 0; ch < r->nch; ++ch)
+                for (int k = 0; k < pc[ch].n; ++k)
+                    if (pc[ch].p[k][0] == pl.p[q][0] && pc[ch].p[k][1] == pl.p[q][1] &&
+                        pc[ch].p[k][2] == pl.p[q][2])
+                        st->sp_mask[q] |= r->ch[ch].ops->anchor_species;
         }
     }
 }
@@ -186,7 +201,8 @@ static void refresh_around_skip(eng_run *r, int x, int y, int z, int b, tile *on
             z >= ENG_HALO && z < g->n[2] - ENG_HALO) {
             int64_t i0 = idx(r, x, y, z, b);
             for (int q = 0; q < st->n; ++q)
-                eng_refresh_site(r, t, i0 + st->off[q], st->to_basis[q]);
+                if (st->sp_mask[q] & sp_bit(r->site[i0 + st->off[q]]))
+                    eng_refresh_site(r, t, i0 + st->off[q], st->to_basis[q]);
             return;
         }
         for (int q = 0; q < st->n; ++q) {
@@ -194,7 +210,9 @@ static void refresh_around_skip(eng_run *r, int x, int y, int z, int b, tile *on
             if (zz < 0 || zz >= g->n[2])
                 continue;
             int xx = wrap(x + st->dc[q][0], g->n[0]), yy = wrap(y + st->dc[q][1], g->n[1]);
-            eng_refresh_site(r, t, idx(r, xx, yy, zz, st->to_basis[q]), st->to_basis[q]);
+            int64_t i = idx(r, xx, yy, zz, st->to_basis[q]);
+            if (st->sp_mask[q] & sp_bit(r->site[i]))
+                eng_refresh_site(r, t, i, st->to_basis[q]);
         }
         return;
     }
@@ -203,7 +221,8 @@ static void refresh_around_skip(eng_run *r, int x, int y, int z, int b, tile *on
         z < g->n[2] - ENG_HALO) {
         int64_t i0 = idx(r, x, y, z, b);
         for (int q = 0; q < st->n; ++q)
-            eng_refresh_site(r, only, i0 + st->off[q], st->to_basis[q]);
+            if (st->sp_mask[q] & sp_bit(r->site[i0 + st->off[q]]))
+                eng_refresh_site(r, only, i0 + st->off[q], st->to_basis[q]);
         return;
     }
     int64_t i0 = idx(r, x, y, z, b); /* (x, y) may be a ghost: offsets stay in the array */
@@ -214,7 +233,8 @@ static void refresh_around_skip(eng_run *r, int x, int y, int z, int b, tile *on
         tile *t = only != NULL ? only : tile_at(r, xx, yy);
         if (only != NULL ? !in_tile(only, xx, yy) : t->colour == skip)
             continue;
-        eng_refresh_site(r, t, i0 + st->off[q], st->to_basis[q]);
+        if (st->sp_mask[q] & sp_bit(r->site[i0 + st->off[q]]))
+            eng_refresh_site(r, t, i0 + st->off[q], st->to_basis[q]);
     }
 }
 
