@@ -1294,6 +1294,14 @@ static void print_diagnostics(const eng_run *r, const eng_stats *s)
     log_info(r->lg, "  time split       kmc %.3f s, ghost exchange %.3f s, reductions %.3f s, "
                     "output %.3f s (mean over ranks)\n",
              sum[0] / p, sum[1] / p, sum[2] / p, sum[3] / p);
+    ghost_traffic tr = ghost_plan_traffic(r->gp);
+    int64_t tl[4] = {tr.phases, tr.empty_phases, tr.messages, tr.payload_bytes}, tg[4];
+    MPI_Allreduce(tl, tg, 4, MPI_INT64_T, MPI_SUM, r->comm);
+    log_info(r->lg, "  ghost messages   %.2f per rank and phase, %.1f bytes of changes each; "
+                    "%.0f %% of phases sent none\n",
+             tg[0] > 0 ? (double)tg[2] / (double)tg[0] : 0.0,
+             tg[2] > 0 ? (double)tg[3] / (double)tg[2] : 0.0,
+             tg[0] > 0 ? 100.0 * (double)tg[1] / (double)tg[0] : 0.0);
     log_info(r->lg, "  load imbalance   %.3f (max / mean of the kmc time over ranks)\n",
              sum[0] > 0.0 ? max[0] / (sum[0] / p) : 1.0);
     log_info(r->lg, "  events per tile  %.3g per phase\n",

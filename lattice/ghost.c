@@ -320,8 +320,10 @@ kmc_err ghost_phase_begin(ghost_plan *p, uint8_t *species, const ghost_list *con
             }
             put_copies(p, species, gx, gy, z, b, v, i, changed); /* this rank's own images */
         }
+    int64_t sent = 0;
     for (int q = 0; q < p->nnbr; ++q) {
         ghost_nbr *nb = &p->nbr[q];
+        sent += nb->nout;
         KMC_ASSERT(nb->nout <= INT_MAX / 4);
         nb->out = grow_entries(nb->out, &nb->cap_out, 1); /* non-NULL buffer */
         MPI_Isend(nb->out, 4 * (int)nb->nout, MPI_INT32_T, nb->rank, KMC_TAG_GHOST_PHASE, d->cart,
@@ -330,6 +332,7 @@ kmc_err ghost_phase_begin(ghost_plan *p, uint8_t *species, const ghost_list *con
         p->traffic.payload_bytes += nb->nout * (int64_t)sizeof(ghost_entry);
     }
     p->traffic.phases += 1;
+    p->traffic.empty_phases += sent == 0;
     return KMC_OK;
 }
 

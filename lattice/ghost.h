@@ -79,11 +79,11 @@ KMC_NODISCARD kmc_err ghost_phase_begin(ghost_plan *plan, uint8_t *species,
 KMC_NODISCARD kmc_err ghost_phase_end(ghost_plan *plan, uint8_t *species, ghost_list *changed,
                                       kmc_status *st);
 
-/* What the phase exchanges sent from this rank since the plan was made: messages to
- * other ranks, the bytes of entries in them, and phases (a test hook and a diagnostic).
- * Not collective. */
+/* What the phase exchanges sent from this rank since the plan was made: phases,
+ * those in which no entry left the rank, messages to other ranks and the bytes of
+ * entries in them (a test hook and a diagnostic). Not collective. */
 typedef struct ghost_traffic {
-    int64_t phases, messages, payload_bytes;
+    int64_t phases, empty_phases, messages, payload_bytes;
 } ghost_traffic;
 ghost_traffic ghost_plan_traffic(const ghost_plan *plan);
 /* Distinct ranks other than this one that store some of its sites. Not collective. */
