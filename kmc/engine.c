@@ -52,6 +52,9 @@ static int wrap(int v, int n) { return ((v % n) + n) % n; }
 
 static int64_t idx(const eng_run *r, int x, int y, int z, int b) { return lat_index(&r->g, x, y, z, b); }
 
+/* The species bit of a site byte, for evt_stencil.sp_mask. */
+static uint32_t sp_bit(uint8_t site) { return 1u << sp_of(site); }
+
 /* Positions gathered from the channels' reads (evt_ops.reads), each once. */
 typedef struct pos_list {
     int n;
@@ -79,11 +82,15 @@ static void build_stencil(eng_run *r)
 {
     const lat_geom *g = &r->g;
     for (int b = 0; b < g->nbasis; ++b) {
-        pos_list pl = {0};
+        pos_list pl = {0}, pc[SEL_MAX_CH];
         pos_add(&pl, 0, 0, 0);
-        for (int c = 0; c < r->nch; ++c)
-            if (r->ch[c].ops->reads != NULL)
+        for (int c = 0; c < r->nch; ++c) {
+            pc[c].n = 0;
+            if (r->ch[c].ops->reads != NULL) {
                 r->ch[c].ops->reads(&r->cfg, &r->pm, g, b, pos_add, &pl);
+                r->ch[c].ops->reads(&r->cfg, &r->pm, g, b, pos_add, &pc[c]);
+            }
+        }
         int bx = g->basis_xy2[b][0], by = g->basis_xy2[b][1], bz = g->basis_z2[b];
         evt_stencil *st = &r->sten[b];
         KMC_ASSERT(pl.n <= EVT_STENCIL);
@@ -104,6 +111,14 @@ static void build_stencil(eng_run *r)
                          st->dc[q][2] * g->stride[2] + (c - b);
             for (int d = 0; d < 3; ++d)
                 st->pos2[q][d] = (int8_t)pl.p[q][d];
+            /* the anchor: every species (its own species may have changed); elsewhere
+             * the anchor species of the channels that read this offset */
+            st->sp_mask[q] = q == 0 ? UINT32_MAX : 0u;
+            for (int ch = 0; ch < r->nch; ++ch)
+                for (int k = 0; k < pc[ch].n; ++k)
+                    if (pc[ch].p[k][0] == pl.p[q][0] && pc[ch].p[k][1] == pl.p[q][1] &&
+                        pc[ch].p[k][2] == pl.p[q][2])
+                        st->sp_mask[q] |= r->ch[ch].ops->anchor_species;
         }
     }
 }
@@ -187,7 +202,8 @@ static void refresh_around_skip(eng_run *r, int x, int y, int z, int b, tile *on
             z >= ENG_HALO && z < g->n[2] - ENG_HALO) {
             int64_t i0 = idx(r, x, y, z, b);
             for (int q = 0; q < st->n; ++q)
-                eng_refresh_site(r, t, i0 + st->off[q], st->to_basis[q]);
+                if (st->sp_mask[q] & sp_bit(r->site[i0 + st->off[q]]))
+                    eng_refresh_site(r, t, i0 + st->off[q], st->to_basis[q]);
             return;
         }
         for (int q = 0; q < st->n; ++q) {
@@ -195,7 +211,9 @@ static void refresh_around_skip(eng_run *r, int x, int y, int z, int b, tile *on
             if (zz < 0 || zz >= g->n[2])
                 continue;
             int xx = wrap(x + st->dc[q][0], g->n[0]), yy = wrap(y + st->dc[q][1], g->n[1]);
-            eng_refresh_site(r, t, idx(r, xx, yy, zz, st->to_basis[q]), st->to_basis[q]);
+            int64_t i = idx(r, xx, yy, zz, st->to_basis[q]);
+            if (st->sp_mask[q] & sp_bit(r->site[i]))
+                eng_refresh_site(r, t, i, st->to_basis[q]);
         }
         return;
     }
@@ -204,7 +222,8 @@ static void refresh_around_skip(eng_run *r, int x, int y, int z, int b, tile *on
         z < g->n[2] - ENG_HALO) {
         int64_t i0 = idx(r, x, y, z, b);
         for (int q = 0; q < st->n; ++q)
-            eng_refresh_site(r, only, i0 + st->off[q], st->to_basis[q]);
+            if (st->sp_mask[q] & sp_bit(r->site[i0 + st->off[q]]))
+                eng_refresh_site(r, only, i0 + st->off[q], st->to_basis[q]);
         return;
     }
     int64_t i0 = idx(r, x, y, z, b); /* (x, y) may be a ghost: offsets stay in the array */
@@ -215,7 +234,8 @@ static void refresh_around_skip(eng_run *r, int x, int y, int z, int b, tile *on
         tile *t = only != NULL ? only : tile_at(r, xx, yy);
         if (only != NULL ? !in_tile(only, xx, yy) : t->colour == skip)
             continue;
-        eng_refresh_site(r, t, i0 + st->off[q], st->to_basis[q]);
+        if (st->sp_mask[q] & sp_bit(r->site[i0 + st->off[q]]))
+            eng_refresh_site(r, t, i0 + st->off[q], st->to_basis[q]);
     }
 }
 
@@ -787,6 +807,7 @@ void eng_destroy(eng_run **rp)
     free(r->cls);
     ghost_list_free(&r->ghost_writes);
     ghost_list_free(&r->changed);
+    ghost_list_free(&r->received);
     if (r->h5 != NULL) {
         kmc_status ignore = {0};
         if (h5out_close_global(&r->h5, 0, &ignore) != KMC_OK) /* an error path: keep what */
@@ -901,36 +922,46 @@ bool eng_step(eng_run *r, eng_event *ev, kmc_status *st)
     return ok;
 }
 
-/* Owners learn their sites' new values, everyone's ghosts are refreshed, and the
- * events of every owned site near a change are recomputed. Collective. */
+/* Recompute the events around every site of list l after a phase of colour
+ * `colour`, except changes whose stencil stays inside an active tile: that tile
+ * refreshed them already (most changes of a phase). */
+static void refresh_list(eng_run *r, const ghost_list *l, int colour)
+{
+    const lat_geom *g = &r->g;
+    for (int64_t q = 0; q < l->n; ++q) {
+        int x, y, z, b;
+        lat_coords(g, l->v[q], &x, &y, &z, &b);
+        if (x >= 0 && x < g->n[0] && y >= 0 && y < g->n[1]) {
+            const tile *t = tile_at(r, x, y);
+            if (t->colour == colour && x >= t->cx0 + ENG_HALO && x < t->cx1 - ENG_HALO &&
+                y >= t->cy0 + ENG_HALO && y < t->cy1 - ENG_HALO)
+                continue;
+        }
+        refresh_around_skip(r, x, y, z, b, NULL, colour);
+    }
+}
+
+/* Every rank that stores a site this rank wrote learns its new value, and the events
+ * of every owned site near a change are recomputed. The refresh around this rank's
+ * own changes runs while the neighbours' messages travel; the changes they bring are
+ * refreshed after they arrive (a site near both is refreshed again, after the last
+ * change: classes are a function of the lattice, so the result is the same). Lists:
+ * owned sites this rank wrote, ghosts it wrote (the owner cannot refresh the owned
+ * sites of this rank their stencil reaches, e.g. back across a periodic edge), and
+ * copies that changed (its own periodic images, then entries that arrived).
+ * Point-to-point with the neighbour ranks. */
 static kmc_err exchange_and_refresh(eng_run *r, int colour, kmc_status *st)
 {
-    ghost_list ghost_changed = {0};
-    KMC_TRY(ghost_reverse(r->gp, r->site, r->ghost_writes.v, r->ghost_writes.n, &r->changed, st));
-    KMC_TRY(ghost_forward(r->gp, r->site, &ghost_changed, st));
-    const lat_geom *g = &r->g;
-    /* three lists: owned sites that changed (here or by a neighbour's write), ghosts
-     * the forward exchange changed, and ghosts this rank wrote itself during the
-     * phase. The last are not in the second list (the forward exchange finds them
-     * already equal to their owner), yet their stencil reaches owned sites of this
-     * rank that the owner cannot refresh, e.g. back across a periodic edge. */
-    for (int pass = 0; pass < 3; ++pass) {
-        const ghost_list *l = pass == 0 ? &r->changed : pass == 1 ? &ghost_changed : &r->ghost_writes;
-        for (int64_t q = 0; q < l->n; ++q) {
-            int x, y, z, b;
-            lat_coords(g, l->v[q], &x, &y, &z, &b);
-            if (x >= 0 && x < g->n[0] && y >= 0 && y < g->n[1]) {
-                /* a change whose stencil stays inside an active tile: that tile
-                 * refreshed it already (most changes of a phase) */
-                const tile *t = tile_at(r, x, y);
-                if (t->colour == colour && x >= t->cx0 + ENG_HALO && x < t->cx1 - ENG_HALO &&
-                    y >= t->cy0 + ENG_HALO && y < t->cy1 - ENG_HALO)
-                    continue;
-            }
-            refresh_around_skip(r, x, y, z, b, NULL, colour);
-        }
-    }
-    ghost_list_free(&ghost_changed);
+    const ghost_list *writes[2] = {&r->changed, &r->ghost_writes};
+    r->received.n = 0;
+    KMC_TRY(ghost_phase_begin(r->gp, r->site, writes, 2, &r->received, st));
+    refresh_list(r, &r->changed, colour);
+    refresh_list(r, &r->ghost_writes, colour);
+    refresh_list(r, &r->received, colour);
+    r->received.n = 0;
+    KMC_TRY(ghost_phase_end(r->gp, r->site, &r->received, st));
+    refresh_list(r, &r->received, colour);
+    r->received.n = 0;
     r->changed.n = 0;
     r->ghost_writes.n = 0;
     return KMC_OK;
@@ -1004,14 +1035,19 @@ static kmc_err sweep(eng_run *r, double t_end, kmc_status *st)
         double we = wall_s();
         r->w_kmc += we - wk;
         KMC_TRY(exchange_and_refresh(r, colours[p], st));
-        kmc_status msg = r->limit; /* the lowest failing rank's message reaches rank 0 */
-        kmc_err agreed = kmc_err_agree(r->comm, r->limit.code, &msg);
         r->w_exch += wall_s() - we;
         ++r->phases;
-        if (agreed != KMC_OK) {
-            *st = msg;
-            return agreed;
-        }
+    }
+    /* the top-layer limit, agreed once per sweep: a rank that hit it ran no event
+     * since (its tile loops stop), the others finished the sweep's phases; the run
+     * stops here with the lowest failing rank's message on every rank */
+    double wa = wall_s();
+    kmc_status msg = r->limit;
+    kmc_err agreed = kmc_err_agree(r->comm, r->limit.code, &msg);
+    r->w_red += wall_s() - wa;
+    if (agreed != KMC_OK) {
+        *st = msg;
+        return agreed;
     }
     r->t_s = t_end;
     ++r->n_sweeps;
@@ -1174,7 +1210,7 @@ size_t eng_bytes(const eng_run *r)
         b += sel_bytes(&r->tiles[i].sel);
     if (r->gp != NULL)
         b += ghost_plan_bytes(r->gp);
-    b += (size_t)(r->changed.cap + r->ghost_writes.cap) * sizeof(kmc_lidx);
+    b += (size_t)(r->changed.cap + r->ghost_writes.cap + r->received.cap) * sizeof(kmc_lidx);
     return b;
 }
 
@@ -1405,6 +1441,14 @@ static void print_diagnostics(const eng_run *r, const eng_stats *s)
     log_info(r->lg, "  time split       kmc %.3f s, ghost exchange %.3f s, reductions %.3f s, "
                     "output %.3f s (mean over ranks)\n",
              sum[0] / p, sum[1] / p, sum[2] / p, sum[3] / p);
+    ghost_traffic tr = ghost_plan_traffic(r->gp);
+    int64_t tl[4] = {tr.phases, tr.empty_phases, tr.messages, tr.payload_bytes}, tg[4];
+    MPI_Allreduce(tl, tg, 4, MPI_INT64_T, MPI_SUM, r->comm);
+    log_info(r->lg, "  ghost messages   %.2f per rank and phase, %.1f bytes of changes each; "
+                    "%.0f %% of phases sent none\n",
+             tg[0] > 0 ? (double)tg[2] / (double)tg[0] : 0.0,
+             tg[2] > 0 ? (double)tg[3] / (double)tg[2] : 0.0,
+             tg[0] > 0 ? 100.0 * (double)tg[1] / (double)tg[0] : 0.0);
     log_info(r->lg, "  load imbalance   %.3f (max / mean of the kmc time over ranks)\n",
              sum[0] > 0.0 ? max[0] / (sum[0] / p) : 1.0);
     log_info(r->lg, "  events per tile  %.3g per phase\n",

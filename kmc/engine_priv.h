@@ -57,6 +57,7 @@ struct eng_run {
     int64_t n_events;      /* by this rank's tiles */
     int64_t n_li_initial;  /* Li sites of the whole box after `fill` (before any event) */
     ghost_list ghost_writes, changed; /* phase change lists (local indices) */
+    ghost_list received;   /* copies the phase exchange changed (local indices) */
     kmc_status limit;      /* set when the deposit reaches the top layer */
     double w_kmc, w_exch, w_red, w_out; /* wall time split, s */
     int64_t phases;        /* phases run */

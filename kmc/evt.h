@@ -44,7 +44,8 @@ typedef struct eng_run eng_run;
 typedef struct eng_event eng_event;
 
 /* Sites whose events can read a site of basis b: cell offsets, target basis, index
- * offsets (valid away from the box edges) and half-unit displacements. Every read
+ * offsets (valid away from the box edges), half-unit displacements and the species
+ * for which each offset matters. Every read
  * pattern is symmetric under inversion, so these are also the sites a change at the
  * origin can affect. */
 typedef struct evt_stencil {
@@ -53,6 +54,11 @@ typedef struct evt_stencil {
     int8_t to_basis[EVT_STENCIL];
     int64_t off[EVT_STENCIL];
     int8_t pos2[EVT_STENCIL][3];
+    /* species (bit KMC_SP_x) of a site at this offset whose events can change with the
+     * origin: those that anchor a channel reading the origin from there; every
+     * species at the origin itself. A site of another species there keeps its class,
+     * so it need not be refreshed. */
+    uint32_t sp_mask[EVT_STENCIL];
 } evt_stencil;
 
 /* What a channel reads. Filled by the engine at set-up; the pointers stay valid for

@@ -21,11 +21,13 @@
 #include "kmc/evt.h"
 
 /* Sites a hop (origin of basis b, vector k of shell s) can affect: the union of the
- * origin's and the destination's stencils, each site once. Refreshing only these
- * after a hop is what keeps a hop cheap. */
+ * origin's and the destination's stencils, each site once, with the species whose
+ * events can change there (an empty site beyond the 1NN of both ends keeps its
+ * deposition class). Refreshing only these after a hop is what keeps a hop cheap. */
 typedef struct hop_stencil {
     int n;
     int32_t *off;     /* [n] index offsets from the origin */
+    uint32_t *sp_mask; /* [n] species that can change there (evt_stencil.sp_mask) */
     int8_t *to_basis; /* [n] */
     int8_t (*dc)[3];  /* [n] cell offsets from the origin, for the checks near edges */
 } hop_stencil;
@@ -96,6 +98,7 @@ static void hop_destroy(void **selfp)
         for (int b = 0; b < LAT_MAX_BASIS; ++b)
             for (int k = 0; k < LAT_MAX_NBR; ++k) {
                 free(h->hs[s][b][k].off);
+                free(h->hs[s][b][k].sp_mask);
                 free(h->hs[s][b][k].to_basis);
                 free(h->hs[s][b][k].dc);
             }
@@ -103,15 +106,19 @@ static void hop_destroy(void **selfp)
     *selfp = NULL;
 }
 
-static int pos_add(int (*pos)[3], int np, int px, int py, int pz)
+/* Add a position with its species mask (or OR the mask into it if present). */
+static int pos_add(int (*pos)[3], uint32_t *mask, int np, int px, int py, int pz, uint32_t m)
 {
     for (int q = 0; q < np; ++q)
-        if (pos[q][0] == px && pos[q][1] == py && pos[q][2] == pz)
+        if (pos[q][0] == px && pos[q][1] == py && pos[q][2] == pz) {
+            mask[q] |= m;
             return np;
+        }
     KMC_ASSERT(np < EVT_MAX_POS);
     pos[np][0] = px;
     pos[np][1] = py;
     pos[np][2] = pz;
+    mask[np] = m;
     return np + 1;
 }
 
@@ -132,19 +139,25 @@ static kmc_err hop_create(void **selfp, const evt_view *v, kmc_status *st)
                 const lat_vec *vk = &g->vec[s][b][k];
                 const evt_stencil *so = &v->sten[b], *sd = &v->sten[vk->to_basis];
                 int pos[EVT_MAX_POS][3] = {{0}}, np = 0;
+                uint32_t mask[EVT_MAX_POS];
                 for (int q = 0; q < so->n; ++q)
-                    np = pos_add(pos, np, so->pos2[q][0], so->pos2[q][1], so->pos2[q][2]);
+                    np = pos_add(pos, mask, np, so->pos2[q][0], so->pos2[q][1], so->pos2[q][2],
+                                 so->sp_mask[q]);
                 for (int q = 0; q < sd->n; ++q)
-                    np = pos_add(pos, np, vk->dx2 + sd->pos2[q][0], vk->dy2 + sd->pos2[q][1],
-                                 vk->dz2 + sd->pos2[q][2]);
+                    np = pos_add(pos, mask, np, vk->dx2 + sd->pos2[q][0],
+                                 vk->dy2 + sd->pos2[q][1], vk->dz2 + sd->pos2[q][2],
+                                 sd->sp_mask[q]);
                 hop_stencil *hs = &h->hs[s][b][k];
                 hs->off = malloc((size_t)np * sizeof *hs->off);
+                hs->sp_mask = malloc((size_t)np * sizeof *hs->sp_mask);
                 hs->to_basis = malloc((size_t)np);
                 hs->dc = malloc((size_t)np * sizeof *hs->dc);
-                if (hs->off == NULL || hs->to_basis == NULL || hs->dc == NULL)
+                if (hs->off == NULL || hs->sp_mask == NULL || hs->to_basis == NULL ||
+                    hs->dc == NULL)
                     return kmc_fail(st, KMC_ERR_NOMEM, KMC_NOLOC, "out of memory");
                 hs->n = np;
                 for (int q = 0; q < np; ++q) {
+                    hs->sp_mask[q] = mask[q];
                     int to = basis_at(g, b, pos[q][0], pos[q][1], pos[q][2]);
                     int dc[3] = {(g->basis_xy2[b][0] + pos[q][0] - g->basis_xy2[to][0]) / 2,
                                  (g->basis_xy2[b][1] + pos[q][1] - g->basis_xy2[to][1]) / 2,
@@ -414,19 +427,20 @@ static bool hop_apply(void *self, eng_run *r, tile *t, int ch, eng_event *ev)
     if (x >= lo[0] + m2 && x < hi[0] - m2 && y >= lo[1] + m2 && y < hi[1] - m2 && z >= m2 &&
         z < g->n[2] - m2) {
         for (int q = 0; q < hs->n; ++q)
-            eng_refresh_site(r, t, i + hs->off[q], hs->to_basis[q]);
+            if (hs->sp_mask[q] & (1u << sp_of(v->site[i + hs->off[q]])))
+                eng_refresh_site(r, t, i + hs->off[q], hs->to_basis[q]);
     } else { /* near an edge: the same sites, each checked (and wrapped in exact mode) */
         for (int q = 0; q < hs->n; ++q) {
             int xx = x + hs->dc[q][0], yy = y + hs->dc[q][1], zz = z + hs->dc[q][2];
             if (zz < 0 || zz >= g->n[2])
                 continue;
-            if (v->exact)
-                eng_refresh_site(r, t,
-                                 lat_index(g, wrap(xx, g->n[0]), wrap(yy, g->n[1]), zz,
-                                           hs->to_basis[q]),
-                                 hs->to_basis[q]);
-            else if (xx >= t->cx0 && xx < t->cx1 && yy >= t->cy0 && yy < t->cy1)
-                eng_refresh_site(r, t, i + hs->off[q], hs->to_basis[q]);
+            int64_t j = v->exact ? lat_index(g, wrap(xx, g->n[0]), wrap(yy, g->n[1]), zz,
+                                             hs->to_basis[q])
+                                 : i + hs->off[q];
+            if (!(hs->sp_mask[q] & (1u << sp_of(v->site[j]))))
+                continue; /* a species whose events cannot read the hop's ends */
+            if (v->exact || (xx >= t->cx0 && xx < t->cx1 && yy >= t->cy0 && yy < t->cy1))
+                eng_refresh_site(r, t, j, hs->to_basis[q]);
         }
     }
     eng_note_solid(r, tz);

@@ -1,6 +1,13 @@
-/* lattice/ghost.c — reverse and forward ghost exchange (see ghost.h).
+/* lattice/ghost.c — the phase exchange of change lists, and the reverse and forward
+ * layer exchanges (see ghost.h).
  *
- * Both halves go along x, then along y, with one MPI_Sendrecv per direction
+ * The phase exchange sends one message to each distinct neighbour rank (a rank that
+ * is both the -x and the +x neighbour gets one) with MPI_Isend, and receives one
+ * from each with MPI_Mprobe/MPI_Mrecv, whose size it learns from the probe: no count
+ * message. Entries are applied in arrival order; no two ranks write one site in one
+ * phase (same-colour tiles share no site), so the order never shows.
+ *
+ * The layer exchanges go along x, then along y, with one MPI_Sendrecv per direction
  * (towards -d and from +d, then towards +d and from -d). A rank that is its own
  * neighbour, or whose two neighbours in a dimension are the same rank, sends to
  * itself or twice to the same rank; distinct tags per direction keep the messages
@@ -33,6 +40,15 @@ typedef struct ghost_entry {
 } ghost_entry;
 _Static_assert(sizeof(ghost_entry) == 4 * sizeof(int32_t), "ghost_entry is sent as 4 int32");
 
+/* A neighbour rank of the phase exchange: the cells it owns and its outgoing entries. */
+typedef struct ghost_nbr {
+    int rank;
+    int lo[2], n[2];   /* owned cells: first global cell and count, in x and y */
+    ghost_entry *out;  /* owned */
+    int64_t nout, cap_out;
+    MPI_Request req;
+} ghost_nbr;
+
 struct ghost_plan {
     const dec_grid *dec;  /* borrowed */
     const lat_geom *geom; /* borrowed */
@@ -48,6 +64,13 @@ struct ghost_plan {
     ghost_entry *send[2]; /* owned: towards -d, +d */
     ghost_entry *recv[2]; /* owned: arrived with the LO, HI tag */
     int64_t cap_send[2], cap_recv[2];
+    /* phase exchange */
+    ghost_nbr nbr[8];     /* distinct ranks other than this one that store its sites */
+    int nnbr;
+    int far[2];           /* cells a written ghost may lie outside the owned range */
+    ghost_entry *in;      /* owned: one received message */
+    int64_t cap_in;
+    ghost_traffic traffic;
 };
 
 void ghost_list_push(ghost_list *l, kmc_lidx i)
@@ -99,12 +122,63 @@ void ghost_plan_destroy(ghost_plan **plan)
     free(p->fsend);
     free(p->frecv);
     free(p->work);
+    free(p->in);
+    for (int q = 0; q < p->nnbr; ++q)
+        free(p->nbr[q].out);
     for (int s = 0; s < 2; ++s) {
         free(p->send[s]);
         free(p->recv[s]);
     }
     free(p);
     *plan = NULL;
+}
+
+/* First owned cell and count of rank coordinate c (wrapped) in dimension k: the
+ * decomposition's rule, tiles [c T / D, (c + 1) T / D). */
+static void extent_of(const dec_grid *d, int k, int c, int *lo, int *n)
+{
+    int64_t T = d->ntiles[k], D = d->dims[k];
+    c = wrap(c, d->dims[k]);
+    int t0 = (int)((int64_t)c * T / D), t1 = (int)((int64_t)(c + 1) * T / D);
+    *lo = t0 * d->tile_cells[k];
+    *n = (t1 - t0) * d->tile_cells[k];
+}
+
+/* The distinct ranks other than this one among the 8 around it, and how far outside
+ * the owned range a written ghost may lie so that every rank storing it is one of
+ * them (or this rank): with at most 3 ranks in a dimension, any distance up to the
+ * halo; with more, a ghost at distance d is also stored by the rank two steps away
+ * if the rank between owns fewer than d + h cells. */
+static void find_neighbours(ghost_plan *p)
+{
+    const dec_grid *d = p->dec;
+    for (int k = 0; k < 2; ++k) {
+        int least = INT_MAX;
+        for (int c = 0; c < d->dims[k]; ++c) {
+            int lo, n;
+            extent_of(d, k, c, &lo, &n);
+            least = KMC_MIN(least, n);
+        }
+        p->far[k] = d->dims[k] <= 3 ? p->h : KMC_MAX(KMC_MIN(p->h, least - p->h), 0);
+    }
+    p->nnbr = 0;
+    for (int dy = -1; dy <= 1; ++dy)
+        for (int dx = -1; dx <= 1; ++dx) {
+            int c[2] = {wrap(d->coords[0] + dx, d->dims[0]), wrap(d->coords[1] + dy, d->dims[1])};
+            int rank, q = 0;
+            MPI_Cart_rank(d->cart, c, &rank);
+            if (rank == d->rank)
+                continue;
+            while (q < p->nnbr && p->nbr[q].rank != rank)
+                ++q;
+            if (q < p->nnbr)
+                continue; /* the same rank in another direction: one message */
+            ghost_nbr *nb = &p->nbr[p->nnbr++];
+            nb->rank = rank;
+            nb->req = MPI_REQUEST_NULL;
+            for (int k = 0; k < 2; ++k)
+                extent_of(d, k, c[k], &nb->lo[k], &nb->n[k]);
+        }
 }
 
 kmc_err ghost_plan_create(const dec_grid *dec, const lat_geom *geom, ghost_plan **out,
@@ -145,6 +219,7 @@ kmc_err ghost_plan_create(const dec_grid *dec, const lat_geom *geom, ghost_plan 
         KMC_ASSERT(p->fcap <= (size_t)INT_MAX); /* one MPI message */
         p->fsend = malloc(p->fcap);
         p->frecv = malloc(p->fcap);
+        find_neighbours(p);
     }
     first = (p == NULL || p->fsend == NULL || p->frecv == NULL) ? dec->rank : dec->size;
     MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, dec->cart);
@@ -161,10 +236,132 @@ size_t ghost_plan_bytes(const ghost_plan *plan)
 {
     if (plan == NULL)
         return 0;
-    int64_t entries = plan->cap_work;
+    int64_t entries = plan->cap_work + plan->cap_in;
+    for (int q = 0; q < plan->nnbr; ++q)
+        entries += plan->nbr[q].cap_out;
     for (int s = 0; s < 2; ++s)
         entries += plan->cap_send[s] + plan->cap_recv[s];
     return sizeof *plan + 2 * plan->fcap + (size_t)entries * sizeof(ghost_entry);
+}
+
+ghost_traffic ghost_plan_traffic(const ghost_plan *plan) { return plan->traffic; }
+
+int ghost_plan_neighbours(const ghost_plan *plan) { return plan->nnbr; }
+
+/* ---- the phase exchange ------------------------------------------------------ */
+
+/* Does a rank owning cells [lo, lo + n) of a dimension of g cells store global cell
+ * v (owned or in its halo of h cells, periodically)? */
+static bool stores(int v, int lo, int n, int h, int g)
+{
+    return wrap(v - lo + h, g) < n + 2 * h;
+}
+
+/* Store value v into every local copy of global site (gx, gy, z, b) except local
+ * index `skip`, listing each copy whose value changed; returns the number of copies
+ * (a box less than owned + 2 halo wide holds some sites twice). */
+static int put_copies(const ghost_plan *p, uint8_t *species, int gx, int gy, int z, int b,
+                      uint8_t v, int64_t skip, ghost_list *changed)
+{
+    const dec_grid *d = p->dec;
+    int lx[3], ly[3], nx = 0, ny = 0, h = p->h;
+    for (int s = -1; s <= 1; ++s) { /* the images of the column in [-h, n + h) */
+        int x = wrap(gx - d->cell_lo[0], d->gcells[0]) + s * d->gcells[0];
+        int y = wrap(gy - d->cell_lo[1], d->gcells[1]) + s * d->gcells[1];
+        if (x >= -h && x < p->n[0] + h)
+            lx[nx++] = x;
+        if (y >= -h && y < p->n[1] + h)
+            ly[ny++] = y;
+    }
+    for (int j = 0; j < ny; ++j)
+        for (int i = 0; i < nx; ++i) {
+            int64_t idx = lat_index(p->geom, lx[i], ly[j], z, b);
+            if (idx == skip || species[idx] == v)
+                continue;
+            species[idx] = v;
+            if (changed != NULL)
+                ghost_list_push(changed, (kmc_lidx)idx);
+        }
+    return nx * ny;
+}
+
+kmc_err ghost_phase_begin(ghost_plan *p, uint8_t *species, const ghost_list *const writes[],
+                          int nlists, ghost_list *changed, kmc_status *st)
+{
+    const dec_grid *d = p->dec;
+    const lat_geom *g = p->geom;
+    const int h = p->h;
+
+    (void)st; /* every failure here is a bug or out of memory: KMC_ASSERT */
+    for (int q = 0; q < p->nnbr; ++q)
+        p->nbr[q].nout = 0;
+    for (int l = 0; l < nlists; ++l)
+        for (int64_t w = 0; w < writes[l]->n; ++w) {
+            int64_t i = writes[l]->v[w];
+            int x, y, z, b;
+            KMC_ASSERT(i >= 0 && i < g->nsites);
+            lat_coords(g, i, &x, &y, &z, &b);
+            KMC_ASSERT(z >= 0 && z < p->n[2]); /* pads are walls, never written */
+            if (x >= h && x < p->n[0] - h && y >= h && y < p->n[1] - h)
+                continue; /* more than a halo inside: no other copy anywhere */
+            /* a ghost no farther out than every rank storing it is a neighbour allows */
+            KMC_ASSERT(x >= -p->far[0] && x < p->n[0] + p->far[0] && y >= -p->far[1] &&
+                       y < p->n[1] + p->far[1]);
+            int gx = wrap(d->cell_lo[0] + x, d->gcells[0]);
+            int gy = wrap(d->cell_lo[1] + y, d->gcells[1]);
+            uint8_t v = species[i];
+            for (int q = 0; q < p->nnbr; ++q) {
+                ghost_nbr *nb = &p->nbr[q];
+                if (!stores(gx, nb->lo[0], nb->n[0], h, d->gcells[0]) ||
+                    !stores(gy, nb->lo[1], nb->n[1], h, d->gcells[1]))
+                    continue;
+                nb->out = grow_entries(nb->out, &nb->cap_out, nb->nout + 1);
+                nb->out[nb->nout++] = (ghost_entry){gx, gy, z, (int32_t)((b << 8) | v)};
+            }
+            put_copies(p, species, gx, gy, z, b, v, i, changed); /* this rank's own images */
+        }
+    int64_t sent = 0;
+    for (int q = 0; q < p->nnbr; ++q) {
+        ghost_nbr *nb = &p->nbr[q];
+        sent += nb->nout;
+        KMC_ASSERT(nb->nout <= INT_MAX / 4);
+        nb->out = grow_entries(nb->out, &nb->cap_out, 1); /* non-NULL buffer */
+        MPI_Isend(nb->out, 4 * (int)nb->nout, MPI_INT32_T, nb->rank, KMC_TAG_GHOST_PHASE, d->cart,
+                  &nb->req);
+        p->traffic.messages += 1;
+        p->traffic.payload_bytes += nb->nout * (int64_t)sizeof(ghost_entry);
+    }
+    p->traffic.phases += 1;
+    p->traffic.empty_phases += sent == 0;
+    return KMC_OK;
+}
+
+kmc_err ghost_phase_end(ghost_plan *p, uint8_t *species, ghost_list *changed, kmc_status *st)
+{
+    const dec_grid *d = p->dec;
+
+    (void)st; /* every failure here is a bug or out of memory: KMC_ASSERT */
+    for (int q = 0; q < p->nnbr; ++q) {
+        MPI_Message msg;
+        MPI_Status status;
+        int cnt;
+        MPI_Mprobe(p->nbr[q].rank, KMC_TAG_GHOST_PHASE, d->cart, &msg, &status);
+        MPI_Get_count(&status, MPI_INT32_T, &cnt);
+        KMC_ASSERT(cnt >= 0 && cnt % 4 == 0);
+        p->in = grow_entries(p->in, &p->cap_in, KMC_MAX(cnt / 4, 1));
+        MPI_Mrecv(p->in, cnt, MPI_INT32_T, &msg, MPI_STATUS_IGNORE);
+        for (int e = 0; e < cnt / 4; ++e) {
+            const ghost_entry *en = &p->in[e];
+            int b = en->bv >> 8;
+            KMC_ASSERT(en->z >= 0 && en->z < p->n[2] && b >= 0 && b < p->nb);
+            int copies = put_copies(p, species, en->gx, en->gy, en->z, b,
+                                    (uint8_t)(en->bv & 0xff), -1, changed);
+            KMC_ASSERT(copies > 0); /* sent only to ranks that store the site */
+        }
+    }
+    for (int q = 0; q < p->nnbr; ++q)
+        MPI_Wait(&p->nbr[q].req, MPI_STATUS_IGNORE);
+    return KMC_OK;
 }
 
 /* ---- reverse ---------------------------------------------------------------- */

@@ -1,17 +1,24 @@
-/* lattice/ghost.h — ghost layers between ranks, both ways.
+/* lattice/ghost.h — ghost layers between ranks.
  *
  * A rank stores its owned cells plus a halo of geom->halo ghost cells in x and y
  * (lattice/geom.h; local cell (0, 0) is global cell (dec->cell_lo[0], cell_lo[1])).
- * A phase may write into ghost cells (an atom hops across a tile edge that is a rank
- * edge), so an exchange has two halves:
- *   reverse: every write into a ghost cell goes back to its owner as a
- *            (global site, new value) entry, routed along x then along y, so a
- *            corner ghost reaches a diagonal neighbour; the owner applies it;
- *   forward: owners send the boundary strips of their owned cells (x first, then y
- *            including the x-halo, so corners are filled) and every rank copies them
- *            into its ghosts.
- * A rank that is its own periodic neighbour goes through the same messages (to
- * itself), never a shortcut. Only z in [0, nz) is exchanged (pads are walls).
+ * A site is "stored" by its owner and by every rank whose halo holds it; up to the
+ * 8 ranks around a rank (fewer, or itself, on a small rank grid) store some of its
+ * sites.
+ *
+ * After a phase (ghost_phase_begin / ghost_phase_end): every site this rank wrote,
+ * owned or ghost, goes as a (global site, value) entry straight to every other rank
+ * that stores it, in one message per neighbour rank (empty when nothing changed near
+ * that border: the message is the flag). Copies of a written site in this rank's own
+ * halo (a rank that is its own periodic neighbour) are updated in place, never sent.
+ * There is no routing: a write into a corner ghost goes to the owner and to the
+ * diagonal and side neighbours that hold it as a ghost, all in the same round.
+ *
+ * Whole layers (ghost_forward): owners send the boundary strips of their owned cells
+ * (x first, then y including the x-halo, so corners are filled) and every rank copies
+ * them into its ghosts; for changes outside the event loop (fill, percolation flags).
+ * ghost_reverse routes ghost writes to their owners only (x, then y); tests use it.
+ * Only z in [0, nz) is exchanged (pads are walls).
  *
  * Ownership: a plan borrows dec and geom (they must outlive it) and owns its
  * buffers. */
@@ -54,6 +61,33 @@ KMC_NODISCARD kmc_err ghost_reverse(ghost_plan *plan, uint8_t *species, const km
  * dec->cart. */
 KMC_NODISCARD kmc_err ghost_forward(ghost_plan *plan, uint8_t *species, ghost_list *changed,
                                     kmc_status *st);
+
+/* The exchange after a phase, in two halves so that a rank can work between them
+ * (refresh the events around its own changes) while its messages travel.
+ * begin: the writes of this rank's phase are the local indices in writes[0..nlists)
+ * (owned or ghost; duplicates allowed; the current species[] value is sent). Sends
+ * them to every other rank that stores them (non-blocking, one message per neighbour
+ * rank) and updates this rank's own other copies in place, appending each copy whose
+ * value changed to `changed`.
+ * end: receives one message from every neighbour rank, stores each entry into every
+ * local copy of its site and appends each copy whose value changed to `changed`;
+ * then completes the sends. Not a collective: point-to-point with the neighbour
+ * ranks, which must all call the pair for the same phase. */
+KMC_NODISCARD kmc_err ghost_phase_begin(ghost_plan *plan, uint8_t *species,
+                                        const ghost_list *const writes[], int nlists,
+                                        ghost_list *changed, kmc_status *st);
+KMC_NODISCARD kmc_err ghost_phase_end(ghost_plan *plan, uint8_t *species, ghost_list *changed,
+                                      kmc_status *st);
+
+/* What the phase exchanges sent from this rank since the plan was made: phases,
+ * those in which no entry left the rank, messages to other ranks and the bytes of
+ * entries in them (a test hook and a diagnostic). Not collective. */
+typedef struct ghost_traffic {
+    int64_t phases, empty_phases, messages, payload_bytes;
+} ghost_traffic;
+ghost_traffic ghost_plan_traffic(const ghost_plan *plan);
+/* Distinct ranks other than this one that store some of its sites. Not collective. */
+int ghost_plan_neighbours(const ghost_plan *plan);
 
 /* Bytes of buffers held. Not collective. */
 size_t ghost_plan_bytes(const ghost_plan *plan);

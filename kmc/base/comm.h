@@ -25,6 +25,8 @@ enum kmc_tag {
     KMC_TAG_GHOST_FWD_X_HI = 112,
     KMC_TAG_GHOST_FWD_Y_LO = 113,
     KMC_TAG_GHOST_FWD_Y_HI = 114,
+    /* lattice/ghost.c: the change lists after a phase, one message per neighbour rank */
+    KMC_TAG_GHOST_PHASE = 115,
     /* kmc/perc.c: label rings of the percolation pass */
     KMC_TAG_PERC_X_LO = 201,
     KMC_TAG_PERC_X_HI = 202,

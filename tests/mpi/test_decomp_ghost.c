@@ -1,5 +1,5 @@
-/* tests/mpi/test_decomp_ghost.c — the tile/rank decomposition and both halves of the
- * ghost exchange, at 1-4 ranks (uneven ownership at 3, self-neighbours at 1 and 2,
+/* tests/mpi/test_decomp_ghost.c — the tile/rank decomposition, both halves of the
+ * layer exchange and the phase exchange of change lists, at 1-4 ranks (uneven ownership at 3, self-neighbours at 1 and 2,
  * periodic seams everywhere). Only collective assertions: every check is counted
  * on each rank and asserted with KT_ASSERT_ALL. */
 #include "tests/kt.h"
@@ -563,6 +563,190 @@ static void test_reverse_single_corner(void **state)
     world_free(&w);
 }
 
+/* ---- 4. the phase exchange --------------------------------------------------- */
+
+/* Run one phase exchange of `writes` and check: every stored copy of every site holds
+ * want(gid) on every rank; `changed` lists exactly the local copies the exchange
+ * changed (each once). Returns the number of copies it changed here. */
+static long phase_and_check(world *w, const ghost_list *writes, const unsigned char *hit,
+                            uint8_t key, long *bad_out)
+{
+    const lat_geom *g = &w->geom;
+    const dec_grid *d = w->dec;
+    kmc_status st = {0};
+    ghost_list changed = {0};
+    uint8_t *before = malloc((size_t)g->nsites);
+    KT_ASSERT_ALL(COMM, before != NULL);
+    memcpy(before, w->sp, (size_t)g->nsites);
+    const ghost_list *lists[1] = {writes};
+    KT_ASSERT_ALL(COMM, ghost_phase_begin(w->plan, w->sp, lists, 1, &changed, &st) == KMC_OK);
+    KT_ASSERT_ALL(COMM, ghost_phase_end(w->plan, w->sp, &changed, &st) == KMC_OK);
+    long bad = 0, ndiff = 0;
+    for (int z = 0; z < w->n[2]; ++z)
+        for (int y = -w->h; y < w->n[1] + w->h; ++y)
+            for (int x = -w->h; x < w->n[0] + w->h; ++x)
+                for (int b = 0; b < w->nb; ++b) {
+                    int64_t i = lat_index(g, x, y, z, b);
+                    int gx = wrapi(d->cell_lo[0] + x, d->gcells[0]);
+                    int gy = wrapi(d->cell_lo[1] + y, d->gcells[1]);
+                    uint8_t f = f_of(gid_of(w, x, y, z, b));
+                    bad += w->sp[i] != (hit[gy * d->gcells[0] + gx] ? f ^ key : f);
+                    ndiff += w->sp[i] != before[i];
+                }
+    unsigned char *seen = calloc((size_t)g->nsites, 1);
+    KT_ASSERT_ALL(COMM, seen != NULL);
+    for (int64_t q = 0; q < changed.n; ++q) {
+        kmc_lidx j = changed.v[q];
+        bool ok = j >= 0 && j < g->nsites && !seen[j] && w->sp[j] != before[j];
+        bad += !ok;
+        if (ok)
+            seen[j] = 1;
+    }
+    bad += changed.n != ndiff;
+    bad += count_bad_pads(w);
+    *bad_out = bad;
+    free(seen);
+    free(before);
+    ghost_list_free(&changed);
+    return ndiff;
+}
+
+/* Phases of one writer rank at a time: first it changes only owned sites more than a
+ * halo inside its border (no payload leaves any rank, one empty message per
+ * neighbour rank), then every owned site within a halo of its border, then only its
+ * corner ghosts (diagonal owners; itself across periodic seams on a small rank
+ * grid). Every copy on every rank must follow, and every rank that
+ * stores a written site must see it change. */
+static void check_phase(lat_kind kind, const int gcells[3], const int ntiles[2], int halo)
+{
+    if (!world_usable(gcells, ntiles, halo))
+        return;
+    world w;
+    kmc_status st = {0};
+    int rank, size;
+    bool ok = world_init(&w, kind, gcells, ntiles, halo);
+    KT_ASSERT_ALL(COMM, ok);
+    MPI_Comm_rank(COMM, &rank);
+    MPI_Comm_size(COMM, &size);
+    const dec_grid *d = w.dec;
+    int G0 = d->gcells[0], G1 = d->gcells[1], h = w.h;
+    unsigned char *hit = calloc((size_t)G0 * (size_t)G1, 1);
+    KT_ASSERT_ALL(COMM, hit != NULL);
+    for (int writer = 0; writer < size; ++writer) {
+        const uint8_t key = (uint8_t)(0x5a + writer);
+        ghost_list writes = {0};
+        fill_owned(&w);
+        KT_ASSERT_ALL(COMM, ghost_forward(w.plan, w.sp, NULL, &st) == KMC_OK);
+
+        /* 1. interior changes only: no payload, one (empty) message per neighbour */
+        int lo0 = w.lo_all[2 * writer], lo1 = w.lo_all[2 * writer + 1];
+        int n0 = w.hi_all[2 * writer] - lo0, n1 = w.hi_all[2 * writer + 1] - lo1;
+        memset(hit, 0, (size_t)G0 * (size_t)G1);
+        for (int y = h; y < n1 - h; ++y)
+            for (int x = h; x < n0 - h; ++x)
+                hit[(lo1 + y) * G0 + lo0 + x] = 1;
+        if (rank == writer)
+            for (int z = 0; z < w.n[2]; ++z)
+                for (int y = h; y < w.n[1] - h; ++y)
+                    for (int x = h; x < w.n[0] - h; ++x)
+                        for (int b = 0; b < w.nb; ++b) {
+                            int64_t i = lat_index(&w.geom, x, y, z, b);
+                            w.sp[i] = f_of(gid_of(&w, x, y, z, b)) ^ key;
+                            ghost_list_push(&writes, (kmc_lidx)i);
+                        }
+        ghost_traffic t0 = ghost_plan_traffic(w.plan);
+        long bad = 0;
+        long nchanged = phase_and_check(&w, &writes, hit, key, &bad);
+        ghost_traffic t1 = ghost_plan_traffic(w.plan);
+        KT_ASSERT_ALL(COMM, bad == 0);
+        KT_ASSERT_ALL(COMM, nchanged == 0 || rank == writer);
+        KT_ASSERT_ALL(COMM, t1.payload_bytes == t0.payload_bytes);
+        KT_ASSERT_ALL(COMM, t1.messages - t0.messages == ghost_plan_neighbours(w.plan));
+        KT_ASSERT_ALL(COMM, t1.phases == t0.phases + 1);
+
+        /* 2. the owned band within a halo of the border (every copy elsewhere, its
+         * own periodic images included, must follow), then the corner ghosts only
+         * (diagonal owners, and the side neighbours that hold them as ghosts) */
+        for (int mode = 0; mode < 2; ++mode) {
+            fill_owned(&w);
+            KT_ASSERT_ALL(COMM, ghost_forward(w.plan, w.sp, NULL, &st) == KMC_OK);
+            writes.n = 0;
+            memset(hit, 0, (size_t)G0 * (size_t)G1);
+            for (int y = -h; y < n1 + h; ++y)
+                for (int x = -h; x < n0 + h; ++x) {
+                    bool own = x >= 0 && x < n0 && y >= 0 && y < n1;
+                    bool inner = x >= h && x < n0 - h && y >= h && y < n1 - h;
+                    bool corner = (x < 0 || x >= n0) && (y < 0 || y >= n1);
+                    if (mode == 0 ? own && !inner : corner)
+                        hit[wrapi(lo1 + y, G1) * G0 + wrapi(lo0 + x, G0)] = 1;
+                }
+            if (rank == writer)
+                for (int z = 0; z < w.n[2]; ++z)
+                    for (int y = -h; y < w.n[1] + h; ++y)
+                        for (int x = -h; x < w.n[0] + h; ++x)
+                            for (int b = 0; b < w.nb; ++b) {
+                                bool own = is_owned(&w, x, y);
+                                bool inner = x >= h && x < w.n[0] - h && y >= h && y < w.n[1] - h;
+                                if (!(mode == 0 ? own && !inner : is_corner(&w, x, y)))
+                                    continue;
+                                int64_t i = lat_index(&w.geom, x, y, z, b);
+                                w.sp[i] = f_of(gid_of(&w, x, y, z, b)) ^ key;
+                                ghost_list_push(&writes, (kmc_lidx)i);
+                                ghost_list_push(&writes, (kmc_lidx)i); /* duplicates allowed */
+                            }
+            /* does this rank store a site the writer wrote? */
+            bool stores = false;
+            for (int y = -h; y < w.n[1] + h && !stores; ++y)
+                for (int x = -h; x < w.n[0] + h && !stores; ++x)
+                    stores = hit[wrapi(d->cell_lo[1] + y, G1) * G0 +
+                                 wrapi(d->cell_lo[0] + x, G0)] != 0;
+            t0 = ghost_plan_traffic(w.plan);
+            nchanged = phase_and_check(&w, &writes, hit, key, &bad);
+            t1 = ghost_plan_traffic(w.plan);
+            KT_ASSERT_ALL(COMM, bad == 0);
+            /* every other rank that stores a written site heard of it */
+            KT_ASSERT_ALL(COMM, rank == writer || (nchanged > 0) == stores);
+            KT_ASSERT_ALL(COMM, t1.messages - t0.messages == ghost_plan_neighbours(w.plan));
+            KT_ASSERT_ALL(COMM, rank != writer || ghost_plan_neighbours(w.plan) == 0 ||
+                                    t1.payload_bytes > t0.payload_bytes);
+            KT_ASSERT_ALL(COMM, rank == writer || t1.payload_bytes == t0.payload_bytes);
+            /* one rank alone: its own copies changed in place, nothing sent */
+            KT_ASSERT_ALL(COMM, size > 1 || (nchanged > 0 && t1.messages == t0.messages));
+        }
+        ghost_list_free(&writes);
+    }
+    free(hit);
+    world_free(&w);
+}
+
+static void test_phase(void **state)
+{
+    (void)state;
+    for (int kind = LAT_SC; kind <= LAT_FCC; ++kind)
+        for (size_t i = 0; i < sizeof boxes / sizeof boxes[0]; ++i) {
+            const int *bx = boxes[i];
+            check_phase((lat_kind)kind, bx, bx + 3, 2);
+            check_phase((lat_kind)kind, bx, bx + 3, 1);
+        }
+}
+
+/* The neighbour ranks: 0 alone (its own periodic neighbour everywhere), 1 at 2 and 3
+ * ranks in a row... every other rank at 2-4 ranks on a 4 x 4 tile grid (2 x 2 ranks:
+ * one rank in several directions gets one message). */
+static void test_phase_neighbours(void **state)
+{
+    (void)state;
+    const int gcells[3] = {12, 8, 2}, ntiles[2] = {4, 4};
+    if (!world_usable(gcells, ntiles, 2))
+        return;
+    world w;
+    int size;
+    MPI_Comm_size(COMM, &size);
+    KT_ASSERT_ALL(COMM, world_init(&w, LAT_SC, gcells, ntiles, 2));
+    KT_ASSERT_ALL(COMM, size > 4 || ghost_plan_neighbours(w.plan) == size - 1);
+    world_free(&w);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -573,6 +757,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_plan_too_wide),
         cmocka_unit_test(test_reverse),
         cmocka_unit_test(test_reverse_single_corner),
+        cmocka_unit_test(test_phase),
+        cmocka_unit_test(test_phase_neighbours),
     };
     kt_mpi_init(&argc, &argv);
     return kt_mpi_finalize(cmocka_run_group_tests(tests, NULL, NULL));
