@@ -23,7 +23,7 @@ _Static_assert(sizeof(bool) == 1, "bool is described as one byte");
 /* a kmc_config field: COUNT elements of C type CTYPE */
 #define CF(cmd, m, T, ctype, unit, pol, def)                                                   \
     {cmd, #m, T, (int)(MEMBER_SIZE(kmc_config, m) / sizeof(ctype)), offsetof(kmc_config, m),   \
-     unit, pol, def}
+     unit, pol, def, 0}
 #define FX CFGD_FIXED
 #define MC CFGD_MAY_CHANGE
 #define RC CFGD_RECORD
@@ -67,7 +67,7 @@ static const cfgd_field config_fields[] = {
 
 #define FF(m, T, ctype, unit, def)                                                             \
     {"fill", #m, T, (int)(MEMBER_SIZE(cfg_fill, m) / sizeof(ctype)), offsetof(cfg_fill, m), unit, \
-     FX, def}
+     FX, def, 0}
 static const cfgd_field fill_fields[] = {
     FF(species, CFGD_INT, int, "species", KMC_SP_EMPTY),
     FF(fraction, CFGD_DOUBLE, double, "", 0),
@@ -75,7 +75,7 @@ static const cfgd_field fill_fields[] = {
     FF(zhi, CFGD_INT, int, "cells", INT32_MAX), /* `region` not given: to the top */
 };
 static const cfgd_field include_fields[] = {
-    {"include", "path", CFGD_STR, CFG_PATH_MAX, 0, "", RC, 0},
+    {"include", "path", CFGD_STR, CFG_PATH_MAX, 0, "", RC, 0, 0},
 };
 static const cfgd_list config_lists[] = {
     {"fill", "fill", offsetof(kmc_config, nfills), offsetof(kmc_config, fills), sizeof(cfg_fill),
@@ -92,7 +92,11 @@ const cfgd_table cfgd_config = {"config", config_fields,
  * is fixed across a restart; a field added later defaults to 0 (false). */
 #define PF(cmd, m, T, ctype, unit)                                                             \
     {cmd, #m, T, (int)(MEMBER_SIZE(pot_model, m) / sizeof(ctype)), offsetof(pot_model, m), unit, \
-     FX, 0}
+     FX, 0, 0}
+/* an array with a species axis: [outer][KMC_SP_COUNT][inner] */
+#define PFS(cmd, m, T, ctype, unit, inner)                                                     \
+    {cmd, #m, T, (int)(MEMBER_SIZE(pot_model, m) / sizeof(ctype)), offsetof(pot_model, m), unit, \
+     FX, 0, inner}
 static const cfgd_field pot_fields[] = {
     PF("temperature", temp_K, CFGD_DOUBLE, double, "K"),
     PF("temperature", kT_eV, CFGD_DOUBLE, double, "eV"),
@@ -104,16 +108,16 @@ static const cfgd_field pot_fields[] = {
     PF("hop_table", table_len, CFGD_INT, int, "entries"),
     PF("hop_table", table_rate, CFGD_DOUBLE, double, "1/s"),
     PF("hop", hop_base, CFGD_DOUBLE, double, "1/s"),
-    PF("bond", bond_pow, CFGD_DOUBLE, double, ""),
+    PFS("bond", bond_pow, CFGD_DOUBLE, double, "", LAT_MAX_NBR + 1),
     PF("bond", bond_any, CFGD_BOOL, bool, ""),
     PF("es", es_on, CFGD_BOOL, bool, ""),
     PF("es", es_nmax, CFGD_INT, int, "neighbours"),
     PF("es", es_nmin, CFGD_INT, int, "neighbours"),
     PF("es", es_factor, CFGD_DOUBLE, double, ""),
     PF("deposit", dep_nc_len, CFGD_INT, int, "classes"),
-    PF("deposit", dep_w, CFGD_DOUBLE, double, ""),
-    PF("deposit", dep_species_w, CFGD_DOUBLE, double, ""),
-    PF("deposit", dep_canon, CFGD_U8, uint8_t, "species"),
+    PFS("deposit", dep_w, CFGD_DOUBLE, double, "", 1),
+    PFS("deposit", dep_species_w, CFGD_DOUBLE, double, "", 1),
+    PFS("deposit", dep_canon, CFGD_U8, uint8_t, "species", 1),
     PF("exchange_current", i0_A_m2, CFGD_DOUBLE, double, "A/m2"),
     PF("transfer_coefficient", alpha, CFGD_DOUBLE, double, ""),
 };
@@ -194,7 +198,8 @@ static herr_t put_field(hid_t loc, const char *name, const cfgd_field *f, const 
 
 int cfgd_write(const cfgd_table *t, cfgd_hid loc, const void *obj)
 {
-    herr_t bad = 0;
+    int nsp = KMC_SP_COUNT;
+    herr_t bad = h5u_put_attr(loc, "nspecies", H5T_NATIVE_INT, 1, &nsp);
     for (int i = 0; i < t->nfield; ++i)
         bad |= put_field(loc, t->field[i].name, &t->field[i], obj);
     for (int l = 0; l < t->nlist; ++l) {
@@ -215,8 +220,32 @@ int cfgd_write(const cfgd_table *t, cfgd_hid loc, const void *obj)
 
 /* ---- read ---- */
 
+/* A per-species array stored with nsp species: read it whole, then copy species slot
+ * by slot; species this file does not hold keep their default. */
+static herr_t read_species_array(hid_t a, const cfgd_field *f, char *p, int nsp)
+{
+    size_t es = esize(f->type), inner = (size_t)f->sp_inner * es;
+    size_t outer = (size_t)f->count / ((size_t)KMC_SP_COUNT * (size_t)f->sp_inner);
+    char *tmp = malloc(outer * (size_t)nsp * inner);
+    if (tmp == NULL)
+        return -1;
+    herr_t rc = H5Aread(a, h5type(f->type), tmp);
+    for (size_t o = 0; rc >= 0 && o < outer; ++o)
+        memcpy(p + o * KMC_SP_COUNT * inner, tmp + o * (size_t)nsp * inner, (size_t)nsp * inner);
+    free(tmp);
+    return rc;
+}
+
+int cfgd_nspecies(cfgd_hid loc)
+{
+    int n = KMC_SP_COUNT_V1;
+    if (H5Aexists(loc, "nspecies") > 0 && h5u_get_attr(loc, "nspecies", H5T_NATIVE_INT, 1, &n) < 0)
+        n = -1;
+    return n;
+}
+
 static kmc_err get_field(hid_t loc, const char *name, const cfgd_field *f, char *base,
-                         const char *what, const char *path, kmc_status *st)
+                         const char *what, const char *path, int nsp, kmc_status *st)
 {
     if (H5Aexists(loc, name) <= 0)
         return KMC_OK; /* written before the field existed: the default stays */
@@ -234,8 +263,12 @@ static kmc_err get_field(hid_t loc, const char *name, const cfgd_field *f, char 
         hid_t sp = a < 0 ? -1 : H5Aget_space(a), ft = a < 0 ? -1 : H5Aget_type(a);
         H5T_class_t cl = ft < 0 ? H5T_NO_CLASS : H5Tget_class(ft);
         bool cls_ok = f->type == CFGD_DOUBLE ? cl == H5T_FLOAT : cl == H5T_INTEGER;
-        if (sp >= 0 && cls_ok && H5Sget_simple_extent_npoints(sp) == f->count)
+        hssize_t np = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+        if (sp >= 0 && cls_ok && np == f->count)
             rc = H5Aread(a, h5type(f->type), p);
+        else if (sp >= 0 && cls_ok && f->sp_inner > 0 && nsp > 0 && nsp < KMC_SP_COUNT &&
+                 np == (hssize_t)(f->count / KMC_SP_COUNT * nsp))
+            rc = read_species_array(a, f, p, nsp);
         if (rc >= 0 && f->type == CFGD_BOOL) /* a bool that is neither 0 nor 1 is damage */
             for (int i = 0; i < f->count; ++i)
                 if (((uint8_t *)p)[i] > 1)
@@ -260,8 +293,14 @@ static kmc_err get_field(hid_t loc, const char *name, const cfgd_field *f, char 
 kmc_err cfgd_read(const cfgd_table *t, cfgd_hid loc, void *obj, const char *path, kmc_status *st)
 {
     cfgd_set_defaults(t, obj);
+    int nsp = cfgd_nspecies(loc);
+    if (nsp < 1 || nsp > KMC_SP_COUNT)
+        return kmc_fail(st, KMC_ERR_CKPT, KMC_NOLOC,
+                        "checkpoint '%s': %s was written with %d species; this build knows %d "
+                        "(restart it with a kmc at least as new as the one that wrote it)",
+                        path, t->what, nsp, KMC_SP_COUNT);
     for (int i = 0; i < t->nfield; ++i)
-        KMC_TRY(get_field(loc, t->field[i].name, &t->field[i], obj, t->what, path, st));
+        KMC_TRY(get_field(loc, t->field[i].name, &t->field[i], obj, t->what, path, nsp, st));
     for (int l = 0; l < t->nlist; ++l) {
         const cfgd_list *L = &t->list[l];
         char an[128];
@@ -280,7 +319,7 @@ kmc_err cfgd_read(const cfgd_table *t, cfgd_hid loc, void *obj, const char *path
                 snprintf(an, sizeof an, "%s.%d.%s", L->name, e + 1, L->sub[k].name);
                 KMC_TRY(get_field(loc, an, &L->sub[k],
                                   (char *)obj + L->base_offset + (size_t)e * L->stride, t->what,
-                                  path, st));
+                                  path, nsp, st));
             }
     }
     return KMC_OK;
