@@ -63,6 +63,28 @@ static const cfgd_field config_fields[] = {
     CF("checkpoint keep", ckpt_keep, CFGD_INT, int, "files", MC, 2),
     CF("snapshot every", snap_every, CFGD_INT64, int64_t, "sweeps or events", MC, 0),
     CF("snapshot every", snap_every_s, CFGD_DOUBLE, double, "s", MC, 0),
+    /* engineered collector (lattice/collector.h); absent from older checkpoints: off */
+    CF("seeds", coll.seeds_species, CFGD_INT, int, "species", FX, KMC_SP_EMPTY),
+    CF("seeds fraction", coll.seeds_fraction, CFGD_DOUBLE, double, "", FX, 0),
+    CF("seeds pattern", coll.seeds_pattern, CFGD_INT, int, "coll_pattern", FX, COLL_SEEDS_RANDOM),
+    CF("seeds size", coll.seeds_size_A, CFGD_DOUBLE, double, "Ang", FX, 0),
+    CF("interlayer", coll.inter_species, CFGD_INT, int, "species", FX, KMC_SP_EMPTY),
+    CF("interlayer thickness", coll.inter_thick_A, CFGD_DOUBLE, double, "Ang", FX, 0),
+    CF("oxide thickness", coll.oxide_thick_A, CFGD_DOUBLE, double, "Ang", FX, 0),
+    CF("oxide coverage", coll.oxide_coverage, CFGD_DOUBLE, double, "", FX, 0),
+    CF("surface rough rms", coll.rough_rms_A, CFGD_DOUBLE, double, "Ang", FX, 0),
+    CF("surface rough correlation", coll.rough_corr_A, CFGD_DOUBLE, double, "Ang", FX, 0),
+    CF("surface porous porosity", coll.pore_porosity, CFGD_DOUBLE, double, "", FX, 0),
+    CF("surface porous pore_size", coll.pore_size_A, CFGD_DOUBLE, double, "Ang", FX, 0),
+    CF("surface porous depth", coll.pore_depth_A, CFGD_DOUBLE, double, "Ang", FX, 0),
+    CF("implant", coll.impl_species, CFGD_INT, int, "species", FX, KMC_SP_EMPTY),
+    CF("implant dose", coll.impl_dose_cm2, CFGD_DOUBLE, double, "ions/cm2", FX, 0),
+    CF("implant range", coll.impl_range_A, CFGD_DOUBLE, double, "Ang", FX, 0),
+    CF("implant straggle", coll.impl_straggle_A, CFGD_DOUBLE, double, "Ang", FX, 0),
+    CF("brass", coll.brass_on, CFGD_BOOL, bool, "", FX, 0),
+    CF("brass zn_fraction", coll.brass_zn, CFGD_DOUBLE, double, "", FX, 0),
+    CF("brass dealloy depth", coll.brass_depth_A, CFGD_DOUBLE, double, "Ang", FX, 0),
+    CF("brass residual", coll.brass_residual, CFGD_DOUBLE, double, "", FX, 0),
 };
 
 #define FF(m, T, ctype, unit, def)                                                             \

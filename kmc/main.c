@@ -286,6 +286,15 @@ static void print_setup(const kmc_log *lg, const kmc_config *cfg, const pot_mode
     if (cfg->perc_every > 0)
         log_info(lg, "  percolation  every %" PRId64 " %s (and at t = 0)\n", cfg->perc_every,
                  exact ? "events" : "sweeps");
+    if (coll_any(&cfg->coll))
+        log_info(lg, "  builders     %s%s%s%s%s%s%s(built at set-up, in this order)\n",
+                 cfg->coll.rough_rms_A > 0.0 ? "surface rough, " : "",
+                 cfg->coll.brass_on ? "brass, " : "",
+                 cfg->coll.impl_species != KMC_SP_EMPTY ? "implant, " : "",
+                 cfg->coll.pore_porosity > 0.0 ? "surface porous, " : "",
+                 cfg->coll.inter_species != KMC_SP_EMPTY ? "interlayer, " : "",
+                 cfg->coll.seeds_species != KMC_SP_EMPTY ? "seeds, " : "",
+                 cfg->coll.oxide_thick_A > 0.0 ? "oxide " : "");
     for (int k = 0; k < cfg->nfills; ++k)
         log_info(lg, "  fill         %s %.4g in cell layers [%d, %d)\n",
                  sp_keyword((uint8_t)cfg->fills[k].species), cfg->fills[k].fraction,
@@ -341,6 +350,22 @@ static kmc_err load_inputs(const cli *c, const kmc_log *lg, kmc_config *cfg, pot
                           cfg->deck_path, nshell == 1 ? "1nn" : "1nn+2nn", k == 0 ? "1nn" : "2nn",
                           cfg->pot_path, k == 0 ? "1nn" : "2nn", k == 0 ? "1nn" : "2nn",
                           k == 0 ? "off" : "1nn");
+    if (rc == KMC_OK && coll_any(&cfg->coll)) {
+        /* a species the builders place must bond with Li, when the .pot counts bonds */
+        bool bonded[KMC_SP_COUNT] = {false}, any = false;
+        for (int sp = 0; sp < KMC_SP_COUNT; ++sp)
+            for (int k = 0; k < LAT_NSHELL; ++k) {
+                bonded[sp] = bonded[sp] || pp.bond_eV[k][sp] != 0.0;
+                any = any || pp.bond_eV[k][sp] != 0.0;
+            }
+        rc = coll_check(&cfg->coll, pm->lattice, pm->a_A, cfg->box, cfg->collector_species,
+                        cfg->collector_cells, any ? bonded : NULL, st);
+        if (rc != KMC_OK) { /* name the deck: the message says which command */
+            char msg[sizeof st->msg + CFG_PATH_MAX + 2];
+            snprintf(msg, sizeof msg, "%s: %s", cfg->deck_path, st->msg);
+            snprintf(st->msg, sizeof st->msg, "%.*s", (int)sizeof st->msg - 1, msg);
+        }
+    }
     if (rc == KMC_OK) /* the texts as read now, for checkpoints */
         rc = cfg_texts_read(tx, cfg, st);
     if (rc == KMC_OK && c->restart != NULL)
