@@ -50,3 +50,14 @@ kmc_deck_error_test(order_keyword DECK tests/decks/bad/window_order.deck EXIT 65
 # exit 0 at 1-4 ranks, within the test's timeout.
 kmc_deck_error_test(no_event_tiled DECK tests/decks/good/no_event_tiled.deck EXIT 0
   RANKS 1 2 3 4 MATCH "no event is possible at t = 0 s .nothing can hop and nowhere to deposit.")
+# engineered collectors: range checks in the deck reader, geometry and .pot checks at load
+kmc_deck_error_test(seeds_fraction DECK tests/decks/bad/seeds_fraction.deck EXIT 65
+  MATCH "seeds_fraction.deck:6:19: seeds fraction must be in .0, 1., found 1.5")
+kmc_deck_error_test(porosity_one DECK tests/decks/bad/porosity_one.deck EXIT 65
+  MATCH "porosity_one.deck:6:25: porosity must be in .0, 1., found 1")
+kmc_deck_error_test(pores_too_deep DECK tests/decks/bad/pores_too_deep.deck EXIT 65
+  MATCH "pores_too_deep.deck: pore depth 20 Ang does not fit in the collector")
+kmc_deck_error_test(implant_dose DECK tests/decks/bad/implant_dose.deck EXIT 65
+  MATCH "implant_dose.deck: implant dose 1e.18 ions/cm2 with straggle 5 Ang peaks at 173 times")
+kmc_deck_error_test(implant_unbonded DECK tests/decks/bad/implant_unbonded.deck EXIT 65
+  MATCH "the .pot gives Li no bond with 'ag'")
