@@ -286,15 +286,21 @@ static void print_setup(const kmc_log *lg, const kmc_config *cfg, const pot_mode
     if (cfg->perc_every > 0)
         log_info(lg, "  percolation  every %" PRId64 " %s (and at t = 0)\n", cfg->perc_every,
                  exact ? "events" : "sweeps");
-    if (coll_any(&cfg->coll))
-        log_info(lg, "  builders     %s%s%s%s%s%s%s(built at set-up, in this order)\n",
-                 cfg->coll.rough_rms_A > 0.0 ? "surface rough, " : "",
-                 cfg->coll.brass_on ? "brass, " : "",
-                 cfg->coll.impl_species != KMC_SP_EMPTY ? "implant, " : "",
-                 cfg->coll.pore_porosity > 0.0 ? "surface porous, " : "",
-                 cfg->coll.inter_species != KMC_SP_EMPTY ? "interlayer, " : "",
-                 cfg->coll.seeds_species != KMC_SP_EMPTY ? "seeds, " : "",
-                 cfg->coll.oxide_thick_A > 0.0 ? "oxide " : "");
+    if (coll_any(&cfg->coll)) { /* in the order they are built */
+        const coll_spec *cs = &cfg->coll;
+        const bool on[7] = {cs->rough_rms_A > 0.0, cs->brass_on, cs->impl_species != KMC_SP_EMPTY,
+                            cs->pore_porosity > 0.0, cs->inter_species != KMC_SP_EMPTY,
+                            cs->seeds_species != KMC_SP_EMPTY, cs->oxide_thick_A > 0.0};
+        static const char *const name[7] = {"surface rough", "brass", "implant", "surface porous",
+                                            "interlayer", "seeds", "oxide"};
+        char list[160] = "";
+        for (int k = 0; k < 7; ++k)
+            if (on[k]) {
+                size_t n = strlen(list);
+                snprintf(list + n, sizeof list - n, "%s%s", n > 0 ? ", " : "", name[k]);
+            }
+        log_info(lg, "  builders     %s (built at set-up, in this order)\n", list);
+    }
     for (int k = 0; k < cfg->nfills; ++k)
         log_info(lg, "  fill         %s %.4g in cell layers [%d, %d)\n",
                  sp_keyword((uint8_t)cfg->fills[k].species), cfg->fills[k].fraction,
