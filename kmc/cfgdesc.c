@@ -24,7 +24,7 @@ _Static_assert(sizeof(bool) == 1, "bool is described as one byte");
 /* a kmc_config field: COUNT elements of C type CTYPE */
 #define CF(cmd, m, T, ctype, unit, pol, def)                                                   \
     {cmd, #m, T, (int)(MEMBER_SIZE(kmc_config, m) / sizeof(ctype)), offsetof(kmc_config, m),   \
-     unit, pol, def}
+     unit, pol, def, 0}
 #define FX CFGD_FIXED
 #define MC CFGD_MAY_CHANGE
 #define RC CFGD_RECORD
@@ -64,11 +64,33 @@ static const cfgd_field config_fields[] = {
     CF("checkpoint keep", ckpt_keep, CFGD_INT, int, "files", MC, 2),
     CF("snapshot every", snap_every, CFGD_INT64, int64_t, "sweeps or events", MC, 0),
     CF("snapshot every", snap_every_s, CFGD_DOUBLE, double, "s", MC, 0),
+    /* engineered collector (lattice/collector.h); absent from older checkpoints: off */
+    CF("seeds", coll.seeds_species, CFGD_INT, int, "species", FX, KMC_SP_EMPTY),
+    CF("seeds fraction", coll.seeds_fraction, CFGD_DOUBLE, double, "", FX, 0),
+    CF("seeds pattern", coll.seeds_pattern, CFGD_INT, int, "coll_pattern", FX, COLL_SEEDS_RANDOM),
+    CF("seeds size", coll.seeds_size_A, CFGD_DOUBLE, double, "Ang", FX, 0),
+    CF("interlayer", coll.inter_species, CFGD_INT, int, "species", FX, KMC_SP_EMPTY),
+    CF("interlayer thickness", coll.inter_thick_A, CFGD_DOUBLE, double, "Ang", FX, 0),
+    CF("oxide thickness", coll.oxide_thick_A, CFGD_DOUBLE, double, "Ang", FX, 0),
+    CF("oxide coverage", coll.oxide_coverage, CFGD_DOUBLE, double, "", FX, 0),
+    CF("surface rough rms", coll.rough_rms_A, CFGD_DOUBLE, double, "Ang", FX, 0),
+    CF("surface rough correlation", coll.rough_corr_A, CFGD_DOUBLE, double, "Ang", FX, 0),
+    CF("surface porous porosity", coll.pore_porosity, CFGD_DOUBLE, double, "", FX, 0),
+    CF("surface porous pore_size", coll.pore_size_A, CFGD_DOUBLE, double, "Ang", FX, 0),
+    CF("surface porous depth", coll.pore_depth_A, CFGD_DOUBLE, double, "Ang", FX, 0),
+    CF("implant", coll.impl_species, CFGD_INT, int, "species", FX, KMC_SP_EMPTY),
+    CF("implant dose", coll.impl_dose_cm2, CFGD_DOUBLE, double, "ions/cm2", FX, 0),
+    CF("implant range", coll.impl_range_A, CFGD_DOUBLE, double, "Ang", FX, 0),
+    CF("implant straggle", coll.impl_straggle_A, CFGD_DOUBLE, double, "Ang", FX, 0),
+    CF("brass", coll.brass_on, CFGD_BOOL, bool, "", FX, 0),
+    CF("brass zn_fraction", coll.brass_zn, CFGD_DOUBLE, double, "", FX, 0),
+    CF("brass dealloy depth", coll.brass_depth_A, CFGD_DOUBLE, double, "Ang", FX, 0),
+    CF("brass residual", coll.brass_residual, CFGD_DOUBLE, double, "", FX, 0),
 };
 
 #define FF(m, T, ctype, unit, def)                                                             \
     {"fill", #m, T, (int)(MEMBER_SIZE(cfg_fill, m) / sizeof(ctype)), offsetof(cfg_fill, m), unit, \
-     FX, def}
+     FX, def, 0}
 static const cfgd_field fill_fields[] = {
     FF(species, CFGD_INT, int, "species", KMC_SP_EMPTY),
     FF(fraction, CFGD_DOUBLE, double, "", 0),
@@ -76,7 +98,7 @@ static const cfgd_field fill_fields[] = {
     FF(zhi, CFGD_INT, int, "cells", INT32_MAX), /* `region` not given: to the top */
 };
 static const cfgd_field include_fields[] = {
-    {"include", "path", CFGD_STR, CFG_PATH_MAX, 0, "", RC, 0},
+    {"include", "path", CFGD_STR, CFG_PATH_MAX, 0, "", RC, 0, 0},
 };
 static const cfgd_list config_lists[] = {
     {"fill", "fill", offsetof(kmc_config, nfills), offsetof(kmc_config, fills), sizeof(cfg_fill),
@@ -93,7 +115,11 @@ const cfgd_table cfgd_config = {"config", config_fields,
  * is fixed across a restart; a field added later defaults to 0 (false). */
 #define PF(cmd, m, T, ctype, unit)                                                             \
     {cmd, #m, T, (int)(MEMBER_SIZE(pot_model, m) / sizeof(ctype)), offsetof(pot_model, m), unit, \
-     FX, 0}
+     FX, 0, 0}
+/* an array with a species axis: [outer][KMC_SP_COUNT][inner] */
+#define PFS(cmd, m, T, ctype, unit, inner)                                                     \
+    {cmd, #m, T, (int)(MEMBER_SIZE(pot_model, m) / sizeof(ctype)), offsetof(pot_model, m), unit, \
+     FX, 0, inner}
 static const cfgd_field pot_fields[] = {
     PF("temperature", temp_K, CFGD_DOUBLE, double, "K"),
     PF("temperature", kT_eV, CFGD_DOUBLE, double, "eV"),
@@ -105,16 +131,16 @@ static const cfgd_field pot_fields[] = {
     PF("hop_table", table_len, CFGD_INT, int, "entries"),
     PF("hop_table", table_rate, CFGD_DOUBLE, double, "1/s"),
     PF("hop", hop_base, CFGD_DOUBLE, double, "1/s"),
-    PF("bond", bond_pow, CFGD_DOUBLE, double, ""),
+    PFS("bond", bond_pow, CFGD_DOUBLE, double, "", LAT_MAX_NBR + 1),
     PF("bond", bond_any, CFGD_BOOL, bool, ""),
     PF("es", es_on, CFGD_BOOL, bool, ""),
     PF("es", es_nmax, CFGD_INT, int, "neighbours"),
     PF("es", es_nmin, CFGD_INT, int, "neighbours"),
     PF("es", es_factor, CFGD_DOUBLE, double, ""),
     PF("deposit", dep_nc_len, CFGD_INT, int, "classes"),
-    PF("deposit", dep_w, CFGD_DOUBLE, double, ""),
-    PF("deposit", dep_species_w, CFGD_DOUBLE, double, ""),
-    PF("deposit", dep_canon, CFGD_U8, uint8_t, "species"),
+    PFS("deposit", dep_w, CFGD_DOUBLE, double, "", 1),
+    PFS("deposit", dep_species_w, CFGD_DOUBLE, double, "", 1),
+    PFS("deposit", dep_canon, CFGD_U8, uint8_t, "species", 1),
     PF("exchange_current", i0_A_m2, CFGD_DOUBLE, double, "A/m2"),
     PF("transfer_coefficient", alpha, CFGD_DOUBLE, double, ""),
 };
@@ -199,7 +225,8 @@ static herr_t put_field(hid_t loc, const char *name, const cfgd_field *f, const 
 
 int cfgd_write(const cfgd_table *t, cfgd_hid loc, const void *obj)
 {
-    herr_t bad = 0;
+    int nsp = KMC_SP_COUNT;
+    herr_t bad = h5u_put_attr(loc, "nspecies", H5T_NATIVE_INT, 1, &nsp);
     for (int i = 0; i < t->nfield; ++i)
         bad |= put_field(loc, t->field[i].name, &t->field[i], obj);
     for (int l = 0; l < t->nlist; ++l) {
@@ -219,8 +246,32 @@ int cfgd_write(const cfgd_table *t, cfgd_hid loc, const void *obj)
 
 /* ---- read ---- */
 
+/* A per-species array stored with nsp species: read it whole, then copy species slot
+ * by slot; species this file does not hold keep their default. */
+static herr_t read_species_array(hid_t a, const cfgd_field *f, char *p, int nsp)
+{
+    size_t es = esize(f->type), inner = (size_t)f->sp_inner * es;
+    size_t outer = (size_t)f->count / ((size_t)KMC_SP_COUNT * (size_t)f->sp_inner);
+    char *tmp = malloc(outer * (size_t)nsp * inner);
+    if (tmp == NULL)
+        return -1;
+    herr_t rc = H5Aread(a, h5type(f->type), tmp);
+    for (size_t o = 0; rc >= 0 && o < outer; ++o)
+        memcpy(p + o * KMC_SP_COUNT * inner, tmp + o * (size_t)nsp * inner, (size_t)nsp * inner);
+    free(tmp);
+    return rc;
+}
+
+int cfgd_nspecies(cfgd_hid loc)
+{
+    int n = KMC_SP_COUNT_V1;
+    if (H5Aexists(loc, "nspecies") > 0 && h5u_get_attr(loc, "nspecies", H5T_NATIVE_INT, 1, &n) < 0)
+        n = -1;
+    return n;
+}
+
 static kmc_err get_field(hid_t loc, const char *name, const cfgd_field *f, char *base,
-                         const char *what, const char *path, kmc_status *st)
+                         const char *what, const char *path, int nsp, kmc_status *st)
 {
     if (H5Aexists(loc, name) <= 0)
         return KMC_OK; /* written before the field existed: the default stays */
@@ -241,8 +292,12 @@ static kmc_err get_field(hid_t loc, const char *name, const cfgd_field *f, char 
         hid_t sp = a < 0 ? -1 : H5Aget_space(a), ft = a < 0 ? -1 : H5Aget_type(a);
         H5T_class_t cl = ft < 0 ? H5T_NO_CLASS : H5Tget_class(ft);
         bool cls_ok = f->type == CFGD_DOUBLE ? cl == H5T_FLOAT : cl == H5T_INTEGER;
-        if (sp >= 0 && cls_ok && H5Sget_simple_extent_npoints(sp) == f->count)
+        hssize_t np = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+        if (sp >= 0 && cls_ok && np == f->count)
             rc = H5Aread(a, h5type(f->type), p);
+        else if (sp >= 0 && cls_ok && f->sp_inner > 0 && nsp > 0 && nsp < KMC_SP_COUNT &&
+                 np == (hssize_t)(f->count / KMC_SP_COUNT * nsp))
+            rc = read_species_array(a, f, p, nsp);
         if (rc >= 0 && f->type == CFGD_BOOL) /* a bool that is neither 0 nor 1 is damage */
             for (int i = 0; i < f->count; ++i)
                 if (((uint8_t *)p)[i] > 1)
@@ -267,8 +322,14 @@ static kmc_err get_field(hid_t loc, const char *name, const cfgd_field *f, char 
 kmc_err cfgd_read(const cfgd_table *t, cfgd_hid loc, void *obj, const char *path, kmc_status *st)
 {
     cfgd_set_defaults(t, obj);
+    int nsp = cfgd_nspecies(loc);
+    if (nsp < 1 || nsp > KMC_SP_COUNT)
+        return kmc_fail(st, KMC_ERR_CKPT, KMC_NOLOC,
+                        "checkpoint '%s': %s was written with %d species; this build knows %d "
+                        "(restart it with a kmc at least as new as the one that wrote it)",
+                        path, t->what, nsp, KMC_SP_COUNT);
     for (int i = 0; i < t->nfield; ++i)
-        KMC_TRY(get_field(loc, t->field[i].name, &t->field[i], obj, t->what, path, st));
+        KMC_TRY(get_field(loc, t->field[i].name, &t->field[i], obj, t->what, path, nsp, st));
     for (int l = 0; l < t->nlist; ++l) {
         const cfgd_list *L = &t->list[l];
         char an[128];
@@ -295,7 +356,7 @@ kmc_err cfgd_read(const cfgd_table *t, cfgd_hid loc, void *obj, const char *path
             for (int k = 0; k < L->nsub; ++k) {
                 snprintf(an, sizeof an, "%s.%d.%s", L->name, e + 1, L->sub[k].name);
                 KMC_TRY(get_field(loc, an, &L->sub[k], el + (size_t)e * L->stride, t->what, path,
-                                  st));
+                                  nsp, st));
             }
     }
     return KMC_OK;

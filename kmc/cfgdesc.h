@@ -49,6 +49,9 @@ typedef struct cfgd_field {
     const char *unit;    /* "" when dimensionless */
     cfgd_policy policy;
     double def;          /* default of every element (CFGD_STR: the empty string) */
+    int sp_inner;        /* 0; or, for an array [outer][KMC_SP_COUNT][sp_inner], sp_inner:
+                          * a file written with fewer species is read slot by slot and
+                          * the newer species keep their default (see cfgd_nspecies) */
 } cfgd_field;
 
 typedef struct cfgd_list { /* a growing list: a count and elements of fields */
@@ -93,6 +96,12 @@ int cfgd_write(const cfgd_table *t, cfgd_hid loc, const void *obj);
  * file, for messages); KMC_ERR_NOMEM. Not collective. */
 KMC_NODISCARD kmc_err cfgd_read(const cfgd_table *t, cfgd_hid loc, void *obj, const char *path,
                                 kmc_status *st);
+
+/* The species count a group was written with (the attribute "nspecies", which
+ * cfgd_write adds; KMC_SP_COUNT_V1 for files written before it). A caller that read
+ * a table with per-species arrays from an older file completes the newer species
+ * (pot_model_add_species). Not collective. */
+int cfgd_nspecies(cfgd_hid loc);
 
 /* Compare the fields of policy CFGD_FIXED of a (the checkpoint's) and b (the deck's);
  * on the first difference set *command to its deck command, write "FIELD: A in the

@@ -1004,6 +1004,8 @@ kmc_err ckpt_read_header(const char *path, kmc_config *cfg, pot_model *pm, cfg_t
                           t->what);
         else {
             rc = cfgd_read(t, g, k == 0 ? (void *)cfg : (void *)pm, path, st);
+            if (rc == KMC_OK && k == 1) /* written before the newest species existed */
+                pot_model_add_species(pm, cfgd_nspecies(g));
             H5Gclose(g);
         }
     }

@@ -14,6 +14,7 @@
 
 #include "kmc/base/err.h"
 #include "kmc/base/species.h"
+#include "lattice/collector.h"
 
 #define CFG_PATH_MAX 1024
 /* Entries of a list (fills, includes): no deck comes near it; it bounds what a
@@ -77,6 +78,8 @@ typedef struct kmc_config {
                                   * the end; turns on the run file PREFIX.h5; 0 = off */
     double snap_every_s;         /* `snapshot every T s`: at the first boundary past each
                                   * multiple of T of simulated time; 0 = off */
+    coll_spec coll;              /* engineered collector: seeds, interlayer, oxide, surface,
+                                  * implant, brass (lattice/collector.h); all zero: none */
     const struct cfg_texts *texts; /* deck, include and .pot texts captured at load
                                     * (kmc/cfgdesc.h), for checkpoints; borrowed, NULL
                                     * if none; not a described field, not broadcast */

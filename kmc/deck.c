@@ -101,6 +101,13 @@ static kmc_err cmd_percolate(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
 static kmc_err cmd_checkpoint(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_output(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_snapshot(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+/* engineered collectors (lattice/collector.h); handlers at the end of this file */
+static kmc_err cmd_seeds(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_interlayer(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_oxide(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_surface(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_implant(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_brass(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 
 #define DEPOSIT_USAGE                                                                          \
     "deposit flux F ML/s [sites column|surface] | deposit current J mA/cm2 | deposit off"
@@ -162,6 +169,29 @@ static const deck_cmd deck_cmds[] = {
      "define ${NAME} for later lines; -var NAME VALUE on the command line overrides it"},
     {"include", 1, 1, cmd_include, false, false, "include FILE",
      "read FILE here; the path is relative to the folder of the including file"},
+    /* engineered collectors: built on the collector in a fixed order (surface rough,
+     * brass, implant, surface porous, interlayer, seeds, oxide), from set-up streams */
+    {"surface", 7, 9, cmd_surface, false, false,
+     "surface rough rms R Ang correlation L Ang | surface porous porosity P pore_size S Ang depth D Ang",
+     "rough: the collector's top is a Gaussian random height field (RMS R, correlation "
+     "length L); porous: round pores of diameter S and depth D opening into the top, "
+     "covering a fraction P < 1 of it; each form at most once"},
+    {"brass", 7, 8, cmd_brass, true, false, "brass zn_fraction X dealloy depth D Ang residual R",
+     "Cu-Zn collector: each Cu site is Zn with probability X; the top D keeps a fraction R "
+     "of its Zn, the removed Zn leaving vacancies"},
+    {"implant", 9, 10, cmd_implant, true, false,
+     "implant SPECIES dose D ions/cm2 range RP Ang straggle DRP Ang",
+     "implanted cu, ag or zn with a Gaussian depth profile (range RP, straggle DRP) below the "
+     "top, D atoms per area; cu marks sites `implant`; removes the native oxide"},
+    {"interlayer", 3, 4, cmd_interlayer, true, false, "interlayer SPECIES thickness T Ang",
+     "a continuous film (e.g. ag) of thickness T on the collector's top"},
+    {"seeds", 5, 8, cmd_seeds, true, false,
+     "seeds SPECIES fraction F pattern random|grid|patches [size S Ang]",
+     "a fraction F of the top-layer sites becomes SPECIES (e.g. ag): independent sites, "
+     "squares of side S on a grid, or round patches of diameter S at random"},
+    {"oxide", 4, 5, cmd_oxide, true, false, "oxide thickness T Ang coverage C",
+     "native oxide (species oxide: insulating, Li-inert) of thickness T on a fraction C of "
+     "the top's columns, over the films"},
 };
 #define DECK_NCMDS (sizeof deck_cmds / sizeof deck_cmds[0])
 
@@ -1279,5 +1309,196 @@ static kmc_err cmd_snapshot(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
     }
     KMC_TRY(deck_int(dc, ln, 2, 1, INT64_MAX, "snapshot interval", &n));
     cfg->snap_every = n;
+    return KMC_OK;
+}
+
+/* ---------------------------------------------------------------- engineered collectors */
+
+/* Word ti must be the keyword kw. */
+static kmc_err coll_word(deck_ctx *dc, const deck_line *ln, int ti, const char *kw, const char *cmd)
+{
+    const char *const one[] = {kw};
+    char what[64], list[64];
+    int k;
+    snprintf(what, sizeof what, "%s keyword", cmd);
+    snprintf(list, sizeof list, "'%s'", kw);
+    return deck_keyword(dc, ln, ti, one, 1, what, list, &k);
+}
+
+/* A conducting species other than li at word ti (a seed or film). */
+static kmc_err coll_metal(deck_ctx *dc, const deck_line *ln, int ti, int *sp)
+{
+    int v = sp_from_keyword(ln->tok[ti].s);
+    if (v < 0 || v == KMC_SP_LI || !sp_conducts((uint8_t)v))
+        return deck_error(dc, ln, ti, "%s '%.*s%s'; expected a conducting species other than li: "
+                                      "cu, ag, implant or zn",
+                          v < 0 ? "unknown species" : "not a seed or film species",
+                          PRS_Q(ln->tok[ti].s));
+    *sp = v;
+    return KMC_OK;
+}
+
+/* A real at word ti in [lo, hi] (hi_open: < hi). */
+static kmc_err coll_frac(deck_ctx *dc, const deck_line *ln, int ti, double lo, double hi,
+                         bool hi_open, const char *what, double *out)
+{
+    double v = 0.0;
+    KMC_TRY(deck_real(dc, ln, ti, &v));
+    if (!(v >= lo && (hi_open ? v < hi : v <= hi)))
+        return deck_error(dc, ln, ti, "%s must be in [%g, %g%s, found %g", what, lo, hi,
+                          hi_open ? ")" : "]", v);
+    *out = v;
+    return KMC_OK;
+}
+
+/* A length > 0 (or >= 0 when zero_ok) at words ti, ti+1. */
+static kmc_err coll_len(deck_ctx *dc, const deck_line *ln, int ti, bool zero_ok, const char *what,
+                        double *out)
+{
+    double v = 0.0;
+    KMC_TRY(deck_quantity(dc, ln, ti, UNIT_LENGTH, &v));
+    if (!(zero_ok ? v >= 0.0 : v > 0.0))
+        return deck_error(dc, ln, ti, "%s must be %s 0, found %.*s%s %s", what,
+                          zero_ok ? ">=" : ">", PRS_Q(ln->tok[ti].s), ln->tok[ti + 1].s);
+    *out = v;
+    return KMC_OK;
+}
+
+static kmc_err cmd_seeds(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    static const char *const pats[] = {"random", "grid", "patches"};
+    const char *usage = "seeds SPECIES fraction F pattern random|grid|patches [size S Ang]";
+    if (ln->ntok != 6 && ln->ntok != 9)
+        return deck_usage_error(dc, ln, usage);
+    coll_spec *c = &cfg->coll;
+    int sp = 0, pat = 0;
+    double f = 0.0, size = 0.0;
+    KMC_TRY(coll_metal(dc, ln, 1, &sp));
+    KMC_TRY(coll_word(dc, ln, 2, "fraction", "seeds"));
+    KMC_TRY(coll_frac(dc, ln, 3, 0.0, 1.0, false, "seeds fraction", &f));
+    KMC_TRY(coll_word(dc, ln, 4, "pattern", "seeds"));
+    KMC_TRY(deck_keyword(dc, ln, 5, pats, 3, "seeds pattern", "random, grid or patches", &pat));
+    if (ln->ntok == 9) {
+        KMC_TRY(coll_word(dc, ln, 6, "size", "seeds"));
+        KMC_TRY(coll_len(dc, ln, 7, false, "seeds size", &size));
+        if (pat == COLL_SEEDS_RANDOM)
+            return deck_error(dc, ln, 6, "`pattern random` seeds single sites; `size` belongs to "
+                                         "grid and patches");
+    } else if (pat == COLL_SEEDS_PATCHES) {
+        return deck_error_note(dc, ln, 5, "usage: seeds SPECIES fraction F pattern patches size S Ang",
+                               NULL, "seeds `pattern patches` needs `size S Ang` (the patch diameter)");
+    }
+    c->seeds_species = sp;
+    c->seeds_fraction = f;
+    c->seeds_pattern = pat;
+    c->seeds_size_A = size;
+    return KMC_OK;
+}
+
+static kmc_err cmd_interlayer(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    int sp = 0;
+    double t = 0.0;
+    KMC_TRY(coll_metal(dc, ln, 1, &sp));
+    KMC_TRY(coll_word(dc, ln, 2, "thickness", "interlayer"));
+    KMC_TRY(coll_len(dc, ln, 3, false, "interlayer thickness", &t));
+    cfg->coll.inter_species = sp;
+    cfg->coll.inter_thick_A = t;
+    return KMC_OK;
+}
+
+static kmc_err cmd_oxide(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    if (ln->ntok != 6)
+        return deck_usage_error(dc, ln, "oxide thickness T Ang coverage C");
+    double t = 0.0, c = 0.0;
+    KMC_TRY(coll_word(dc, ln, 1, "thickness", "oxide"));
+    KMC_TRY(coll_len(dc, ln, 2, false, "oxide thickness", &t));
+    KMC_TRY(coll_word(dc, ln, 4, "coverage", "oxide"));
+    KMC_TRY(coll_frac(dc, ln, 5, 0.0, 1.0, false, "oxide coverage", &c));
+    cfg->coll.oxide_thick_A = t;
+    cfg->coll.oxide_coverage = c;
+    return KMC_OK;
+}
+
+static kmc_err cmd_surface(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    static const char *const forms[] = {"rough", "porous"};
+    int form = 0;
+    KMC_TRY(deck_keyword(dc, ln, 1, forms, 2, "surface form", "rough or porous", &form));
+    coll_spec *c = &cfg->coll;
+    if (form == 0) {
+        if (ln->ntok != 8)
+            return deck_usage_error(dc, ln, "surface rough rms R Ang correlation L Ang");
+        if (c->rough_rms_A > 0.0)
+            return deck_error(dc, ln, 1, "duplicate `surface rough`; give it once");
+        double r = 0.0, l = 0.0;
+        KMC_TRY(coll_word(dc, ln, 2, "rms", "surface rough"));
+        KMC_TRY(coll_len(dc, ln, 3, false, "surface rough rms", &r));
+        KMC_TRY(coll_word(dc, ln, 5, "correlation", "surface rough"));
+        KMC_TRY(coll_len(dc, ln, 6, true, "surface rough correlation", &l));
+        c->rough_rms_A = r;
+        c->rough_corr_A = l;
+        return KMC_OK;
+    }
+    if (ln->ntok != 10)
+        return deck_usage_error(dc, ln, "surface porous porosity P pore_size S Ang depth D Ang");
+    if (c->pore_porosity > 0.0)
+        return deck_error(dc, ln, 1, "duplicate `surface porous`; give it once");
+    double p = 0.0, sz = 0.0, d = 0.0;
+    KMC_TRY(coll_word(dc, ln, 2, "porosity", "surface porous"));
+    KMC_TRY(coll_frac(dc, ln, 3, 0.0, 1.0, true, "porosity", &p));
+    if (!(p > 0.0))
+        return deck_error(dc, ln, 3, "porosity must be > 0 (leave the command out for none)");
+    KMC_TRY(coll_word(dc, ln, 4, "pore_size", "surface porous"));
+    KMC_TRY(coll_len(dc, ln, 5, false, "pore size", &sz));
+    KMC_TRY(coll_word(dc, ln, 7, "depth", "surface porous"));
+    KMC_TRY(coll_len(dc, ln, 8, false, "pore depth", &d));
+    c->pore_porosity = p;
+    c->pore_size_A = sz;
+    c->pore_depth_A = d;
+    return KMC_OK;
+}
+
+static kmc_err cmd_implant(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    if (ln->ntok != 11)
+        return deck_usage_error(dc, ln, "implant SPECIES dose D ions/cm2 range RP Ang straggle DRP Ang");
+    int sp = sp_from_keyword(ln->tok[1].s);
+    if (sp < 0 || coll_implant_site_species(sp) < 0)
+        return deck_error(dc, ln, 1, "%s '%.*s%s'; implant cu, ag or zn",
+                          sp < 0 ? "unknown species" : "cannot implant", PRS_Q(ln->tok[1].s));
+    double d = 0.0, rp = 0.0, drp = 0.0;
+    KMC_TRY(coll_word(dc, ln, 2, "dose", "implant"));
+    KMC_TRY(deck_quantity(dc, ln, 3, UNIT_AREAL_DENSITY, &d));
+    if (!(d > 0.0))
+        return deck_error(dc, ln, 3, "implant dose must be > 0, found %.*s%s", PRS_Q(ln->tok[3].s));
+    KMC_TRY(coll_word(dc, ln, 5, "range", "implant"));
+    KMC_TRY(coll_len(dc, ln, 6, true, "implant range", &rp));
+    KMC_TRY(coll_word(dc, ln, 8, "straggle", "implant"));
+    KMC_TRY(coll_len(dc, ln, 9, false, "implant straggle", &drp));
+    cfg->coll.impl_species = sp;
+    cfg->coll.impl_dose_cm2 = d;
+    cfg->coll.impl_range_A = rp;
+    cfg->coll.impl_straggle_A = drp;
+    return KMC_OK;
+}
+
+static kmc_err cmd_brass(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    if (ln->ntok != 9)
+        return deck_usage_error(dc, ln, "brass zn_fraction X dealloy depth D Ang residual R");
+    double x = 0.0, d = 0.0, r = 0.0;
+    KMC_TRY(coll_word(dc, ln, 1, "zn_fraction", "brass"));
+    KMC_TRY(coll_frac(dc, ln, 2, 0.0, 1.0, false, "brass zn_fraction", &x));
+    KMC_TRY(coll_word(dc, ln, 3, "dealloy", "brass"));
+    KMC_TRY(coll_word(dc, ln, 4, "depth", "brass"));
+    KMC_TRY(coll_len(dc, ln, 5, true, "brass dealloy depth", &d));
+    KMC_TRY(coll_word(dc, ln, 7, "residual", "brass"));
+    KMC_TRY(coll_frac(dc, ln, 8, 0.0, 1.0, false, "brass residual", &r));
+    cfg->coll.brass_on = true;
+    cfg->coll.brass_zn = x;
+    cfg->coll.brass_depth_A = d;
+    cfg->coll.brass_residual = r;
     return KMC_OK;
 }

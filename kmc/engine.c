@@ -32,6 +32,7 @@
 #include "kmc/engine_priv.h"
 #include "kmc/obs.h"
 #include "lattice/build.h"
+#include "lattice/collector.h"
 
 double eng_waiting_time_s(pcg32 *rng, double rate_per_s)
 {
@@ -297,6 +298,100 @@ static kmc_err apply_fills(eng_run *r, kmc_status *st)
             bld_fill(g, r->site, &bt, r->cfg.seed, k, f->species, f->fraction, f->zlo, f->zhi);
         }
     }
+    return eng_refresh_ghosts(r, st);
+}
+
+/* The set-up summary of the engineered collector: what was asked and what was built
+ * (whole-box counts). Rank 0 prints. */
+static void log_collector(const eng_run *r, const coll_plan *p, const int64_t *n)
+{
+    const coll_spec *cs = &r->cfg.coll;
+    const kmc_log *lg = r->lg;
+    double area_cm2 = (double)r->gn[0] * r->gn[1] * r->pm.a_A * r->pm.a_A * 1e-16;
+    if (cs->rough_rms_A > 0.0)
+        log_info(lg, "  surface      rough: rms %.4g Ang asked, %.4g Ang built (%.3g planes of "
+                     "%.4g Ang), correlation %.4g Ang\n",
+                 cs->rough_rms_A, p->rough_rms_planes * p->plane_A, p->rough_rms_planes,
+                 p->plane_A, cs->rough_corr_A);
+    if (cs->brass_on)
+        log_info(lg, "  brass        Zn %.4g of collector sites asked; %" PRId64 " Zn sites; top %d "
+                     "planes dealloyed to %.4g of it, %" PRId64 " vacancies left\n",
+                 cs->brass_zn, n[0], p->n_dealloy, cs->brass_residual, n[1]);
+    if (cs->impl_species != KMC_SP_EMPTY) {
+        /* depth of a site j planes below the top: the middle of its plane */
+        double mj = n[2] > 0 ? (double)n[6] / (double)n[2] : 0.0;
+        double sd = n[2] > 1 ? sqrt(KMC_MAX((double)n[7] / (double)n[2] - mj * mj, 0.0)) * p->plane_A : 0.0;
+        double mean = (mj + 0.5) * p->plane_A;
+        log_info(lg, "  implant      %s as '%s': %" PRId64 " atoms = %.4g ions/cm2 (dose %.4g; "
+                     "expected %.1f +- %.1f atoms inside the collector), depth %.4g +- %.4g Ang "
+                     "(range %.4g, straggle %.4g); native oxide sputtered\n",
+                 sp_keyword((uint8_t)cs->impl_species),
+                 sp_keyword((uint8_t)coll_implant_site_species(cs->impl_species)), n[2],
+                 (double)n[2] / area_cm2, cs->impl_dose_cm2, p->impl_expect, sqrt(p->impl_var), mean,
+                 sd, cs->impl_range_A, cs->impl_straggle_A);
+    }
+    if (cs->pore_porosity > 0.0)
+        log_info(lg, "  surface      porous: %" PRId64 " of %d columns in pores (%.4f; asked %.4g), "
+                     "diameter %.4g Ang, depth %.4g Ang\n",
+                 p->n_pore_cols, p->nx * p->ny, (double)p->n_pore_cols / (p->nx * p->ny),
+                 cs->pore_porosity, cs->pore_size_A, cs->pore_depth_A);
+    if (cs->inter_species != KMC_SP_EMPTY)
+        log_info(lg, "  interlayer   %s, %d planes (%.4g Ang; asked %.4g Ang), %" PRId64 " sites\n",
+                 sp_keyword((uint8_t)cs->inter_species), p->n_inter, p->n_inter * p->plane_A,
+                 cs->inter_thick_A, n[4]);
+    if (cs->seeds_species != KMC_SP_EMPTY) {
+        static const char *const pat[] = {"random", "grid", "patches"};
+        log_info(lg, "  seeds        %s, %s: %" PRId64 " of %" PRId64 " top-layer sites (%.4f; asked "
+                     "%.4g)\n",
+                 sp_keyword((uint8_t)cs->seeds_species), pat[cs->seeds_pattern], n[3],
+                 p->n_top_sites, (double)n[3] / (double)p->n_top_sites, cs->seeds_fraction);
+    }
+    if (cs->oxide_thick_A > 0.0)
+        log_info(lg, "  oxide        %d planes (%.4g Ang; asked %.4g Ang) on %" PRId64 " of %d columns "
+                     "(%.4f; asked %.4g)%s, %" PRId64 " sites\n",
+                 p->n_oxide, p->n_oxide * p->plane_A, cs->oxide_thick_A, p->n_oxide_cols,
+                 p->nx * p->ny, (double)p->n_oxide_cols / (p->nx * p->ny), cs->oxide_coverage,
+                 cs->impl_species != KMC_SP_EMPTY ? ", none: sputtered by the implant" : "", n[5]);
+}
+
+/* Engineered collector (lattice/collector.h): rank 0 plans the footprint (the plan
+ * calls exp, log and cos, so one rank computes it and everyone gets its bytes), every
+ * rank paints its columns, the counts are summed for the set-up summary. Then ghosts
+ * are made consistent. Collective. */
+static kmc_err apply_collector(eng_run *r, kmc_status *st)
+{
+    const coll_spec *cs = &r->cfg.coll;
+    if (!coll_any(cs) || r->cfg.collector_cells <= 0)
+        return KMC_OK;
+    coll_plan p;
+    kmc_err rc = coll_plan_alloc(&p, cs, r->pm.lattice, r->pm.a_A, r->gn, st);
+    KMC_TRY(kmc_err_agree(r->comm, rc, st));
+    if (r->rank == 0)
+        rc = coll_plan_make(&p, cs, r->cfg.seed, r->cfg.collector_cells, st);
+    rc = kmc_err_agree(r->comm, rc, st);
+    if (rc != KMC_OK) {
+        coll_plan_free(&p);
+        return rc;
+    }
+    size_t nc = (size_t)p.nx * (size_t)p.ny;
+    MPI_Bcast(p.top, (int)nc, MPI_INT32_T, 0, r->comm);
+    MPI_Bcast(p.pore, (int)nc, MPI_INT32_T, 0, r->comm);
+    MPI_Bcast(p.seed, (int)(nc * (size_t)p.spp), MPI_UINT8_T, 0, r->comm);
+    MPI_Bcast(p.oxide, (int)nc, MPI_UINT8_T, 0, r->comm);
+    MPI_Bcast(p.impl_p, p.nplanes, MPI_DOUBLE, 0, r->comm);
+    int nn[3] = {p.n_inter, p.n_oxide, p.n_dealloy};
+    MPI_Bcast(nn, 3, MPI_INT, 0, r->comm);
+    p.n_inter = nn[0];
+    p.n_oxide = nn[1];
+    p.n_dealloy = nn[2];
+    coll_counts c;
+    coll_paint(&p, cs, &r->g, r->site, r->c0, r->cfg.seed, r->cfg.collector_species, &c);
+    int64_t loc[8] = {c.zn, c.dealloy_pores, c.implanted, c.seeds, c.inter, c.oxide,
+                      c.impl_depth_sum, c.impl_depth2_sum}, tot[8];
+    MPI_Reduce(loc, tot, 8, MPI_INT64_T, MPI_SUM, 0, r->comm);
+    if (r->rank == 0)
+        log_collector(r, &p, tot);
+    coll_plan_free(&p);
     return eng_refresh_ghosts(r, st);
 }
 
@@ -773,7 +868,9 @@ kmc_err eng_create_ext(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm
     r->dep_rate_per_s = plan.dep_rate_per_s;
     if (!r->exact)
         r->window_s = plan.window_s;
-    rc = apply_fills(r, st);
+    rc = apply_collector(r, st);
+    if (rc == KMC_OK)
+        rc = apply_fills(r, st);
     if (rc != KMC_OK)
         goto fail;
     {

@@ -305,6 +305,21 @@ static void print_setup(const kmc_log *lg, const kmc_config *cfg, const pot_mode
     if (cfg->perc_every > 0)
         log_info(lg, "  percolation  every %" PRId64 " %s (and at t = 0)\n", cfg->perc_every,
                  exact ? "events" : "sweeps");
+    if (coll_any(&cfg->coll)) { /* in the order they are built */
+        const coll_spec *cs = &cfg->coll;
+        const bool on[7] = {cs->rough_rms_A > 0.0, cs->brass_on, cs->impl_species != KMC_SP_EMPTY,
+                            cs->pore_porosity > 0.0, cs->inter_species != KMC_SP_EMPTY,
+                            cs->seeds_species != KMC_SP_EMPTY, cs->oxide_thick_A > 0.0};
+        static const char *const name[7] = {"surface rough", "brass", "implant", "surface porous",
+                                            "interlayer", "seeds", "oxide"};
+        char list[160] = "";
+        for (int k = 0; k < 7; ++k)
+            if (on[k]) {
+                size_t n = strlen(list);
+                snprintf(list + n, sizeof list - n, "%s%s", n > 0 ? ", " : "", name[k]);
+            }
+        log_info(lg, "  builders     %s (built at set-up, in this order)\n", list);
+    }
     for (int k = 0; k < cfg->nfills; ++k)
         log_info(lg, "  fill         %s %.4g in cell layers [%d, %d)\n",
                  sp_keyword((uint8_t)cfg->fills[k].species), cfg->fills[k].fraction,
@@ -364,6 +379,22 @@ static kmc_err load_inputs(const cli *c, const kmc_log *lg, kmc_config *cfg, pot
                           cfg->deck_path, nshell == 1 ? "1nn" : "1nn+2nn", k == 0 ? "1nn" : "2nn",
                           cfg->pot_path, k == 0 ? "1nn" : "2nn", k == 0 ? "1nn" : "2nn",
                           k == 0 ? "off" : "1nn");
+    if (rc == KMC_OK && coll_any(&cfg->coll)) {
+        /* a species the builders place must bond with Li, when the .pot counts bonds */
+        bool bonded[KMC_SP_COUNT] = {false}, any = false;
+        for (int sp = 0; sp < KMC_SP_COUNT; ++sp)
+            for (int k = 0; k < LAT_NSHELL; ++k) {
+                bonded[sp] = bonded[sp] || pp.bond_eV[k][sp] != 0.0;
+                any = any || pp.bond_eV[k][sp] != 0.0;
+            }
+        rc = coll_check(&cfg->coll, pm->lattice, pm->a_A, cfg->box, cfg->collector_species,
+                        cfg->collector_cells, any ? bonded : NULL, st);
+        if (rc != KMC_OK) { /* name the deck: the message says which command */
+            char msg[sizeof st->msg + CFG_PATH_MAX + 2];
+            snprintf(msg, sizeof msg, "%s: %s", cfg->deck_path, st->msg);
+            snprintf(st->msg, sizeof st->msg, "%.*s", (int)sizeof st->msg - 1, msg);
+        }
+    }
     if (rc == KMC_OK) /* the texts as read now, for checkpoints */
         rc = cfg_texts_read(tx, cfg, st);
     if (rc == KMC_OK && c->restart != NULL)

@@ -14,6 +14,12 @@ void bld_stream(pcg32 *rng, uint64_t seed, int64_t gid, int step)
     pcg32_init_stream(rng, seed, id, PCG32_PURPOSE_SETUP);
 }
 
+void bld_stream_key(pcg32 *rng, uint64_t seed, int step, uint64_t key)
+{
+    uint64_t id = (UINT64_C(1) << 63) + ((uint64_t)step << 40) + (key & ((UINT64_C(1) << 40) - 1));
+    pcg32_init_stream(rng, seed, id, PCG32_PURPOSE_SETUP);
+}
+
 void bld_collector(const lat_geom *g, uint8_t *site, int species, int cells)
 {
     for (int z = 0; z < KMC_MIN(cells, g->n[2]); ++z)

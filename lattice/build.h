@@ -27,6 +27,12 @@ typedef struct bld_tile {
  * ids above every such id. */
 void bld_stream(pcg32 *rng, uint64_t seed, int64_t gid, int step);
 
+/* A set-up stream that belongs to no tile: (step, key) with key < 2^40, ids above
+ * 2^63, disjoint from every bld_stream id. The collector builders (lattice/collector.h)
+ * use key 0 for the whole box and 1 + global column id for one cell column, so what
+ * they build does not depend on the tile grid either. */
+void bld_stream_key(pcg32 *rng, uint64_t seed, int step, uint64_t key);
+
 /* The collector: `cells` cell layers of `species` at the bottom of the box, in owned
  * and halo cells alike (it is uniform in x and y). */
 void bld_collector(const lat_geom *g, uint8_t *site, int species, int cells);

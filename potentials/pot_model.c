@@ -103,6 +103,30 @@ kmc_err pot_model_build(const pot_params *p, double temp_K, pot_model *m, kmc_st
     return kra_build(p, m, st);
 }
 
+void pot_model_add_species(pot_model *m, int nsp_stored)
+{
+    /* the coordination weight of class n is dep_w[n][s] for any species s of weight
+     * 1 (wc * 1.0 is exact); a .pot that gives every stored species another weight
+     * leaves the silent ones at 1 too, so fall back to species 0 (empty), never set */
+    int one = 0;
+    while (one < nsp_stored && m->dep_species_w[one] != 1.0)
+        ++one;
+    for (int sp = nsp_stored; sp < KMC_SP_COUNT; ++sp) {
+        for (int k = 0; k < LAT_NSHELL; ++k) {
+            for (int n = 0; n <= LAT_MAX_NBR; ++n)
+                m->bond_pow[k][sp][n] = 1.0;
+            m->kra_bond_meV[k][sp] = 0;
+        }
+        m->dep_species_w[sp] = 1.0;
+        for (int n = 0; n < POT_MAX_N; ++n)
+            m->dep_w[n][sp] = one < nsp_stored ? m->dep_w[n][one] : 1.0;
+        int c = 0;
+        while (m->dep_species_w[c] != 1.0)
+            ++c;
+        m->dep_canon[sp] = (uint8_t)c;
+    }
+}
+
 double pot_model_bond_factor(const pot_model *m, const uint8_t *n1, const uint8_t *n2)
 {
     double f = 1.0;

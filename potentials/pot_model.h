@@ -58,6 +58,13 @@ typedef struct pot_model {
 KMC_NODISCARD kmc_err pot_model_build(const pot_params *p, double temp_K, pot_model *m,
                                       kmc_status *st);
 
+/* Complete a model read from a checkpoint written when the species list had only
+ * nsp_stored species (species nsp_stored .. KMC_SP_COUNT-1 unset): give the newer
+ * species exactly the factors pot_model_build gives a species the .pot is silent
+ * about (no bonds, deposition weight 1), so the model compares equal, bit for bit,
+ * with one built today from the same .pot. Not collective. */
+void pot_model_add_species(pot_model *m, int nsp_stored);
+
 /* Rate (1/s) of a single hop in shell k of a Li atom whose 1NN occupied count is n1
  * and whose bond factor is bond_factor (pot_model_bond_factor), without ES. */
 static inline double pot_hop_rate(const pot_model *m, int k, int n1, double bond_factor)

@@ -5,6 +5,7 @@ kmc_unit_test(test_random_deposition validation/test_random_deposition.c validat
 kmc_unit_test(test_select unit/test_select.c unit)
 kmc_unit_test(test_channel unit/test_channel.c unit)
 kmc_unit_test(test_build unit/test_build.c unit)
+kmc_unit_test(test_collector unit/test_collector.c unit)
 
 # Whole program: the same seed gives the same checksum, whatever the thermo
 # cadence; another seed gives another checksum.

@@ -15,7 +15,8 @@
     X(AG, "ag", true)     /* alloy seed */                                                     \
     X(IMPL, "implant", true)                                                                   \
     X(ZN, "zn", true)     /* brass */                                                          \
-    X(SEI, "sei", false)
+    X(SEI, "sei", false)                                                                       \
+    X(OXIDE, "oxide", false) /* native oxide of a collector: insulating, Li-inert */
 
 enum kmc_species {
 #define KMC_SP_ENUM(id, kw, conducts) KMC_SP_##id,
@@ -25,6 +26,9 @@ enum kmc_species {
 };
 #define KMC_SP_MASK 0x0fu
 _Static_assert(KMC_SP_COUNT <= 16, "species must fit in the low 4 bits of a site byte");
+/* Species in the list before `oxide` was added: checkpoints that do not store their
+ * species count were written with this many (kmc/cfgdesc.c). */
+#define KMC_SP_COUNT_V1 7
 
 static inline uint8_t sp_of(uint8_t site) { return (uint8_t)(site & KMC_SP_MASK); }
 

@@ -38,6 +38,9 @@ static const unit_row unit_tab[] = {
     {UNIT_FLUX, "ML/s", 1.0, 1.0},
     {UNIT_FREQUENCY, "Hz", 1.0, 1.0},
     {UNIT_FREQUENCY, "1/s", 1.0, 1.0},
+    {UNIT_AREAL_DENSITY, "ions/cm2", 1.0, 1.0},
+    {UNIT_AREAL_DENSITY, "1/cm2", 1.0, 1.0},
+    {UNIT_AREAL_DENSITY, "1/m2", 1.0, 1e4},
 };
 #define UNIT_NROWS (sizeof unit_tab / sizeof unit_tab[0])
 
@@ -51,6 +54,7 @@ static const char *const unit_expected_tab[UNIT_KIND_COUNT] = {
     [UNIT_PRESSURE] = "MPa, kPa, Pa",
     [UNIT_FLUX] = "ML/s",
     [UNIT_FREQUENCY] = "Hz, 1/s",
+    [UNIT_AREAL_DENSITY] = "ions/cm2, 1/cm2, 1/m2",
 };
 
 static const char *const unit_kind_tab[UNIT_KIND_COUNT] = {
@@ -63,6 +67,7 @@ static const char *const unit_kind_tab[UNIT_KIND_COUNT] = {
     [UNIT_PRESSURE] = "a pressure",
     [UNIT_FLUX] = "a deposition flux",
     [UNIT_FREQUENCY] = "a frequency",
+    [UNIT_AREAL_DENSITY] = "an areal density",
 };
 
 /* Common spellings that are not accepted, and what to write instead. */
@@ -89,6 +94,8 @@ static const unit_alias unit_alias_tab[] = {
     {UNIT_AREAL_CHARGE, "C/m^2", "write 'C/m2'"},
     {UNIT_FREQUENCY, "s^-1", "write '1/s'"},
     {UNIT_FREQUENCY, "/s", "write '1/s'"},
+    {UNIT_AREAL_DENSITY, "ions/cm^2", "write 'ions/cm2'"},
+    {UNIT_AREAL_DENSITY, "cm-2", "write 'ions/cm2'"},
     {UNIT_TEMPERATURE, "C", "temperatures are in kelvin: write the value in 'K'"},
     {UNIT_TEMPERATURE, "degC", "temperatures are in kelvin: write the value in 'K'"},
 };

@@ -1,7 +1,8 @@
 /* kmc/base/units.h — units accepted in decks and .pot files, converted once at the
  * input boundary into the internal set:
  *   temperature K; energy eV; time s; length Å; current density A/m²;
- *   areal charge C/m²; pressure MPa; deposition flux ML/s; frequency 1/s.
+ *   areal charge C/m²; pressure MPa; deposition flux ML/s; frequency 1/s;
+ *   areal density (implant dose) 1/cm².
  * `A` is the ampere, never the ångström: lengths are `Ang` or `nm`. */
 #ifndef KMC_BASE_UNITS_H
 #define KMC_BASE_UNITS_H
@@ -18,6 +19,7 @@ typedef enum unit_kind {
     UNIT_PRESSURE,       /* MPa, kPa, Pa */
     UNIT_FLUX,           /* ML/s */
     UNIT_FREQUENCY,      /* Hz, 1/s */
+    UNIT_AREAL_DENSITY,  /* ions/cm2, 1/cm2, 1/m2 (an implant dose) */
     UNIT_KIND_COUNT
 } unit_kind;
 

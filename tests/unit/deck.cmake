@@ -96,3 +96,14 @@ kmc_deck_error_test(huge_box_fits DECK tests/decks/bad/huge_box.deck EXIT 0
 kmc_deck_error_test(node_memory DECK inputs/quickstart.deck EXIT 71 ARGS -check
   ENV KMC_TEST_NODE_MEM_MB=0.05
   MATCH "quickstart.deck: box 24 x 24 x 24 cells: the run needs at least [0-9.e-]+ GB per node .[12] ranks? per node, the largest [0-9.e+]+ sites x 3.00 bytes = [0-9.e-]+ GB., more than the 5e-05 GB of physical memory of this node")
+# engineered collectors: range checks in the deck reader, geometry and .pot checks at load
+kmc_deck_error_test(seeds_fraction DECK tests/decks/bad/seeds_fraction.deck EXIT 65
+  MATCH "seeds_fraction.deck:6:19: seeds fraction must be in .0, 1., found 1.5")
+kmc_deck_error_test(porosity_one DECK tests/decks/bad/porosity_one.deck EXIT 65
+  MATCH "porosity_one.deck:6:25: porosity must be in .0, 1., found 1")
+kmc_deck_error_test(pores_too_deep DECK tests/decks/bad/pores_too_deep.deck EXIT 65
+  MATCH "pores_too_deep.deck: pore depth 20 Ang does not fit in the collector")
+kmc_deck_error_test(implant_dose DECK tests/decks/bad/implant_dose.deck EXIT 65
+  MATCH "implant_dose.deck: implant dose 1e.18 ions/cm2 with straggle 5 Ang peaks at 173 times")
+kmc_deck_error_test(implant_unbonded DECK tests/decks/bad/implant_unbonded.deck EXIT 65
+  MATCH "the .pot gives Li no bond with 'ag'")
