@@ -63,6 +63,7 @@ static const cfgd_field config_fields[] = {
     CF("checkpoint keep", ckpt_keep, CFGD_INT, int, "files", MC, 2),
     CF("snapshot every", snap_every, CFGD_INT64, int64_t, "sweeps or events", MC, 0),
     CF("snapshot every", snap_every_s, CFGD_DOUBLE, double, "s", MC, 0),
+    CF("strip current", strip_A_m2, CFGD_DOUBLE, double, "A/m2", FX, 0),
 };
 
 #define FF(m, T, ctype, unit, def)                                                             \
@@ -116,6 +117,12 @@ static const cfgd_field pot_fields[] = {
     PF("deposit", dep_canon, CFGD_U8, uint8_t, "species"),
     PF("exchange_current", i0_A_m2, CFGD_DOUBLE, double, "A/m2"),
     PF("transfer_coefficient", alpha, CFGD_DOUBLE, double, ""),
+    /* stripping: the defaults are a .pot without `strip_weight` (uniform weights) */
+    PF("strip_weight theta", strip_theta, CFGD_DOUBLE, double, ""),
+    PF("bond", strip_bond_meV, CFGD_INT, int32_t, "meV"),
+    PF("strip_weight theta", strip_q_meV, CFGD_INT, int32_t, "meV"),
+    {"strip_weight theta", "strip_w", CFGD_DOUBLE, POT_STRIP_NCLASS, offsetof(pot_model, strip_w),
+     "", FX, 1.0},
 };
 const cfgd_table cfgd_pot_model = {"pot_model", pot_fields,
                                    (int)(sizeof pot_fields / sizeof pot_fields[0]), NULL, 0};

@@ -72,6 +72,8 @@ typedef struct kmc_config {
                                   * the end; turns on the run file PREFIX.h5; 0 = off */
     double snap_every_s;         /* `snapshot every T s`: at the first boundary past each
                                   * multiple of T of simulated time; 0 = off */
+    double strip_A_m2;           /* `strip current J mA/cm2`: galvanostatic stripping (internal
+                                  * A/m2); 0 = off */
     const struct cfg_texts *texts; /* deck, include and .pot texts captured at load
                                     * (kmc/cfgdesc.h), for checkpoints; borrowed, NULL
                                     * if none; not a described field, not broadcast */

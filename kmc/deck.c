@@ -101,6 +101,7 @@ static kmc_err cmd_percolate(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
 static kmc_err cmd_checkpoint(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_output(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_snapshot(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_strip(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 
 #define DEPOSIT_USAGE                                                                          \
     "deposit flux F ML/s [sites column|surface] | deposit current J mA/cm2 | deposit off"
@@ -162,6 +163,9 @@ static const deck_cmd deck_cmds[] = {
      "define ${NAME} for later lines; -var NAME VALUE on the command line overrides it"},
     {"include", 1, 1, cmd_include, false, false, "include FILE",
      "read FILE here; the path is relative to the folder of the including file"},
+    {"strip", 2, 3, cmd_strip, true, false, "strip current J mA/cm2",
+     "galvanostatic stripping: the box loses I/e Li atoms per second, shared over connected "
+     "surface Li by the .pot's strip weights; not with `deposit`; default off"},
 };
 #define DECK_NCMDS (sizeof deck_cmds / sizeof deck_cmds[0])
 
@@ -944,6 +948,35 @@ static kmc_err deck_read_file(deck_ctx *dc, deck_file *f, prs_file *pf, kmc_conf
     return rc;
 }
 
+/* `strip current J mA/cm2` */
+static kmc_err cmd_strip(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    static const char *const modes[] = {"current"};
+    int m;
+    KMC_TRY(deck_keyword(dc, ln, 1, modes, 1, "strip mode", "current", &m));
+    double j;
+    KMC_TRY(deck_quantity(dc, ln, 2, UNIT_CURRENT_DENSITY, &j));
+    if (!(j > 0.0))
+        return deck_error(dc, ln, 2, "current density must be > 0, found %.*s%s %s",
+                          PRS_Q(ln->tok[2].s), ln->tok[3].s);
+    cfg->strip_A_m2 = j;
+    return KMC_OK;
+}
+
+/* Stripping and deposition together would be a net current; a run does one of them. */
+static void deck_check_strip(deck_ctx *dc, const kmc_config *cfg)
+{
+    int is = deck_cmd_index("strip"), id = deck_cmd_index("deposit");
+    if (dc->stopped || dc->seen[is].file == NULL || cfg->strip_A_m2 <= 0.0 ||
+        cfg->dep_mode == CFG_DEP_OFF)
+        return;
+    char note[CFG_PATH_MAX + 64];
+    snprintf(note, sizeof note, "`deposit` is given at %s:%d", dc->seen[id].file->path,
+             dc->seen[id].line);
+    deck_report(dc, KMC_ERR_INPUT, dc->seen[is].file, dc->seen[is].line, NULL, 0, 0, note,
+                NULL, "`strip` and `deposit` cannot run together: a run either plates or strips");
+}
+
 /* ---------------------------------------------------------------- deck_load */
 
 static void deck_cross_check(deck_ctx *dc, const deck_file *top, const kmc_config *cfg)
@@ -966,6 +999,7 @@ static void deck_cross_check(deck_ctx *dc, const deck_file *top, const kmc_confi
                     NULL, "collector thickness %d leaves no room for lithium in a box %d cells high",
                     cfg->collector_cells, cfg->box[2]);
     }
+    deck_check_strip(dc, cfg);
 }
 
 static void deck_warn_unused(deck_ctx *dc)

@@ -73,6 +73,8 @@ struct eng_run {
     bool row_skip;         /* the thermo line is not a time-series row */
     double next_snap_s;    /* `snapshot every T s`: the next multiple of T */
     char cmdline[4096];    /* the command line, for the run file */
+    int ch_strip;          /* index of the strip channel, -1 if off */
+    bool strip_exhausted;  /* stripping stopped: no eligible Li left in the box */
 };
 
 

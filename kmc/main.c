@@ -273,6 +273,10 @@ static void print_setup(const kmc_log *lg, const kmc_config *cfg, const pot_mode
         log_info(lg, "  deposition   %.4g atoms/s (%.4g ML/s, %.4g mA/cm2), sites %s\n", dep_per_s,
                  dep_per_s / ml_sites, dep_per_s * KMC_E_CHARGE_C / plan.area_m2 / 10.0,
                  cfg->dep_sites == CFG_SITES_COLUMN ? "column" : "surface");
+    if (cfg->strip_A_m2 > 0.0) /* kmc/evt_strip.c */
+        log_info(lg, "  stripping    %.4g atoms/s (%.4g mA/cm2), weights exp(-%.3g B/kT)%s\n",
+                 cfg->strip_A_m2 * plan.area_m2 / KMC_E_CHARGE_C, cfg->strip_A_m2 / 10.0,
+                 pm->strip_theta, pm->strip_q_meV > 0 ? "" : ": uniform");
     print_adatoms(lg, cfg, pm, nshell, dep_per_s > 0.0 ? f_site : 0.0);
     double bps = eng_estimate_bytes_per_site() + (cfg->perc_every > 0 ? 4.0 : 0.0);
     log_info(lg, "  memory       %.1f MB estimated (%.2f bytes/site%s + event classes)\n",
