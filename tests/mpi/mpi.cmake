@@ -108,3 +108,12 @@ add_test(NAME mpi.rank_checksum_fragments
           -P ${PROJECT_SOURCE_DIR}/tests/cmake/rank_checksum.cmake)
 set_tests_properties(mpi.rank_checksum_fragments PROPERTIES TIMEOUT 600 PROCESSORS 2
   LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+# Stripping (kmc/evt_strip.c) with hops and scheduled passes: the same lattice on 1-4
+# ranks (the exhaustion stop and the strip share of each tile are exact integers).
+add_test(NAME mpi.rank_checksum_strip
+  COMMAND ${CMAKE_COMMAND} -DMPIEXEC=${MPIEXEC_EXECUTABLE} "-DNPS=1;2;3;4"
+          -DKMC=$<TARGET_FILE:kmc> -DDECK=tests/decks/good/strip.deck
+          "-DARGS=-var seed 31" "-DARGS_OTHER=-var seed 32"
+          -P ${PROJECT_SOURCE_DIR}/tests/cmake/rank_checksum.cmake)
+set_tests_properties(mpi.rank_checksum_strip PROPERTIES TIMEOUT 600 PROCESSORS 2
+  LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})

@@ -58,3 +58,8 @@ add_test(NAME deck.input_limits
           ${CMAKE_CURRENT_BINARY_DIR}/input_limits ${KMC_SANITIZE})
 set_tests_properties(deck.input_limits PROPERTIES TIMEOUT 240 LABELS "deck;np1;np2"
   ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+# `strip current J mA/cm2` (kmc/evt_strip.c)
+kmc_deck_error_test(strip_with_deposit DECK tests/decks/bad/strip_with_deposit.deck EXIT 65
+  MATCH "strip_with_deposit.deck:6: `strip` and `deposit` cannot run together")
+kmc_deck_error_test(strip_bad_mode DECK tests/decks/bad/strip_bad_mode.deck EXIT 65
+  MATCH "strip_bad_mode.deck:5:7: unknown strip mode 'curent'")
