@@ -64,6 +64,7 @@ static const cfgd_field config_fields[] = {
     CF("snapshot every", snap_every, CFGD_INT64, int64_t, "sweeps or events", MC, 0),
     CF("snapshot every", snap_every_s, CFGD_DOUBLE, double, "s", MC, 0),
     CF("strip current", strip_A_m2, CFGD_DOUBLE, double, "A/m2", FX, 0),
+    CF("repeat", cycles, CFGD_INT64, int64_t, "cycles", FX, 1),
 };
 
 #define FF(m, T, ctype, unit, def)                                                             \
@@ -78,11 +79,25 @@ static const cfgd_field fill_fields[] = {
 static const cfgd_field include_fields[] = {
     {"include", "path", CFGD_STR, CFG_PATH_MAX, 0, "", RC, 0},
 };
+#define SF(cmd, m, T, ctype, unit, pol, def)                                                   \
+    {cmd, #m, T, (int)(MEMBER_SIZE(cfg_step, m) / sizeof(ctype)), offsetof(cfg_step, m), unit, pol, \
+     def}
+static const cfgd_field step_fields[] = {
+    SF("step", kind, CFGD_INT, int, "cfg_step_kind", FX, CFG_STEP_REST),
+    SF("step", j_A_m2, CFGD_DOUBLE, double, "A/m2", FX, 0),
+    SF("step", end, CFGD_INT, int, "cfg_step_end", FX, CFG_END_TIME),
+    SF("step", t_s, CFGD_DOUBLE, double, "s", FX, 0),
+    SF("step", q_C_m2, CFGD_DOUBLE, double, "C/m2", FX, 0),
+    SF("step", line, CFGD_INT, int, "deck line", RC, 0),
+};
 static const cfgd_list config_lists[] = {
     {"fill", "fill", offsetof(kmc_config, nfills), offsetof(kmc_config, fills), sizeof(cfg_fill),
-     CFG_MAX_FILLS, FX, fill_fields, (int)(sizeof fill_fields / sizeof fill_fields[0])},
+     CFG_MAX_FILLS, FX, fill_fields, (int)(sizeof fill_fields / sizeof fill_fields[0]), false, 0},
     {"include", "include", offsetof(kmc_config, nincludes), offsetof(kmc_config, includes),
-     CFG_PATH_MAX, CFG_MAX_INCLUDES, RC, include_fields, 1},
+     CFG_PATH_MAX, CFG_MAX_INCLUDES, RC, include_fields, 1, false, 0},
+    {"step", "step", offsetof(kmc_config, nsteps), offsetof(kmc_config, steps), sizeof(cfg_step),
+     1 << 20, FX, step_fields, (int)(sizeof step_fields / sizeof step_fields[0]), true,
+     offsetof(kmc_config, cap_steps)},
 };
 
 const cfgd_table cfgd_config = {"config", config_fields,
@@ -128,6 +143,15 @@ const cfgd_table cfgd_pot_model = {"pot_model", pot_fields,
                                    (int)(sizeof pot_fields / sizeof pot_fields[0]), NULL, 0};
 
 /* ---- element access ---- */
+
+/* Element e of list L in obj: inline, or in the list's heap array. */
+static char *list_elem(const cfgd_list *L, const void *obj, int e)
+{
+    char *base = (char *)obj + L->base_offset;
+    if (L->heap)
+        base = *(char **)base;
+    return base + (size_t)e * L->stride;
+}
 
 static size_t esize(cfgd_type t)
 {
@@ -180,6 +204,11 @@ void cfgd_set_defaults(const cfgd_table *t, void *obj)
     for (int l = 0; l < t->nlist; ++l) {
         const cfgd_list *L = &t->list[l];
         *(int *)((char *)obj + L->count_offset) = 0;
+        if (L->heap) { /* an empty list: nothing allocated */
+            *(void **)((char *)obj + L->base_offset) = NULL;
+            *(int *)((char *)obj + L->cap_offset) = 0;
+            continue;
+        }
         for (int e = 0; e < L->max; ++e)
             for (int k = 0; k < L->nsub; ++k)
                 set_default(&L->sub[k], (char *)obj + L->base_offset + (size_t)e * L->stride);
@@ -213,8 +242,7 @@ int cfgd_write(const cfgd_table *t, cfgd_hid loc, const void *obj)
         for (int e = 0; e < n && e < L->max; ++e)
             for (int k = 0; k < L->nsub; ++k) {
                 snprintf(an, sizeof an, "%s.%d.%s", L->name, e + 1, L->sub[k].name);
-                bad |= put_field(loc, an, &L->sub[k],
-                                 (const char *)obj + L->base_offset + (size_t)e * L->stride);
+                bad |= put_field(loc, an, &L->sub[k], list_elem(L, obj, e));
             }
     }
     return bad < 0 ? -1 : 0;
@@ -281,13 +309,19 @@ kmc_err cfgd_read(const cfgd_table *t, cfgd_hid loc, void *obj, const char *path
             return kmc_fail(st, KMC_ERR_CKPT, KMC_NOLOC,
                             "checkpoint '%s' holds %d `%s` entries; this build holds 0 to %d", path,
                             n, L->command, L->max);
+        if (L->heap && n > 0) { /* the caller owns the array */
+            void *a = calloc((size_t)n, L->stride);
+            if (a == NULL)
+                return kmc_fail(st, KMC_ERR_NOMEM, KMC_NOLOC, "out of memory reading '%s'", path);
+            *(void **)((char *)obj + L->base_offset) = a;
+            *(int *)((char *)obj + L->cap_offset) = n;
+        }
         *(int *)((char *)obj + L->count_offset) = n;
         for (int e = 0; e < n; ++e)
             for (int k = 0; k < L->nsub; ++k) {
+                set_default(&L->sub[k], list_elem(L, obj, e));
                 snprintf(an, sizeof an, "%s.%d.%s", L->name, e + 1, L->sub[k].name);
-                KMC_TRY(get_field(loc, an, &L->sub[k],
-                                  (char *)obj + L->base_offset + (size_t)e * L->stride, t->what,
-                                  path, st));
+                KMC_TRY(get_field(loc, an, &L->sub[k], list_elem(L, obj, e), t->what, path, st));
             }
     }
     return KMC_OK;
@@ -368,9 +402,8 @@ bool cfgd_same_fixed(const cfgd_table *t, const void *a, const void *b, const ch
         for (int e = 0; e < na; ++e)
             for (int k = 0; k < L->nsub; ++k) {
                 char lab[96];
-                size_t off = L->base_offset + (size_t)e * L->stride;
                 snprintf(lab, sizeof lab, "%s %d %s", L->name, e + 1, L->sub[k].name);
-                if (!same_field(&L->sub[k], (const char *)a + off, (const char *)b + off, lab,
+                if (!same_field(&L->sub[k], list_elem(L, a, e), list_elem(L, b, e), lab,
                                 command, what, cap))
                     return false;
             }
@@ -460,4 +493,42 @@ void cfg_texts_free(cfg_texts *tx)
         free(tx->inc[i]);
     free(tx->inc);
     memset(tx, 0, sizeof *tx);
+}
+
+/* ---- protocol steps ---- */
+
+kmc_err cfg_steps_push(kmc_config *cfg, const cfg_step *s, kmc_status *st)
+{
+    if (cfg->nsteps == cfg->cap_steps) {
+        int cap = cfg->cap_steps > 0 ? 2 * cfg->cap_steps : 8;
+        cfg_step *v = realloc(cfg->steps, (size_t)cap * sizeof *v);
+        if (v == NULL)
+            return kmc_fail(st, KMC_ERR_NOMEM, KMC_NOLOC, "out of memory for protocol steps");
+        cfg->steps = v;
+        cfg->cap_steps = cap;
+    }
+    cfg->steps[cfg->nsteps++] = *s;
+    return KMC_OK;
+}
+
+void cfg_steps_free(kmc_config *cfg)
+{
+    free(cfg->steps);
+    cfg->steps = NULL;
+    cfg->nsteps = cfg->cap_steps = 0;
+}
+
+void cfg_steps_bcast(kmc_config *cfg, MPI_Comm comm, int rank)
+{
+    if (rank != 0) { /* the pointer came with rank 0's bytes: not ours */
+        cfg->steps = NULL;
+        cfg->cap_steps = 0;
+        if (cfg->nsteps > 0) {
+            cfg->steps = calloc((size_t)cfg->nsteps, sizeof *cfg->steps);
+            KMC_ASSERT(cfg->steps != NULL);
+            cfg->cap_steps = cfg->nsteps;
+        }
+    }
+    if (cfg->nsteps > 0)
+        MPI_Bcast(cfg->steps, (int)((size_t)cfg->nsteps * sizeof *cfg->steps), MPI_BYTE, 0, comm);
 }

@@ -17,6 +17,7 @@
 #define KMC_CFGDESC_H
 
 #include <mpi.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,6 +61,11 @@ typedef struct cfgd_list { /* a growing list: a count and elements of fields */
     cfgd_policy policy;    /* of every element field and the count */
     const cfgd_field *sub; /* element fields, offsets within an element */
     int nsub;
+    /* heap: the elements live in a growable array; base_offset is then the offset of
+     * its pointer and cap_offset that of its int capacity. Reading allocates the
+     * array (the caller frees it, e.g. cfg_steps_free); defaults set it to NULL. */
+    bool heap;
+    size_t cap_offset;
 } cfgd_list;
 
 typedef struct cfgd_table {
@@ -113,5 +119,13 @@ KMC_NODISCARD kmc_err cfg_texts_read(cfg_texts *tx, const kmc_config *cfg, kmc_s
 void cfg_texts_bcast(cfg_texts *tx, MPI_Comm comm, int rank);
 /* Free the texts and zero tx. Not collective. */
 void cfg_texts_free(cfg_texts *tx);
+
+/* The protocol's steps (kmc_config.steps, a growable list). Append a step (errors:
+ * KMC_ERR_NOMEM); free the list and zero the count; send rank 0's list to every rank
+ * after the config's bytes (the others' pointers are stale and replaced). Push and
+ * free are not collective; bcast is collective on comm. */
+KMC_NODISCARD kmc_err cfg_steps_push(kmc_config *cfg, const cfg_step *s, kmc_status *st);
+void cfg_steps_free(kmc_config *cfg);
+void cfg_steps_bcast(kmc_config *cfg, MPI_Comm comm, int rank);
 
 #endif /* KMC_CFGDESC_H */

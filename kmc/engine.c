@@ -30,6 +30,7 @@
 #include "kmc/ckpt.h"
 #include "kmc/engine_priv.h"
 #include "kmc/obs.h"
+#include "kmc/proto.h"
 #include "lattice/build.h"
 
 double eng_waiting_time_s(pcg32 *rng, double rate_per_s)
@@ -503,6 +504,7 @@ kmc_err eng_create_ext(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm
             if (ops[c] == &evt_deposit)
                 r->ch_dep = c;
         }
+        proto_init(r);
         r->ch_strip = -1;
         for (int c = 0; c < r->nch; ++c)
             if (ops[c] == &evt_strip)
@@ -954,7 +956,10 @@ kmc_err eng_stats_global(const eng_run *r, eng_stats *o, kmc_status *st)
     double area_m2 = (double)r->gn[0] * r->gn[1] * r->pm.a_A * r->pm.a_A * 1e-20;
     double j = r->cfg.dep_mode == CFG_DEP_OFF ? 0.0 : r->dep_rate_per_s * KMC_E_CHARGE_C / area_m2;
     o->eta_V = pot_bv_overpotential_V(&r->pm, j);
-    if (r->ch_strip >= 0 && r->ch[r->ch_strip].box_rate_per_s > 0.0) /* anodic: eta > 0 */
+    if (r->proto) /* the running step's current: plating eta < 0, stripping eta > 0 */
+        o->eta_V = proto_current_A_m2(r) >= 0.0 ? pot_bv_overpotential_V(&r->pm, proto_current_A_m2(r))
+                                                : -pot_bv_overpotential_V(&r->pm, -proto_current_A_m2(r));
+    else if (r->ch_strip >= 0 && r->ch[r->ch_strip].box_rate_per_s > 0.0) /* anodic: eta > 0 */
         o->eta_V = -pot_bv_overpotential_V(
             &r->pm, r->ch[r->ch_strip].box_rate_per_s * KMC_E_CHARGE_C / area_m2);
     return KMC_OK;
@@ -1158,7 +1163,7 @@ static int64_t step_count(const eng_run *r) { return r->exact ? r->n_events : r-
  * connected lithium touches the electrolyte): the current cannot be supplied, and
  * stripping stops with a message (rank 0). An exact integer count, so the same step
  * on any rank count. Collective when the strip channel is on and driven. */
-static bool strip_exhausted_global(eng_run *r)
+bool eng_strip_exhausted_global(eng_run *r)
 {
     if (r->ch_strip < 0 || !(r->ch[r->ch_strip].box_rate_per_s > 0.0))
         return false;
@@ -1171,7 +1176,7 @@ static bool strip_exhausted_global(eng_run *r)
     r->w_red += wall_s() - w0;
     if (n > 0)
         return false;
-    if (!r->strip_exhausted)
+    if (!r->strip_exhausted && !r->proto) /* a protocol step says it in its end line */
         log_warn(r->lg, "no connected lithium can supply the current at t = %.6e s: no Li atom "
                         "with an electron path touches the electrolyte; stripping stops\n",
                  r->t_s);
@@ -1188,7 +1193,9 @@ static kmc_err plan_step_global(eng_run *r, double *t_end, bool *stop, kmc_statu
     const kmc_config *c = &r->cfg;
     double t_limit = c->stop == CFG_STOP_TIME ? c->stop_time_s : INFINITY;
     *stop = false;
-    if (strip_exhausted_global(r)) {
+    if (r->proto) /* the protocol's steps decide (kmc/proto.h) */
+        return proto_plan_global(r, r->exact ? INFINITY : r->t_s + r->window_s, t_end, stop, st);
+    if (eng_strip_exhausted_global(r)) {
         *stop = true;
         return KMC_OK;
     }
@@ -1272,7 +1279,11 @@ static kmc_err run_loop(eng_run *r, double *w_last, int64_t *ev_last, double wal
         if (stop)
             break;
         KMC_TRY(step_global(r, t_end, &moved, st));
-        if (!moved || r->limit.code != KMC_OK)
+        if (r->limit.code != KMC_OK)
+            break;
+        if (!moved && r->proto && r->t_s >= t_end)
+            continue; /* exact mode: the clock reached a protocol step's end */
+        if (!moved)
             break;
         KMC_TRY(run_cadences(r, step_count(r), w_last, ev_last, wall0, st));
     }
@@ -1347,6 +1358,11 @@ kmc_err eng_run_deck(eng_run *r, kmc_status *st)
 {
     double w0 = wall_s(), w_last = w0;
     int64_t ev_last = -1;
+    if (r->restored && r->proto) /* the protocol's position is not in the checkpoint yet */
+        return kmc_fail(st, KMC_ERR_USAGE, (kmc_loc){r->cfg.deck_path, r->cfg.steps[0].line, 0},
+                        "restarting a cycling protocol (`step`) is not supported yet: the "
+                        "checkpoint holds the lattice but not the position in the protocol; "
+                        "start the protocol again from its deck");
     if (r->perc != NULL && !r->restored) /* a scheduled pass at t = 0 (not at a restart) */
         KMC_TRY(eng_percolate_global(r, st));
     r->last_snap = -1;

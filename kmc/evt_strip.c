@@ -21,7 +21,11 @@
 #include "kmc/engine.h"
 #include "kmc/evt.h"
 
-bool evt_strip_on(const kmc_config *cfg) { return cfg->strip_A_m2 > 0.0; }
+/* On with `strip current`, or with a protocol that strips (its steps set the rate). */
+bool evt_strip_on(const kmc_config *cfg)
+{
+    return cfg->strip_A_m2 > 0.0 || cfg_proto_has(cfg, CFG_STEP_DISCHARGE);
+}
 
 static void strip_reach(const kmc_config *cfg, int *w, int *r)
 {
@@ -92,7 +96,12 @@ double evt_strip_rate_per_s(const evt_view *v, double j_A_m2)
 static double strip_box_rate(const evt_view *v) { return evt_strip_rate_per_s(v, v->cfg->strip_A_m2); }
 
 /* A bound for `window auto`, as deposition's: the box's rate per surface site. */
-static double strip_max_rate(const evt_view *v) { return strip_box_rate(v) / (double)v->ml_sites; }
+static double strip_max_rate(const evt_view *v)
+{
+    double j = cfg_proto_max_j(v->cfg, CFG_STEP_DISCHARGE);
+    return evt_strip_rate_per_s(v, j > v->cfg->strip_A_m2 ? j : v->cfg->strip_A_m2) /
+           (double)v->ml_sites;
+}
 
 static bool strip_apply(void *self, eng_run *r, tile *t, int ch, eng_event *ev)
 {

@@ -267,7 +267,9 @@ static void print_setup(const kmc_log *lg, const kmc_config *cfg, const pot_mode
     if (cfg->collector_cells > 0)
         log_info(lg, "  collector    %s, %d cells\n", sp_keyword((uint8_t)cfg->collector_species),
                  cfg->collector_cells);
-    if (cfg->dep_mode == CFG_DEP_OFF)
+    if (cfg->dep_mode == CFG_DEP_OFF && cfg->nsteps > 0)
+        log_info(lg, "  deposition   set by the protocol's steps\n");
+    else if (cfg->dep_mode == CFG_DEP_OFF)
         log_info(lg, "  deposition   off\n");
     else
         log_info(lg, "  deposition   %.4g atoms/s (%.4g ML/s, %.4g mA/cm2), sites %s\n", dep_per_s,
@@ -281,7 +283,23 @@ static void print_setup(const kmc_log *lg, const kmc_config *cfg, const pot_mode
     double bps = eng_estimate_bytes_per_site() + (cfg->perc_every > 0 ? 4.0 : 0.0);
     log_info(lg, "  memory       %.1f MB estimated (%.2f bytes/site%s + event classes)\n",
              nsite * bps / 1e6, bps, cfg->perc_every > 0 ? " incl. percolation labels" : "");
-    if (cfg->stop == CFG_STOP_TIME)
+    if (cfg->nsteps > 0) { /* the protocol (kmc/proto.h) replaces `run` */
+        log_info(lg, "  protocol     %d step%s x %" PRId64 " cycle%s, thermo every %" PRId64 " %s\n",
+                 cfg->nsteps, cfg->nsteps == 1 ? "" : "s", cfg->cycles, cfg->cycles == 1 ? "" : "s",
+                 cfg->thermo_every, exact ? "events" : "sweeps");
+        for (int k = 0; k < cfg->nsteps; ++k) {
+            const cfg_step *s = &cfg->steps[k];
+            static const char *const kw[] = {"Rest", "Charge", "Discharge"};
+            char at[48] = "", end[64];
+            if (s->kind != CFG_STEP_REST)
+                snprintf(at, sizeof at, " at %.4g mA/cm2", s->j_A_m2 / 10.0);
+            if (s->end == CFG_END_TIME)
+                snprintf(end, sizeof end, "for %.6g s", s->t_s);
+            else
+                snprintf(end, sizeof end, "until %.6g mAh/cm2", s->q_C_m2 / 36000.0);
+            log_info(lg, "  step %-7d %s%s %s\n", k + 1, kw[s->kind], at, end);
+        }
+    } else if (cfg->stop == CFG_STOP_TIME)
         log_info(lg, "  run          until t = %.6g s, thermo every %" PRId64 " %s\n",
                  cfg->stop_time_s, cfg->thermo_every, exact ? "events" : "sweeps");
     else
@@ -312,14 +330,17 @@ static kmc_err load_inputs(const cli *c, const kmc_log *lg, kmc_config *cfg, pot
             return rc;
         }
         if (c->deck == NULL) {
-            *cfg = saved;
+            *cfg = saved; /* with its step list */
             *pm = saved_pm;
             return KMC_OK;
         }
     }
     rc = deck_load(c->deck, c->vars, c->nvars, lg, cfg, st);
-    if (rc != KMC_OK)
+    if (rc != KMC_OK) {
+        if (c->restart != NULL)
+            cfg_steps_free(&saved);
         return rc; /* deck_load printed every error */
+    }
     if (c->seed_set) {
         cfg->seed = c->seed;
         cfg->seed_set = true;
@@ -349,6 +370,8 @@ static kmc_err load_inputs(const cli *c, const kmc_log *lg, kmc_config *cfg, pot
         rc = cfg_texts_read(tx, cfg, st);
     if (rc == KMC_OK && c->restart != NULL)
         rc = ckpt_check_compatible(&saved, &saved_pm, cfg, pm, c->restart, st);
+    if (c->restart != NULL)
+        cfg_steps_free(&saved);
     if (rc != KMC_OK && st->msg[0] != '\0')
         log_error(lg, "%s\n", st->msg);
     return rc;
@@ -412,9 +435,11 @@ int main(int argc, char **argv)
     rc = (kmc_err)bcast_verdict(rc);
     if (rc != KMC_OK) {
         cfg_texts_free(&texts);
+        cfg_steps_free(&cfg);
         return finish(&lg, rc);
     }
     MPI_Bcast(&cfg, (int)sizeof cfg, MPI_BYTE, 0, MPI_COMM_WORLD);
+    cfg_steps_bcast(&cfg, MPI_COMM_WORLD, rank); /* the protocol's steps (a heap list) */
     /* the rate model is computed once, on rank 0, so every rank uses the same bits */
     MPI_Bcast(&pm, (int)sizeof pm, MPI_BYTE, 0, MPI_COMM_WORLD);
     cfg_texts_bcast(&texts, MPI_COMM_WORLD, rank);
@@ -427,12 +452,14 @@ int main(int argc, char **argv)
     if (rc != KMC_OK) {
         log_error(&lg, "%s:%d: %s\n", cfg.deck_path, st.loc.line, st.msg);
         cfg_texts_free(&texts);
+        cfg_steps_free(&cfg);
         return finish(&lg, rc);
     }
     print_setup(&lg, &cfg, &pm, size);
     if (c.check) {
         log_info(&lg, "deck and potential are valid; nothing was run (-check)\n");
         cfg_texts_free(&texts);
+        cfg_steps_free(&cfg);
         return finish(&lg, KMC_OK);
     }
 
@@ -447,6 +474,7 @@ int main(int argc, char **argv)
         rc = eng_run_deck(run, &st);
     eng_destroy(&run);
     cfg_texts_free(&texts);
+    cfg_steps_free(&cfg);
     if (rc == KMC_ERR_STOPPED) {
         log_info(&lg, "kmc: %s\n", st.msg);
     } else if (rc != KMC_OK) {
