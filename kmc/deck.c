@@ -1019,7 +1019,7 @@ static kmc_err step_quantity(deck_ctx *dc, const deck_line *ln, const step_words
                 unit = words[i][1];
     }
     prs_diag d;
-    if (prs_quantity(sw->w[k], unit, kind, what, out, &d))
+    if (prs_quantity(sw->w[k], unit, kind, NULL, out, &d))
         return KMC_OK;
     return deck_error_note(dc, ln, sw_ti(sw, ln, k + d.word), d.note[0][0] ? d.note[0] : NULL,
                            d.note[1][0] ? d.note[1] : NULL, "%s", d.msg);
@@ -1169,7 +1169,7 @@ static void deck_cross_check(deck_ctx *dc, const deck_file *top, const kmc_confi
     for (size_t i = 0; i < DECK_NCMDS && !dc->stopped; ++i) {
         if (!deck_cmds[i].required || dc->seen[i].file != NULL)
             continue;
-        if (strcmp(deck_cmds[i].name, "run") == 0 && cfg->nsteps > 0)
+        if (strcmp(deck_cmds[i].name, "run") == 0 && dc->seen[deck_cmd_index("step")].file != NULL)
             continue; /* a protocol replaces `run` */
         char note[256];
         snprintf(note, sizeof note, "usage: %s", deck_cmds[i].usage);
