@@ -88,6 +88,7 @@ static const cfgd_field step_fields[] = {
     SF("step", end, CFGD_INT, int, "cfg_step_end", FX, CFG_END_TIME),
     SF("step", t_s, CFGD_DOUBLE, double, "s", FX, 0),
     SF("step", q_C_m2, CFGD_DOUBLE, double, "C/m2", FX, 0),
+    SF("step", eta_V, CFGD_DOUBLE, double, "V", FX, 0),
     SF("step", line, CFGD_INT, int, "deck line", RC, 0),
 };
 static const cfgd_list config_lists[] = {

@@ -25,16 +25,18 @@ typedef struct cfg_fill {  /* `fill SPECIES FRACTION [region ZLO ZHI]` */
 
 /* One step of a cycling protocol (`step "..."`, PyBaMM experiment words): plating
  * (`Charge at J mA/cm2 ...`), stripping (`Discharge at J mA/cm2 ...`) or no current
- * (`Rest ...`), ended after a time (`for T minutes`) or a charge passed (`until Q
- * mAh/cm2`). */
+ * (`Rest ...`), ended after a time (`for T minutes`), a charge passed (`until Q
+ * mAh/cm2`) or, stripping, an overpotential (`until 0.1 V`). */
 typedef enum cfg_step_kind { CFG_STEP_REST, CFG_STEP_CHARGE, CFG_STEP_DISCHARGE } cfg_step_kind;
-typedef enum cfg_step_end { CFG_END_TIME, CFG_END_CHARGE } cfg_step_end;
+typedef enum cfg_step_end { CFG_END_TIME, CFG_END_CHARGE, CFG_END_ETA } cfg_step_end;
 typedef struct cfg_step {
     int kind;       /* cfg_step_kind */
     double j_A_m2;  /* current density (internal A/m2); 0 for rest */
     int end;        /* cfg_step_end */
     double t_s;     /* CFG_END_TIME: duration */
     double q_C_m2;  /* CFG_END_CHARGE: areal charge (internal C/m2) */
+    double eta_V;   /* CFG_END_ETA (Discharge): cutoff on the stripping overpotential on
+                     * the active area, V > 0 */
     int line;       /* deck line, for messages */
 } cfg_step;
 

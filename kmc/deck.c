@@ -170,10 +170,12 @@ static const deck_cmd deck_cmds[] = {
      "galvanostatic stripping: the box loses I/e Li atoms per second, shared over connected "
      "surface Li by the .pot's strip weights; not with `deposit`; default off"},
     {"step", 1, DECK_MAX_TOKENS - 1, cmd_step, false, false,
-     "step \"Charge|Discharge at J mA/cm2 for T UNIT|until Q mAh/cm2\" | step \"Rest for T UNIT\"",
+     "step \"Charge|Discharge at J mA/cm2 for T UNIT|until Q mAh/cm2\" | step \"Discharge at J "
+     "mA/cm2 until E V|mV\" | step \"Rest for T UNIT\"",
      "a step of the cycling protocol, in PyBaMM experiment words: Charge plates, Discharge "
      "strips, Rest passes no current (hops go on); ended after a time (s, ms, us, ns, "
-     "minutes, hours) or a charge passed (mAh/cm2); the steps in deck order form one cycle; "
+     "minutes, hours), a charge passed (mAh/cm2) or, stripping, an overpotential on the active "
+     "area (V, mV); the steps in deck order form one cycle; "
      "replaces `run`"},
     {"repeat", 1, 1, cmd_repeat, true, false, "repeat N",
      "run the protocol's cycle (all `step` lines) N >= 1 times; default 1"},
@@ -1086,17 +1088,31 @@ static kmc_err cmd_step(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
                               sw.w[k + 1]);
     } else if (sw_is(&sw, k, "until") && st.kind != CFG_STEP_REST) {
         const char *u = sw_at(&sw, k + 2);
-        if (strcmp(u, "V") == 0 || strcmp(u, "mV") == 0)
-            return deck_error(dc, ln, sw_ti(&sw, ln, k + 2),
-                              "a cutoff on the overpotential ('until %s %s') is not supported yet; "
-                              "end the step after a time or a charge (mAh/cm2)",
-                              sw_at(&sw, k + 1), u);
-        st.end = CFG_END_CHARGE;
-        KMC_TRY(step_quantity(dc, ln, &sw, k + 1, UNIT_AREAL_CHARGE, "the charge to pass",
-                              &st.q_C_m2));
-        if (!(st.q_C_m2 > 0.0))
-            return deck_error(dc, ln, sw_ti(&sw, ln, k + 1), "the charge to pass must be > 0, found %s",
-                              sw.w[k + 1]);
+        if (strcmp(u, "V") == 0 || strcmp(u, "mV") == 0) { /* a cutoff on the overpotential */
+            if (st.kind != CFG_STEP_DISCHARGE)
+                return deck_error(dc, ln, sw_ti(&sw, ln, k + 2),
+                                  "a cutoff on the overpotential ('until %s %s') ends a Discharge "
+                                  "step only; end a Charge after a time or a charge (mAh/cm2)",
+                                  sw_at(&sw, k + 1), u);
+            double v;
+            prs_diag d;
+            if (!prs_real(sw.w[k + 1], NULL, &v, &d))
+                return deck_error(dc, ln, sw_ti(&sw, ln, k + 1), "%s", d.msg);
+            v *= strcmp(u, "mV") == 0 ? 1e-3 : 1.0;
+            if (!(v > 0.0))
+                return deck_error(dc, ln, sw_ti(&sw, ln, k + 1),
+                                  "the overpotential cutoff of stripping must be > 0, found %s %s",
+                                  sw.w[k + 1], u);
+            st.end = CFG_END_ETA;
+            st.eta_V = v;
+        } else {
+            st.end = CFG_END_CHARGE;
+            KMC_TRY(step_quantity(dc, ln, &sw, k + 1, UNIT_AREAL_CHARGE, "the charge to pass",
+                                  &st.q_C_m2));
+            if (!(st.q_C_m2 > 0.0))
+                return deck_error(dc, ln, sw_ti(&sw, ln, k + 1),
+                                  "the charge to pass must be > 0, found %s", sw.w[k + 1]);
+        }
     } else {
         return deck_error(dc, ln, sw_ti(&sw, ln, k), "expected %s, found '%s'",
                           st.kind == CFG_STEP_REST ? "'for'" : "'for' or 'until'", sw_at(&sw, k));

@@ -1163,10 +1163,10 @@ static int64_t step_count(const eng_run *r) { return r->exact ? r->n_events : r-
  * connected lithium touches the electrolyte): the current cannot be supplied, and
  * stripping stops with a message (rank 0). An exact integer count, so the same step
  * on any rank count. Collective when the strip channel is on and driven. */
-bool eng_strip_exhausted_global(eng_run *r)
+int64_t eng_strip_eligible_global(eng_run *r)
 {
-    if (r->ch_strip < 0 || !(r->ch[r->ch_strip].box_rate_per_s > 0.0))
-        return false;
+    if (r->ch_strip < 0)
+        return 0;
     double w0 = wall_s();
     int64_t n = 0;
     for (int i = 0; i < r->ntile; ++i)
@@ -1174,7 +1174,14 @@ bool eng_strip_exhausted_global(eng_run *r)
     if (!r->exact) /* exact mode asks before every event: one rank, nothing to reduce */
         MPI_Allreduce(MPI_IN_PLACE, &n, 1, MPI_INT64_T, MPI_SUM, r->comm);
     r->w_red += wall_s() - w0;
-    if (n > 0)
+    return n;
+}
+
+bool eng_strip_exhausted_global(eng_run *r)
+{
+    if (r->ch_strip < 0 || !(r->ch[r->ch_strip].box_rate_per_s > 0.0))
+        return false;
+    if (eng_strip_eligible_global(r) > 0)
         return false;
     if (!r->strip_exhausted && !r->proto) /* a protocol step says it in its end line */
         log_warn(r->lg, "no connected lithium can supply the current at t = %.6e s: no Li atom "

@@ -57,6 +57,8 @@ static void describe(const cfg_step *s, char *buf, size_t cap)
         n += snprintf(buf + n, cap - (size_t)n, " at %.6g mA/cm2", s->j_A_m2 / 10.0);
     if (s->end == CFG_END_TIME)
         snprintf(buf + n, cap - (size_t)n, " for %.6g s", s->t_s);
+    else if (s->end == CFG_END_ETA)
+        snprintf(buf + n, cap - (size_t)n, " until %.6g V", s->eta_V);
     else
         snprintf(buf + n, cap - (size_t)n, " until %.6g mAh/cm2", s->q_C_m2 / C_M2_PER_MAH_CM2);
 }
@@ -77,6 +79,7 @@ static void start_step(eng_run *r, const int64_t tot[2])
     if (r->ps_step == 0) {
         r->cyc_base[0] = tot[0];
         r->cyc_base[1] = tot[1];
+        r->cyc_dead0 = r->perc_done ? r->perc_last.dead_li : 0;
     }
     r->strip_exhausted = false;
     r->ps_started = true;
@@ -112,13 +115,33 @@ static void end_step(eng_run *r, const int64_t tot[2], const char *why)
     char ce[32] = "n/a (nothing plated)";
     if (cp > 0) /* Coulombic efficiency: stripped over plated charge of the cycle */
         snprintf(ce, sizeof ce, "%.4f %%", 100.0 * (double)cs / (double)cp);
+    char dead[128] = "";
+    if (r->perc_done) { /* from the last scheduled pass: stale by up to `percolate every` */
+        int64_t dd = r->perc_last.dead_li - r->cyc_dead0;
+        snprintf(dead, sizeof dead, ", dead Li %+" PRId64 " atoms (%+.6g mAh/cm2, last pass)", dd,
+                 (dd < 0 ? -1.0 : 1.0) * mah_cm2(r, dd < 0 ? -dd : dd));
+    }
     log_info(r->lg,
              "cycle %" PRId64 "/%" PRId64 " end at t = %.6e s: plated %.6g mAh/cm2 (%" PRId64
-             " atoms), stripped %.6g mAh/cm2 (%" PRId64 " atoms), CE %s\n",
-             r->ps_cycle + 1, r->cfg.cycles, r->t_s, mah_cm2(r, cp), cp, mah_cm2(r, cs), cs, ce);
+             " atoms), stripped %.6g mAh/cm2 (%" PRId64 " atoms), CE %s%s\n",
+             r->ps_cycle + 1, r->cfg.cycles, r->t_s, mah_cm2(r, cp), cp, mah_cm2(r, cs), cs, ce,
+             dead);
     r->ps_step = 0;
     if (++r->ps_cycle >= r->cfg.cycles)
         r->ps_done = true;
+}
+
+/* The stripping overpotential (V, > 0) of step s on the active area: the step's current
+ * through the eligible atoms' share of the surface, A_active = n_eligible x (A /
+ * sites per monolayer), by Butler–Volmer; infinite when no atom is eligible. From an
+ * exact count, so the same on any rank count. Collective in tiled mode. */
+static double active_eta_V(eng_run *r, const cfg_step *s)
+{
+    int64_t n = eng_strip_eligible_global(r);
+    if (n <= 0)
+        return INFINITY;
+    double a_active = (double)n * area_m2(r) / (double)r->ml_sites;
+    return -pot_bv_overpotential_V(&r->pm, s->j_A_m2 * area_m2(r) / a_active);
 }
 
 kmc_err proto_plan_global(eng_run *r, double t_next, double *t_end, bool *stop, kmc_status *st)
@@ -141,8 +164,18 @@ kmc_err proto_plan_global(eng_run *r, double t_next, double *t_end, bool *stop, 
         const cfg_step *s = &r->cfg.steps[r->ps_step];
         const char *why = NULL;
         bool over;
+        char eta_why[96];
         if (s->end == CFG_END_TIME) {
             over = r->t_s >= r->ps_t_end;
+        } else if (s->end == CFG_END_ETA) {
+            double eta = active_eta_V(r, s); /* none eligible: the check below says so */
+            over = isfinite(eta) && eta >= s->eta_V;
+            if (over) {
+                snprintf(eta_why, sizeof eta_why,
+                         "overpotential %.4g mV on the active area reached the cutoff %.4g mV",
+                         1e3 * eta, 1e3 * s->eta_V);
+                why = eta_why;
+            }
         } else {
             int64_t passed = s->kind == CFG_STEP_CHARGE ? tot[0] - r->ps_base[0] : tot[1] - r->ps_base[1];
             over = passed >= target_atoms(r, s);

@@ -23,3 +23,15 @@ mpirun -np 1 "$kmc" -restart "$ck" > "$out/restart.log" 2>&1; rc=$?
 grep -q "restarting a cycling protocol (\`step\`) is not supported yet" "$out/restart.log" \
   || { cat "$out/restart.log"; fail "no refusal message"; }
 echo "ok: steps stored, restart refused"
+# the overpotential cutoff of stripping: ends before the film is gone, at >= 100 mV
+kmc_log=$out/cutoff.log
+mpirun -np 1 "$kmc" tests/decks/good/strip_cutoff.deck > "$kmc_log" 2>&1 \
+  || { cat "$kmc_log"; fail "the cutoff run failed"; }
+line=$(grep '^step 1/1 cycle 1/1 end' "$kmc_log") || { cat "$kmc_log"; fail "no step end line"; }
+case "$line" in *"on the active area reached the cutoff 100 mV"*) ;; *) fail "not ended by the cutoff: $line" ;; esac
+eta=$(printf '%s\n' "$line" | sed -n 's/.*; overpotential \([0-9.e+]*\) mV on the active area.*/\1/p')
+awk -v e="$eta" 'BEGIN { exit !(e >= 100 && e < 1000) }' || fail "overpotential '$eta' mV at the cutoff"
+n=$(printf '%s\n' "$line" | sed -n 's/.*(\([0-9]*\) atoms stripped.*/\1/p')
+[ -n "$n" ] && [ "$n" -gt 256 ] && [ "$n" -lt 384 ] \
+  || fail "$n atoms stripped: the cutoff must come in the last planes of the 6 x 64-atom film"
+echo "ok: cutoff at $eta mV after $n atoms"

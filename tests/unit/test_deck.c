@@ -724,6 +724,13 @@ static void test_protocol_steps(void **state)
     KT_ASSERT_NEAR(c->steps[4].t_s, 2.0, 1e-12);
     assert_int_equal(c->steps[4].line, 8);
     cfg_steps_free(&f->cfg);
+    /* a stripping step ended by the overpotential on the active area */
+    assert_int_equal(fx_load(f, GOOD_HEAD "step \"Discharge at 1 mA/cm2 until 150 mV\"\n", NULL, 0),
+                     KMC_OK);
+    assert_int_equal(f->cfg.nsteps, 1);
+    assert_int_equal(f->cfg.steps[0].end, CFG_END_ETA);
+    KT_ASSERT_NEAR(f->cfg.steps[0].eta_V, 0.150, 1e-15);
+    cfg_steps_free(&f->cfg);
     /* more steps than any fixed array would hold: the list grows */
     char deck[8192] = GOOD_HEAD;
     for (int i = 0; i < 100; ++i)
@@ -758,9 +765,14 @@ static void test_protocol_errors(void **state)
     assert_int_equal(fx_load(f, GOOD_HEAD "step \"Rest until 1 mAh/cm2\"\n", NULL, 0),
                      KMC_ERR_INPUT);
     LOG_HAS(f, "%s:4:12: expected 'for', found 'until'\n", fx_main(f));
-    assert_int_equal(fx_load(f, GOOD_HEAD "step \"Discharge at 1 mA/cm2 until 0.5 V\"\n", NULL, 0),
+    assert_int_equal(fx_load(f, GOOD_HEAD "step \"Charge at 1 mA/cm2 until 0.5 V\"\n", NULL, 0),
                      KMC_ERR_INPUT);
-    LOG_HAS(f, "%s:4:39: a cutoff on the overpotential ('until 0.5 V') is not supported yet", fx_main(f));
+    LOG_HAS(f, "%s:4:36: a cutoff on the overpotential ('until 0.5 V') ends a Discharge step only",
+            fx_main(f));
+    assert_int_equal(fx_load(f, GOOD_HEAD "step \"Discharge at 1 mA/cm2 until -5 mV\"\n", NULL, 0),
+                     KMC_ERR_INPUT);
+    LOG_HAS(f, "%s:4:35: the overpotential cutoff of stripping must be > 0, found -5 mV\n",
+            fx_main(f));
     assert_int_equal(fx_load(f, GOOD_HEAD "step \"Discharge at 1 mA/cm2 until 0.5 mA/cm2\"\n", NULL, 0),
                      KMC_ERR_INPUT);
     LOG_HAS(f, "%s:4:39: 'mA/cm2' is a current density, not an areal charge", fx_main(f));
