@@ -1366,10 +1366,12 @@ kmc_err eng_run_deck(eng_run *r, kmc_status *st)
     double w0 = wall_s(), w_last = w0;
     int64_t ev_last = -1;
     if (r->restored && r->proto) /* the protocol's position is not in the checkpoint yet */
-        return kmc_fail(st, KMC_ERR_USAGE, (kmc_loc){r->cfg.deck_path, r->cfg.steps[0].line, 0},
-                        "restarting a cycling protocol (`step`) is not supported yet: the "
+        /* no kmc_loc into the run: main prints the message after the run is freed */
+        return kmc_fail(st, KMC_ERR_USAGE, KMC_NOLOC,
+                        "%s: restarting a cycling protocol (`step`) is not supported yet: the "
                         "checkpoint holds the lattice but not the position in the protocol; "
-                        "start the protocol again from its deck");
+                        "start the protocol again from its deck",
+                        r->cfg.deck_path);
     if (r->perc != NULL && !r->restored) /* a scheduled pass at t = 0 (not at a restart) */
         KMC_TRY(eng_percolate_global(r, st));
     r->last_snap = -1;
