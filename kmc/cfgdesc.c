@@ -86,6 +86,8 @@ static const cfgd_field config_fields[] = {
     CF("brass zn_fraction", coll.brass_zn, CFGD_DOUBLE, double, "", FX, 0),
     CF("brass dealloy depth", coll.brass_depth_A, CFGD_DOUBLE, double, "Ang", FX, 0),
     CF("brass residual", coll.brass_residual, CFGD_DOUBLE, double, "", FX, 0),
+    CF("strip current", strip_A_m2, CFGD_DOUBLE, double, "A/m2", FX, 0),
+    CF("repeat", cycles, CFGD_INT64, int64_t, "cycles", FX, 1),
 };
 
 #define FF(m, T, ctype, unit, def)                                                             \
@@ -100,11 +102,25 @@ static const cfgd_field fill_fields[] = {
 static const cfgd_field include_fields[] = {
     {"include", "path", CFGD_STR, CFG_PATH_MAX, 0, "", RC, 0, 0},
 };
+#define SF(cmd, m, T, ctype, unit, pol, def)                                                   \
+    {cmd, #m, T, (int)(MEMBER_SIZE(cfg_step, m) / sizeof(ctype)), offsetof(cfg_step, m), unit, pol, \
+     def, 0}
+static const cfgd_field step_fields[] = {
+    SF("step", kind, CFGD_INT, int, "cfg_step_kind", FX, CFG_STEP_REST),
+    SF("step", j_A_m2, CFGD_DOUBLE, double, "A/m2", FX, 0),
+    SF("step", end, CFGD_INT, int, "cfg_step_end", FX, CFG_END_TIME),
+    SF("step", t_s, CFGD_DOUBLE, double, "s", FX, 0),
+    SF("step", q_C_m2, CFGD_DOUBLE, double, "C/m2", FX, 0),
+    SF("step", eta_V, CFGD_DOUBLE, double, "V", FX, 0),
+    SF("step", line, CFGD_INT, int, "deck line", RC, 0),
+};
 static const cfgd_list config_lists[] = {
     {"fill", "fill", offsetof(kmc_config, nfills), offsetof(kmc_config, fills), sizeof(cfg_fill),
      CFG_LIST_MAX, FX, fill_fields, (int)(sizeof fill_fields / sizeof fill_fields[0])},
     {"include", "include", offsetof(kmc_config, nincludes), offsetof(kmc_config, includes),
      sizeof(cfg_path), CFG_LIST_MAX, RC, include_fields, 1},
+    {"step", "step", offsetof(kmc_config, nsteps), offsetof(kmc_config, steps), sizeof(cfg_step),
+     CFG_LIST_MAX, FX, step_fields, (int)(sizeof step_fields / sizeof step_fields[0])},
 };
 
 const cfgd_table cfgd_config = {"config", config_fields,
@@ -143,6 +159,12 @@ static const cfgd_field pot_fields[] = {
     PFS("deposit", dep_canon, CFGD_U8, uint8_t, "species", 1),
     PF("exchange_current", i0_A_m2, CFGD_DOUBLE, double, "A/m2"),
     PF("transfer_coefficient", alpha, CFGD_DOUBLE, double, ""),
+    /* stripping: the defaults are a .pot without `strip_weight` (uniform weights) */
+    PF("strip_weight theta", strip_theta, CFGD_DOUBLE, double, ""),
+    PFS("bond", strip_bond_meV, CFGD_INT, int32_t, "meV", 1),
+    PF("strip_weight theta", strip_q_meV, CFGD_INT, int32_t, "meV"),
+    {"strip_weight theta", "strip_w", CFGD_DOUBLE, POT_STRIP_NCLASS, offsetof(pot_model, strip_w),
+     "", FX, 1.0, 0},
 };
 const cfgd_table cfgd_pot_model = {"pot_model", pot_fields,
                                    (int)(sizeof pot_fields / sizeof pot_fields[0]), NULL, 0};
@@ -342,7 +364,10 @@ kmc_err cfgd_read(const cfgd_table *t, cfgd_hid loc, void *obj, const char *path
             return kmc_fail(st, KMC_ERR_CKPT, KMC_NOLOC,
                             "checkpoint '%s' holds %d `%s` entries; this build holds 0 to %d", path,
                             n, L->command, L->max);
-        char *el = n > 0 ? calloc((size_t)n, L->stride) : NULL;
+        size_t cap = 4; /* the capacity kmc/config.c's lists keep, so they can grow */
+        while (cap < (size_t)n)
+            cap *= 2;
+        char *el = n > 0 ? calloc(cap, L->stride) : NULL;
         if (n > 0 && el == NULL)
             return kmc_fail(st, KMC_ERR_NOMEM, KMC_NOLOC,
                             "checkpoint '%s': out of memory for %d `%s` entries", path, n,
@@ -522,4 +547,23 @@ void cfg_texts_free(cfg_texts *tx)
         free(tx->inc[i]);
     free(tx->inc);
     memset(tx, 0, sizeof *tx);
+}
+
+/* ---- protocol steps ---- */
+
+kmc_err cfg_steps_push(kmc_config *cfg, const cfg_step *s, kmc_status *st)
+{
+    kmc_err rc = cfg_add_step(cfg, *s);
+    if (rc == KMC_ERR_NOMEM)
+        return kmc_fail(st, rc, KMC_NOLOC, "out of memory for protocol steps");
+    if (rc != KMC_OK)
+        return kmc_fail(st, rc, KMC_NOLOC, "more than %d protocol steps", CFG_LIST_MAX);
+    return KMC_OK;
+}
+
+void cfg_steps_free(kmc_config *cfg)
+{
+    free(cfg->steps);
+    cfg->steps = NULL;
+    cfg->nsteps = 0;
 }

@@ -17,6 +17,7 @@
 #define KMC_CFGDESC_H
 
 #include <mpi.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -124,5 +125,12 @@ KMC_NODISCARD kmc_err cfg_texts_read(cfg_texts *tx, const kmc_config *cfg, kmc_s
 void cfg_texts_bcast(cfg_texts *tx, MPI_Comm comm, int rank);
 /* Free the texts and zero tx. Not collective. */
 void cfg_texts_free(cfg_texts *tx);
+
+/* The protocol's steps (kmc_config.steps, a growable list). Append a step (errors:
+ * KMC_ERR_NOMEM); free the list and zero the count; send rank 0's list to every rank
+ * after the config's bytes (the others' pointers are stale and replaced). Push and
+ * free are not collective; bcast is collective on comm. */
+KMC_NODISCARD kmc_err cfg_steps_push(kmc_config *cfg, const cfg_step *s, kmc_status *st);
+void cfg_steps_free(kmc_config *cfg);
 
 #endif /* KMC_CFGDESC_H */

@@ -33,6 +33,18 @@ kmc_err cfg_add_fill(kmc_config *cfg, cfg_fill f)
     return KMC_OK;
 }
 
+kmc_err cfg_add_step(kmc_config *cfg, cfg_step st)
+{
+    if (cfg->nsteps >= CFG_LIST_MAX)
+        return KMC_ERR_INPUT;
+    cfg_step *p = cfg_grow(cfg->steps, cfg->nsteps, sizeof *p);
+    if (p == NULL)
+        return KMC_ERR_NOMEM;
+    cfg->steps = p;
+    cfg->steps[cfg->nsteps++] = st;
+    return KMC_OK;
+}
+
 kmc_err cfg_add_include(kmc_config *cfg, const char *path)
 {
     if (cfg->nincludes >= CFG_LIST_MAX || strlen(path) >= CFG_PATH_MAX)
@@ -62,7 +74,9 @@ kmc_err cfg_copy(kmc_config *dst, const kmc_config *src)
     *dst = *src;
     dst->fills = cfg_alloc(src->nfills, sizeof *src->fills);
     dst->includes = cfg_alloc(src->nincludes, sizeof *src->includes);
-    if ((src->nfills > 0 && dst->fills == NULL) || (src->nincludes > 0 && dst->includes == NULL)) {
+    dst->steps = cfg_alloc(src->nsteps, sizeof *src->steps);
+    if ((src->nfills > 0 && dst->fills == NULL) || (src->nincludes > 0 && dst->includes == NULL) ||
+        (src->nsteps > 0 && dst->steps == NULL)) {
         cfg_free(dst);
         return KMC_ERR_NOMEM;
     }
@@ -70,6 +84,8 @@ kmc_err cfg_copy(kmc_config *dst, const kmc_config *src)
         memcpy(dst->fills, src->fills, (size_t)src->nfills * sizeof *src->fills);
     if (src->nincludes > 0)
         memcpy(dst->includes, src->includes, (size_t)src->nincludes * sizeof *src->includes);
+    if (src->nsteps > 0)
+        memcpy(dst->steps, src->steps, (size_t)src->nsteps * sizeof *src->steps);
     return KMC_OK;
 }
 
@@ -85,11 +101,13 @@ kmc_err cfg_bcast(kmc_config *cfg, MPI_Comm comm, kmc_status *st)
         cfg->texts = NULL;
         cfg->fills = cfg_alloc(plain.nfills, sizeof *cfg->fills);
         cfg->includes = cfg_alloc(plain.nincludes, sizeof *cfg->includes);
+        cfg->steps = cfg_alloc(plain.nsteps, sizeof *cfg->steps);
         if ((plain.nfills > 0 && cfg->fills == NULL) ||
-            (plain.nincludes > 0 && cfg->includes == NULL))
+            (plain.nincludes > 0 && cfg->includes == NULL) ||
+            (plain.nsteps > 0 && cfg->steps == NULL))
             rc = kmc_fail(st, KMC_ERR_NOMEM, KMC_NOLOC,
-                          "out of memory for the configuration (%d fills, %d includes)",
-                          plain.nfills, plain.nincludes);
+                          "out of memory for the configuration (%d fills, %d includes, %d steps)",
+                          plain.nfills, plain.nincludes, plain.nsteps);
     }
     rc = kmc_err_agree(comm, rc, st);
     if (rc == KMC_OK && cfg->nfills > 0)
@@ -97,6 +115,8 @@ kmc_err cfg_bcast(kmc_config *cfg, MPI_Comm comm, kmc_status *st)
     if (rc == KMC_OK && cfg->nincludes > 0)
         MPI_Bcast(cfg->includes, (int)(sizeof *cfg->includes * (size_t)cfg->nincludes), MPI_BYTE,
                   0, comm);
+    if (rc == KMC_OK && cfg->nsteps > 0)
+        MPI_Bcast(cfg->steps, (int)(sizeof *cfg->steps * (size_t)cfg->nsteps), MPI_BYTE, 0, comm);
     if (rc != KMC_OK && rank != 0)
         cfg_free(cfg);
     return rc;
@@ -106,8 +126,11 @@ void cfg_free(kmc_config *cfg)
 {
     free(cfg->fills);
     free(cfg->includes);
+    free(cfg->steps);
     cfg->fills = NULL;
     cfg->includes = NULL;
+    cfg->steps = NULL;
     cfg->nfills = 0;
     cfg->nincludes = 0;
+    cfg->nsteps = 0;
 }

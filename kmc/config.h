@@ -29,6 +29,23 @@ typedef struct cfg_fill {  /* `fill SPECIES FRACTION [region ZLO ZHI]` */
     int zlo, zhi;          /* cell layers [zlo, zhi); default the whole box */
 } cfg_fill;
 
+/* One step of a cycling protocol (`step "..."`, PyBaMM experiment words): plating
+ * (`Charge at J mA/cm2 ...`), stripping (`Discharge at J mA/cm2 ...`) or no current
+ * (`Rest ...`), ended after a time (`for T minutes`), a charge passed (`until Q
+ * mAh/cm2`) or, stripping, an overpotential (`until 0.1 V`). */
+typedef enum cfg_step_kind { CFG_STEP_REST, CFG_STEP_CHARGE, CFG_STEP_DISCHARGE } cfg_step_kind;
+typedef enum cfg_step_end { CFG_END_TIME, CFG_END_CHARGE, CFG_END_ETA } cfg_step_end;
+typedef struct cfg_step {
+    int kind;       /* cfg_step_kind */
+    double j_A_m2;  /* current density (internal A/m2); 0 for rest */
+    int end;        /* cfg_step_end */
+    double t_s;     /* CFG_END_TIME: duration */
+    double q_C_m2;  /* CFG_END_CHARGE: areal charge (internal C/m2) */
+    double eta_V;   /* CFG_END_ETA (Discharge): cutoff on the stripping overpotential on
+                     * the active area, V > 0 */
+    int line;       /* deck line, for messages */
+} cfg_step;
+
 typedef enum cfg_hops { CFG_HOPS_OFF, CFG_HOPS_1NN, CFG_HOPS_1NN_2NN } cfg_hops;
 typedef enum cfg_dep_mode { CFG_DEP_OFF, CFG_DEP_FLUX, CFG_DEP_CURRENT } cfg_dep_mode;
 typedef enum cfg_dep_sites { CFG_SITES_SURFACE, CFG_SITES_COLUMN } cfg_dep_sites;
@@ -80,6 +97,13 @@ typedef struct kmc_config {
                                   * multiple of T of simulated time; 0 = off */
     coll_spec coll;              /* engineered collector: seeds, interlayer, oxide, surface,
                                   * implant, brass (lattice/collector.h); all zero: none */
+    double strip_A_m2;           /* `strip current J mA/cm2`: galvanostatic stripping (internal
+                                  * A/m2); 0 = off */
+    int nsteps;                  /* `step "..."` lines in deck order: one cycle of the protocol;
+                                  * 0 = no protocol (the deck has `run`) */
+    cfg_step *steps;             /* [nsteps], a list like fills (cfg_add_step); owned by the
+                                  * config (cfg_free) */
+    int64_t cycles;              /* `repeat N`: the cycle (all steps) runs N times; default 1 */
     const struct cfg_texts *texts; /* deck, include and .pot texts captured at load
                                     * (kmc/cfgdesc.h), for checkpoints; borrowed, NULL
                                     * if none; not a described field, not broadcast */
@@ -98,5 +122,27 @@ KMC_NODISCARD kmc_err cfg_copy(kmc_config *dst, const kmc_config *src);
 KMC_NODISCARD kmc_err cfg_bcast(kmc_config *cfg, MPI_Comm comm, kmc_status *st);
 /* Free the lists and empty them (counts 0). Not collective. */
 void cfg_free(kmc_config *cfg);
+
+/* Append a protocol step (as cfg_add_fill). Not collective. */
+KMC_NODISCARD kmc_err cfg_add_step(kmc_config *cfg, cfg_step s);
+
+/* Does the protocol have a step of this kind (cfg_step_kind)? Not collective. */
+static inline bool cfg_proto_has(const kmc_config *cfg, int kind)
+{
+    for (int i = 0; i < cfg->nsteps; ++i)
+        if (cfg->steps[i].kind == kind)
+            return true;
+    return false;
+}
+
+/* The largest current density (A/m2) of the protocol's steps of this kind, 0 if none. */
+static inline double cfg_proto_max_j(const kmc_config *cfg, int kind)
+{
+    double j = 0.0;
+    for (int i = 0; i < cfg->nsteps; ++i)
+        if (cfg->steps[i].kind == kind && cfg->steps[i].j_A_m2 > j)
+            j = cfg->steps[i].j_A_m2;
+    return j;
+}
 
 #endif /* KMC_CONFIG_H */

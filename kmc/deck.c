@@ -28,6 +28,7 @@
 #include "kmc/base/parse.h"
 #include "kmc/base/species.h"
 #include "kmc/base/units.h"
+#include "kmc/cfgdesc.h"
 
 #define DECK_MAX_ERRORS 20 /* stop reading after this many */
 #define DECK_MAX_DEPTH 16  /* include nesting */
@@ -108,6 +109,9 @@ static kmc_err cmd_oxide(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_surface(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_implant(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_brass(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_strip(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_step(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_repeat(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 
 #define DEPOSIT_USAGE                                                                          \
     "deposit flux F ML/s [sites column|surface] | deposit current J mA/cm2 | deposit off"
@@ -192,6 +196,19 @@ static const deck_cmd deck_cmds[] = {
     {"oxide", 4, 5, cmd_oxide, true, false, "oxide thickness T Ang coverage C",
      "native oxide (species oxide: insulating, Li-inert) of thickness T on a fraction C of "
      "the top's columns, over the films"},
+    {"strip", 2, 3, cmd_strip, true, false, "strip current J mA/cm2",
+     "galvanostatic stripping: the box loses I/e Li atoms per second, shared over connected "
+     "surface Li by the .pot's strip weights; not with `deposit`; default off"},
+    {"step", 1, DECK_MAX_TOKENS - 1, cmd_step, false, false,
+     "step \"Charge|Discharge at J mA/cm2 for T UNIT|until Q mAh/cm2\" | step \"Discharge at J "
+     "mA/cm2 until E V|mV\" | step \"Rest for T UNIT\"",
+     "a step of the cycling protocol, in PyBaMM experiment words: Charge plates, Discharge "
+     "strips, Rest passes no current (hops go on); ended after a time (s, ms, us, ns, "
+     "minutes, hours), a charge passed (mAh/cm2) or, stripping, an overpotential on the active "
+     "area (V, mV); the steps in deck order form one cycle; "
+     "replaces `run`"},
+    {"repeat", 1, 1, cmd_repeat, true, false, "repeat N",
+     "run the protocol's cycle (all `step` lines) N >= 1 times; default 1"},
 };
 #define DECK_NCMDS (sizeof deck_cmds / sizeof deck_cmds[0])
 
@@ -984,6 +1001,223 @@ static kmc_err deck_read_file(deck_ctx *dc, deck_file *f, prs_file *pf, kmc_conf
     return rc;
 }
 
+/* `strip current J mA/cm2` */
+static kmc_err cmd_strip(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    static const char *const modes[] = {"current"};
+    int m;
+    KMC_TRY(deck_keyword(dc, ln, 1, modes, 1, "strip mode", "current", &m));
+    double j;
+    KMC_TRY(deck_quantity(dc, ln, 2, UNIT_CURRENT_DENSITY, &j));
+    if (!(j > 0.0))
+        return deck_error(dc, ln, 2, "current density must be > 0, found %.*s%s %s",
+                          PRS_Q(ln->tok[2].s), ln->tok[3].s);
+    cfg->strip_A_m2 = j;
+    return KMC_OK;
+}
+
+/* ---------------------------------------------------------------- protocol steps */
+
+#define STEP_MAX_WORDS 16
+
+/* The words of a step's phrase without its quotes, each with its token index. */
+typedef struct step_words {
+    int n;
+    char w[STEP_MAX_WORDS][64];
+    int ti[STEP_MAX_WORDS];
+} step_words;
+
+/* Word k, or "" past the end. */
+static const char *sw_at(const step_words *sw, int k) { return k < sw->n ? sw->w[k] : ""; }
+/* Token index of word k; past the end: just after the last word. */
+static int sw_ti(const step_words *sw, const deck_line *ln, int k)
+{
+    return k < sw->n ? sw->ti[k] : ln->ntok;
+}
+
+static bool sw_is(const step_words *sw, int k, const char *kw)
+{
+    const char *a = sw_at(sw, k);
+    for (; *a && *kw; ++a, ++kw)
+        if ((*a | 0x20) != (*kw | 0x20)) /* ASCII letters, either case */
+            return false;
+    return *a == '\0' && *kw == '\0';
+}
+
+/* A quantity from words k (number) and k + 1 (unit), with a message at the word it
+ * could not read. Time units also take PyBaMM's words (second(s), minute(s), hour(s)). */
+static kmc_err step_quantity(deck_ctx *dc, const deck_line *ln, const step_words *sw, int k,
+                             unit_kind kind, const char *what, double *out)
+{
+    if (k >= sw->n)
+        return deck_error(dc, ln, sw_ti(sw, ln, k), "missing %s at the end of the step", what);
+    const char *unit = k + 1 < sw->n ? sw->w[k + 1] : NULL;
+    if (unit != NULL && kind == UNIT_TIME) {
+        static const char *const words[][2] = {{"second", "s"}, {"seconds", "s"}, {"sec", "s"},
+                                               {"minute", "min"}, {"minutes", "min"},
+                                               {"hour", "h"}, {"hours", "h"}};
+        for (size_t i = 0; i < sizeof words / sizeof words[0]; ++i)
+            if (sw_is(sw, k + 1, words[i][0]))
+                unit = words[i][1];
+    }
+    prs_diag d;
+    if (prs_quantity(sw->w[k], unit, kind, NULL, out, &d))
+        return KMC_OK;
+    return deck_error_note(dc, ln, sw_ti(sw, ln, k + d.word), d.note[0][0] ? d.note[0] : NULL,
+                           d.note[1][0] ? d.note[1] : NULL, "%s", d.msg);
+}
+
+/* `step "Charge at 1 mA/cm2 for 1 hour"`, `step "Discharge at 1 mA/cm2 until 0.5
+ * mAh/cm2"`, `step "Rest for 30 minutes"`. */
+static kmc_err cmd_step(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    step_words sw = {0};
+    const char *first = ln->tok[1].s, *last = ln->tok[ln->ntok - 1].s;
+    size_t nl = strlen(last);
+    if (first[0] != '"' || nl == 0 || last[nl - 1] != '"' || (ln->ntok == 2 && nl < 2))
+        return deck_error_note(dc, ln, first[0] != '"' ? 1 : ln->ntok - 1,
+                               "e.g. step \"Charge at 1 mA/cm2 for 1 hour\"", NULL,
+                               "a step is one phrase in double quotes");
+    for (int t = 1; t < ln->ntok; ++t) {
+        const char *a = ln->tok[t].s;
+        size_t n = strlen(a);
+        if (t == 1)
+            ++a, --n;
+        if (t == ln->ntok - 1 && n > 0)
+            --n;
+        if (n == 0)
+            continue; /* a quote on its own */
+        if (sw.n == STEP_MAX_WORDS || n >= sizeof sw.w[0])
+            return deck_error(dc, ln, t, "a step has at most %d words of at most %zu characters",
+                              STEP_MAX_WORDS, sizeof sw.w[0] - 1);
+        memcpy(sw.w[sw.n], a, n);
+        sw.w[sw.n][n] = '\0';
+        sw.ti[sw.n++] = t;
+    }
+    cfg_step st = {.line = ln->line};
+    int k;
+    if (sw_is(&sw, 0, "charge") || sw_is(&sw, 0, "discharge")) {
+        st.kind = sw_is(&sw, 0, "charge") ? CFG_STEP_CHARGE : CFG_STEP_DISCHARGE;
+        if (!sw_is(&sw, 1, "at"))
+            return deck_error(dc, ln, sw_ti(&sw, ln, 1), "expected 'at' after '%s', found '%s'",
+                              sw.w[0], sw_at(&sw, 1));
+        KMC_TRY(step_quantity(dc, ln, &sw, 2, UNIT_CURRENT_DENSITY, "the current density",
+                              &st.j_A_m2));
+        if (!(st.j_A_m2 > 0.0))
+            return deck_error(dc, ln, sw_ti(&sw, ln, 2), "current density must be > 0, found %s",
+                              sw.w[2]);
+        k = 4;
+    } else if (sw_is(&sw, 0, "rest")) {
+        st.kind = CFG_STEP_REST;
+        k = 1;
+    } else {
+        static const char *const kinds[] = {"Charge", "Discharge", "Rest"};
+        const char *near = prs_nearest(sw_at(&sw, 0), kinds, 3);
+        char hint[64] = "";
+        if (near != NULL)
+            snprintf(hint, sizeof hint, "; did you mean '%s'?", near);
+        return deck_error(dc, ln, sw_ti(&sw, ln, 0),
+                          "unknown step '%s'%s (expected Charge, Discharge or Rest)", sw_at(&sw, 0),
+                          hint);
+    }
+    if (sw_is(&sw, k, "for")) {
+        st.end = CFG_END_TIME;
+        KMC_TRY(step_quantity(dc, ln, &sw, k + 1, UNIT_TIME, "the step's duration", &st.t_s));
+        if (!(st.t_s > 0.0))
+            return deck_error(dc, ln, sw_ti(&sw, ln, k + 1), "a step's duration must be > 0, found %s",
+                              sw.w[k + 1]);
+    } else if (sw_is(&sw, k, "until") && st.kind != CFG_STEP_REST) {
+        const char *u = sw_at(&sw, k + 2);
+        if (strcmp(u, "V") == 0 || strcmp(u, "mV") == 0) { /* a cutoff on the overpotential */
+            if (st.kind != CFG_STEP_DISCHARGE)
+                return deck_error(dc, ln, sw_ti(&sw, ln, k + 2),
+                                  "a cutoff on the overpotential ('until %s %s') ends a Discharge "
+                                  "step only; end a Charge after a time or a charge (mAh/cm2)",
+                                  sw_at(&sw, k + 1), u);
+            double v;
+            prs_diag d;
+            if (!prs_real(sw.w[k + 1], NULL, &v, &d))
+                return deck_error(dc, ln, sw_ti(&sw, ln, k + 1), "%s", d.msg);
+            v *= strcmp(u, "mV") == 0 ? 1e-3 : 1.0;
+            if (!(v > 0.0))
+                return deck_error(dc, ln, sw_ti(&sw, ln, k + 1),
+                                  "the overpotential cutoff of stripping must be > 0, found %s %s",
+                                  sw.w[k + 1], u);
+            st.end = CFG_END_ETA;
+            st.eta_V = v;
+        } else {
+            st.end = CFG_END_CHARGE;
+            KMC_TRY(step_quantity(dc, ln, &sw, k + 1, UNIT_AREAL_CHARGE, "the charge to pass",
+                                  &st.q_C_m2));
+            if (!(st.q_C_m2 > 0.0))
+                return deck_error(dc, ln, sw_ti(&sw, ln, k + 1),
+                                  "the charge to pass must be > 0, found %s", sw.w[k + 1]);
+        }
+    } else {
+        return deck_error(dc, ln, sw_ti(&sw, ln, k), "expected %s, found '%s'",
+                          st.kind == CFG_STEP_REST ? "'for'" : "'for' or 'until'", sw_at(&sw, k));
+    }
+    if (k + 3 < sw.n)
+        return deck_error(dc, ln, sw_ti(&sw, ln, k + 3), "unexpected '%s' after the end of the step",
+                          sw.w[k + 3]);
+    kmc_status ms = {0};
+    if (cfg_steps_push(cfg, &st, &ms) != KMC_OK) {
+        deck_oom(dc);
+        return KMC_ERR_NOMEM;
+    }
+    return KMC_OK;
+}
+
+static kmc_err cmd_repeat(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    int64_t n = 0;
+    KMC_TRY(deck_int(dc, ln, 1, 1, INT32_MAX, "repeat count", &n));
+    cfg->cycles = n;
+    return KMC_OK;
+}
+
+/* The protocol sets the run's length and currents: no `run`, `deposit` or `strip`
+ * with it; `repeat` needs steps. */
+static void deck_check_protocol(deck_ctx *dc, const kmc_config *cfg)
+{
+    static const char *const clash[] = {"run", "deposit", "strip"};
+    int istep = deck_cmd_index("step"), irep = deck_cmd_index("repeat");
+    if (dc->stopped)
+        return;
+    if (dc->seen[istep].file == NULL) {
+        if (dc->seen[irep].file != NULL)
+            deck_report(dc, KMC_ERR_INPUT, dc->seen[irep].file, dc->seen[irep].line, NULL, 0, 0,
+                        NULL, NULL, "`repeat` without any `step`: nothing to repeat");
+        return;
+    }
+    for (int c = 0; c < 3; ++c) {
+        int i = deck_cmd_index(clash[c]);
+        if (dc->seen[i].file == NULL)
+            continue;
+        char note[CFG_PATH_MAX + 64];
+        snprintf(note, sizeof note, "the first `step` is at %s:%d", dc->seen[istep].file->path,
+                 dc->seen[istep].line);
+        deck_report(dc, KMC_ERR_INPUT, dc->seen[i].file, dc->seen[i].line, NULL, 0, 0, note, NULL,
+                    "`%s` cannot be used with `step`: the protocol's steps set the %s",
+                    clash[c], c == 0 ? "run's length" : "currents");
+    }
+    (void)cfg;
+}
+
+/* Stripping and deposition together would be a net current; a run does one of them. */
+static void deck_check_strip(deck_ctx *dc, const kmc_config *cfg)
+{
+    int is = deck_cmd_index("strip"), id = deck_cmd_index("deposit");
+    if (dc->stopped || dc->seen[is].file == NULL || cfg->strip_A_m2 <= 0.0 ||
+        cfg->dep_mode == CFG_DEP_OFF)
+        return;
+    char note[CFG_PATH_MAX + 64];
+    snprintf(note, sizeof note, "`deposit` is given at %s:%d", dc->seen[id].file->path,
+             dc->seen[id].line);
+    deck_report(dc, KMC_ERR_INPUT, dc->seen[is].file, dc->seen[is].line, NULL, 0, 0, note,
+                NULL, "`strip` and `deposit` cannot run together: a run either plates or strips");
+}
+
 /* ---------------------------------------------------------------- deck_load */
 
 static void deck_cross_check(deck_ctx *dc, const deck_file *top, const kmc_config *cfg)
@@ -991,6 +1225,8 @@ static void deck_cross_check(deck_ctx *dc, const deck_file *top, const kmc_confi
     for (size_t i = 0; i < DECK_NCMDS && !dc->stopped; ++i) {
         if (!deck_cmds[i].required || dc->seen[i].file != NULL)
             continue;
+        if (strcmp(deck_cmds[i].name, "run") == 0 && dc->seen[deck_cmd_index("step")].file != NULL)
+            continue; /* a protocol replaces `run` */
         char note[256];
         snprintf(note, sizeof note, "usage: %s", deck_cmds[i].usage);
         deck_report(dc, KMC_ERR_INPUT, top, 0, NULL, 0, 0, note, NULL,
@@ -1006,6 +1242,8 @@ static void deck_cross_check(deck_ctx *dc, const deck_file *top, const kmc_confi
                     NULL, "collector thickness %d leaves no room for lithium in a box %d cells high",
                     cfg->collector_cells, cfg->box[2]);
     }
+    deck_check_strip(dc, cfg);
+    deck_check_protocol(dc, cfg);
 }
 
 static void deck_warn_unused(deck_ctx *dc)
@@ -1038,6 +1276,7 @@ static void deck_config_defaults(kmc_config *cfg)
     cfg->window_mode = CFG_WINDOW_AUTO;
     cfg->window_factor = 4.0;
     cfg->ckpt_keep = 2;
+    cfg->cycles = 1;
     cfg->seed = 12345;
     cfg->seed_set = false;
 }
@@ -1121,6 +1360,8 @@ kmc_err deck_load(const char *path, const deck_var *vars, int nvars, const kmc_l
                  dc.nerr == 1 ? "" : "s", dc.deck_path);
         cfg_free(cfg); /* nothing of a bad deck is used */
     }
+    if (dc.nerr > 0)
+        cfg_steps_free(cfg);
     deck_ctx_free(&dc);
     return rc;
 }

@@ -22,7 +22,7 @@ typedef struct deck_var { /* a -var NAME VALUE from the command line; borrowed s
  * warnings (unused variables) through lg, then returns KMC_OK or the first error
  * code: KMC_ERR_NOFILE when the deck (or an include) cannot be opened,
  * KMC_ERR_INPUT otherwise; st->msg then holds "N errors in DECK; nothing was run".
- * cfg is overwritten (not freed); on success it owns lists (cfg_free), on error it
+ * cfg is overwritten (not freed); on success it owns lists (cfg_free: fills, includes, protocol steps), on error it
  * holds none. Not collective: rank 0 calls it and broadcasts the verdict and cfg. */
 KMC_NODISCARD kmc_err deck_load(const char *path, const deck_var *vars, int nvars,
                                 const kmc_log *lg, kmc_config *cfg, kmc_status *st);

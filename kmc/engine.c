@@ -31,6 +31,7 @@
 #include "kmc/ckpt.h"
 #include "kmc/engine_priv.h"
 #include "kmc/obs.h"
+#include "kmc/proto.h"
 #include "lattice/build.h"
 #include "lattice/collector.h"
 
@@ -772,6 +773,11 @@ kmc_err eng_create_ext(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm
             if (ops[c] == &evt_deposit)
                 r->ch_dep = c;
         }
+        proto_init(r);
+        r->ch_strip = -1;
+        for (int c = 0; c < r->nch; ++c)
+            if (ops[c] == &evt_strip)
+                r->ch_strip = c;
     }
     eng_plan plan;
     eng_launch launch;
@@ -1197,13 +1203,16 @@ kmc_err eng_stats_global(const eng_run *r, eng_stats *o, kmc_status *st)
 {
     (void)st;
     memset(o, 0, sizeof *o);
-    int64_t loc[7] = {r->n_events, 0, 0, 0, 0, 0, 0}, glob[7];
+    int64_t loc[8] = {r->n_events, 0, 0, 0, 0, 0, 0, 0}, glob[8];
     if (r->ch_hop >= 0)
         loc[1] = eng_channel_events_local(r, r->ch_hop);
     if (r->ch_dep >= 0)
         loc[2] = loc[3] = eng_channel_events_local(r, r->ch_dep);
     local_sums(r, &loc[4], &loc[5], &loc[6]);
-    MPI_Allreduce(loc, glob, 7, MPI_INT64_T, MPI_SUM, r->comm);
+    if (r->ch_strip >= 0)
+        loc[7] = eng_channel_events_local(r, r->ch_strip);
+    MPI_Allreduce(loc, glob, 8, MPI_INT64_T, MPI_SUM, r->comm);
+    o->strips = glob[7];
     o->time_s = r->t_s;
     o->events = glob[0];
     o->hops = glob[1];
@@ -1227,6 +1236,12 @@ kmc_err eng_stats_global(const eng_run *r, eng_stats *o, kmc_status *st)
     double area_m2 = (double)r->gn[0] * r->gn[1] * r->pm.a_A * r->pm.a_A * 1e-20;
     double j = r->cfg.dep_mode == CFG_DEP_OFF ? 0.0 : r->dep_rate_per_s * KMC_E_CHARGE_C / area_m2;
     o->eta_V = pot_bv_overpotential_V(&r->pm, j);
+    if (r->proto) /* the running step's current: plating eta < 0, stripping eta > 0 */
+        o->eta_V = proto_current_A_m2(r) >= 0.0 ? pot_bv_overpotential_V(&r->pm, proto_current_A_m2(r))
+                                                : -pot_bv_overpotential_V(&r->pm, -proto_current_A_m2(r));
+    else if (r->ch_strip >= 0 && r->ch[r->ch_strip].box_rate_per_s > 0.0) /* anodic: eta > 0 */
+        o->eta_V = -pot_bv_overpotential_V(
+            &r->pm, r->ch[r->ch_strip].box_rate_per_s * KMC_E_CHARGE_C / area_m2);
     return KMC_OK;
 }
 
@@ -1329,7 +1344,10 @@ kmc_err eng_percolate_global(eng_run *r, kmc_status *st)
     return KMC_OK;
 }
 
-static void thermo_header(const eng_run *r) { obs_thermo_header(r->lg, r->exact, r->perc != NULL); }
+static void thermo_header(const eng_run *r)
+{
+    obs_thermo_header_strip(r->lg, r->exact, r->perc != NULL, r->ch_strip >= 0);
+}
 
 /* Collective (statistics), rank 0 prints. */
 void eng_set_command_line(eng_run *r, int argc, char **argv)
@@ -1345,12 +1363,18 @@ static kmc_err thermo_line(eng_run *r, double *w_last, int64_t *ev_last, kmc_sta
     double w0 = wall_s();
     eng_stats s;
     KMC_TRY(eng_stats_global(r, &s, st));
+    /* the Li inventory closes exactly at every line, from integer counters */
+    if (s.atoms != r->n_li_initial + s.deposits - s.strips)
+        return kmc_fail(st, KMC_ERR_INTERNAL, KMC_NOLOC,
+                        "Li inventory broken at t = %.6e s: %" PRId64 " Li in the lattice, %" PRId64
+                        " deposited - %" PRId64 " stripped + %" PRId64 " filled",
+                        r->t_s, s.atoms, s.deposits, s.strips, r->n_li_initial);
     double rate = (double)(s.events - *ev_last) / KMC_MAX(w0 - *w_last, 1e-9);
     double v[OBS_N];
     /* the last scheduled pass: output never runs one of its own here */
     obs_fill(&s, r->perc != NULL ? &r->perc_last : NULL, r->exact ? s.events : r->n_sweeps,
              *ev_last < 0 ? 0.0 : rate, v);
-    obs_thermo_line(r->lg, v, r->perc != NULL);
+    obs_thermo_line_strip(r->lg, v, r->perc != NULL, r->ch_strip >= 0);
     log_flush(r->lg);
     if (r->h5 != NULL && !r->row_skip)
         h5out_row(r->h5, v);
@@ -1415,6 +1439,38 @@ static bool channel_can_act(const eng_run *r, const tile *t, int ch)
  * every`) are in: events in exact mode, sweeps in tiled mode. */
 static int64_t step_count(const eng_run *r) { return r->exact ? r->n_events : r->n_sweeps; }
 
+/* Stripping at a positive current with no eligible Li left anywhere in the box (no
+ * connected lithium touches the electrolyte): the current cannot be supplied, and
+ * stripping stops with a message (rank 0). An exact integer count, so the same step
+ * on any rank count. Collective when the strip channel is on and driven. */
+int64_t eng_strip_eligible_global(eng_run *r)
+{
+    if (r->ch_strip < 0)
+        return 0;
+    double w0 = wall_s();
+    int64_t n = 0;
+    for (int i = 0; i < r->ntile; ++i)
+        n += sel_n_sites(&r->tiles[i].sel, r->ch_strip);
+    if (!r->exact) /* exact mode asks before every event: one rank, nothing to reduce */
+        MPI_Allreduce(MPI_IN_PLACE, &n, 1, MPI_INT64_T, MPI_SUM, r->comm);
+    r->w_red += wall_s() - w0;
+    return n;
+}
+
+bool eng_strip_exhausted_global(eng_run *r)
+{
+    if (r->ch_strip < 0 || !(r->ch[r->ch_strip].box_rate_per_s > 0.0))
+        return false;
+    if (eng_strip_eligible_global(r) > 0)
+        return false;
+    if (!r->strip_exhausted && !r->proto) /* a protocol step says it in its end line */
+        log_warn(r->lg, "no connected lithium can supply the current at t = %.6e s: no Li atom "
+                        "with an electron path touches the electrolyte; stripping stops\n",
+                 r->t_s);
+    r->strip_exhausted = true;
+    return true;
+}
+
 /* Where the next step may go, or that the run is over. Exact mode: the stop time (or
  * none), and the event count. Tiled mode: the next window, cut at the stop time; the
  * global event count (exact integers); and a box where nothing can happen any more
@@ -1424,6 +1480,12 @@ static kmc_err plan_step_global(eng_run *r, double *t_end, bool *stop, kmc_statu
     const kmc_config *c = &r->cfg;
     double t_limit = c->stop == CFG_STOP_TIME ? c->stop_time_s : INFINITY;
     *stop = false;
+    if (r->proto) /* the protocol's steps decide (kmc/proto.h) */
+        return proto_plan_global(r, r->exact ? INFINITY : r->t_s + r->window_s, t_end, stop, st);
+    if (eng_strip_exhausted_global(r)) {
+        *stop = true;
+        return KMC_OK;
+    }
     if (r->exact) {
         *t_end = t_limit;
         *stop = c->stop == CFG_STOP_EVENTS && r->n_events >= c->stop_events;
@@ -1504,7 +1566,11 @@ static kmc_err run_loop(eng_run *r, double *w_last, int64_t *ev_last, double wal
         if (stop)
             break;
         KMC_TRY(step_global(r, t_end, &moved, st));
-        if (!moved || r->limit.code != KMC_OK)
+        if (r->limit.code != KMC_OK)
+            break;
+        if (!moved && r->proto && r->t_s >= t_end)
+            continue; /* exact mode: the clock reached a protocol step's end */
+        if (!moved)
             break;
         KMC_TRY(run_cadences(r, step_count(r), w_last, ev_last, wall0, st));
     }
@@ -1587,6 +1653,13 @@ kmc_err eng_run_deck(eng_run *r, kmc_status *st)
 {
     double w0 = wall_s(), w_last = w0;
     int64_t ev_last = -1;
+    if (r->restored && r->proto) /* the protocol's position is not in the checkpoint yet */
+        /* no kmc_loc into the run: main prints the message after the run is freed */
+        return kmc_fail(st, KMC_ERR_USAGE, KMC_NOLOC,
+                        "%s: restarting a cycling protocol (`step`) is not supported yet: the "
+                        "checkpoint holds the lattice but not the position in the protocol; "
+                        "start the protocol again from its deck",
+                        r->cfg.deck_path);
     if (r->perc != NULL && !r->restored) /* a scheduled pass at t = 0 (not at a restart) */
         KMC_TRY(eng_percolate_global(r, st));
     r->last_snap = -1;
@@ -1638,10 +1711,19 @@ kmc_err eng_run_deck(eng_run *r, kmc_status *st)
     MPI_Allreduce(&bytes, &all_bytes, 1, MPI_DOUBLE, MPI_SUM, r->comm);
     log_info(r->lg, "\nsummary\n");
     log_info(r->lg, "  simulated time   %.6e s\n", r->t_s);
-    log_info(r->lg, "  events           %" PRId64 " (hops %" PRId64 ", depositions %" PRId64 ")\n",
-             s.events, s.hops, s.deposits);
-    log_info(r->lg, "  Li atoms         %" PRId64 " (= %" PRId64 " deposited + %" PRId64 " filled)\n",
-             s.atoms, dep, r->n_li_initial);
+    if (r->ch_strip < 0) {
+        log_info(r->lg, "  events           %" PRId64 " (hops %" PRId64 ", depositions %" PRId64 ")\n",
+                 s.events, s.hops, s.deposits);
+        log_info(r->lg, "  Li atoms         %" PRId64 " (= %" PRId64 " deposited + %" PRId64 " filled)\n",
+                 s.atoms, dep, r->n_li_initial);
+    } else {
+        log_info(r->lg, "  events           %" PRId64 " (hops %" PRId64 ", depositions %" PRId64
+                        ", strips %" PRId64 ")\n",
+                 s.events, s.hops, s.deposits, s.strips);
+        log_info(r->lg, "  Li atoms         %" PRId64 " (= %" PRId64 " deposited - %" PRId64
+                        " stripped + %" PRId64 " filled)\n",
+                 s.atoms, s.deposits, s.strips, r->n_li_initial);
+    }
     log_info(r->lg, "  wall time        %.3f s (%.4e events/s, %.4e per rank)\n", wall,
              (double)s.events / KMC_MAX(wall, 1e-9), (double)s.events / KMC_MAX(wall, 1e-9) / r->size);
     log_info(r->lg, "  memory           %.2f bytes/site\n", all_bytes / nsite);

@@ -21,7 +21,13 @@
 
 typedef struct eng_run eng_run;
 
-typedef enum eng_event_kind { ENG_EV_NONE, ENG_EV_HOP, ENG_EV_DEPOSIT, ENG_EV_OTHER } eng_event_kind;
+typedef enum eng_event_kind {
+    ENG_EV_NONE,
+    ENG_EV_HOP,
+    ENG_EV_DEPOSIT,
+    ENG_EV_OTHER,
+    ENG_EV_STRIP /* from[] is the stripped atom */
+} eng_event_kind;
 
 struct evt_ops;
 
@@ -36,6 +42,7 @@ typedef struct eng_event { /* what the last step did (for tests and diagnostics)
 typedef struct eng_stats {
     double time_s;
     int64_t events, hops, deposits;
+    int64_t strips;        /* Li atoms stripped */
     int64_t atoms;         /* Li sites in the lattice */
     double coverage_ML;    /* deposits / sites per monolayer */
     double roughness_A;    /* RMS of the column heights */

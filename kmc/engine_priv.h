@@ -75,7 +75,27 @@ struct eng_run {
     bool row_skip;         /* the thermo line is not a time-series row */
     double next_snap_s;    /* `snapshot every T s`: the next multiple of T */
     char cmdline[4096];    /* the command line, for the run file */
+    int ch_strip;          /* index of the strip channel, -1 if off */
+    bool strip_exhausted;  /* stripping stopped: no eligible Li left in the box */
+    /* the cycling protocol (kmc/proto.h), when the deck has `step` lines */
+    bool proto;            /* the deck has a protocol */
+    int ps_step;           /* the current step (index into cfg.steps) */
+    int64_t ps_cycle;      /* the current cycle, from 0 */
+    bool ps_started;       /* the current step has begun (its rates are set) */
+    bool ps_done;          /* every cycle is over */
+    double ps_t0, ps_t_end; /* start and (time-ended steps) end of the current step, s */
+    int64_t ps_base[2];    /* box totals of depositions and strips at the step's start */
+    int64_t cyc_base[2];   /* the same at the cycle's start */
+    int64_t cyc_dead0;     /* dead Li of the last scheduled pass at the cycle's start */
 };
+
+/* Is there no eligible Li in the whole box while stripping is driven? Logs the
+ * "no connected lithium" message the first time after each reset of
+ * strip_exhausted. Collective in tiled mode when the strip channel is driven. */
+bool eng_strip_exhausted_global(eng_run *r);
+/* Li atoms of the whole box the strip channel may take (an exact count; 0 without the
+ * channel). Collective in tiled mode when the channel is on. */
+int64_t eng_strip_eligible_global(eng_run *r);
 
 
 /* Recompute every owned site's events from the lattice (deterministic). Not collective. */

@@ -123,6 +123,15 @@ typedef struct evt_ops {
 extern const evt_ops *const evt_builtin[];
 extern const evt_ops evt_hop;
 extern const evt_ops evt_deposit;
+extern const evt_ops evt_strip;
+
+/* Stripping (kmc/evt_strip.c): does the deck strip; the weight class (1..
+ * POT_STRIP_NCLASS) of owned site i of basis b, 0 if it is not eligible (not Li,
+ * flagged dead, or no empty 1NN site outside a void); and the box's rate (atoms/s)
+ * of a current density j. Not collective. */
+bool evt_strip_on(const kmc_config *cfg);
+int evt_strip_class(const evt_view *v, int64_t i, int b);
+double evt_strip_rate_per_s(const evt_view *v, double j_A_m2);
 
 /* The hops of a lone Li adatom in the hollow site of a flat (100) surface of
  * `substrate` (every site below the adatom's plane is substrate, everything else

@@ -20,7 +20,11 @@
 #include "kmc/evt.h"
 
 
-static bool dep_wanted(const kmc_config *cfg) { return cfg->dep_mode != CFG_DEP_OFF; }
+/* On with `deposit`, or with a protocol that plates (its steps set the box rate). */
+static bool dep_wanted(const kmc_config *cfg)
+{
+    return cfg->dep_mode != CFG_DEP_OFF || cfg_proto_has(cfg, CFG_STEP_CHARGE);
+}
 
 static void dep_reach(const kmc_config *cfg, int *w, int *r)
 {
@@ -144,7 +148,13 @@ static double dep_tile_rate(const evt_view *v, const tile *t, double box_rate_pe
     return box_rate_per_s * (double)cols / (double)v->ncolumns;
 }
 
-static double dep_max_rate(const evt_view *v) { return dep_box_rate(v) / (double)v->ml_sites; }
+static double dep_max_rate(const evt_view *v)
+{
+    double area_m2 = (double)v->gn[0] * v->gn[1] * v->pm->a_A * v->pm->a_A * 1e-20;
+    double proto = cfg_proto_max_j(v->cfg, CFG_STEP_CHARGE) * area_m2 / KMC_E_CHARGE_C;
+    double box = dep_box_rate(v);
+    return (box > proto ? box : proto) / (double)v->ml_sites;
+}
 
 static bool dep_apply(void *self, eng_run *r, tile *t, int ch, eng_event *ev)
 {

@@ -284,19 +284,41 @@ static void print_setup(const kmc_log *lg, const kmc_config *cfg, const pot_mode
     if (cfg->collector_cells > 0)
         log_info(lg, "  collector    %s, %d cells\n", sp_keyword((uint8_t)cfg->collector_species),
                  cfg->collector_cells);
-    if (cfg->dep_mode == CFG_DEP_OFF)
+    if (cfg->dep_mode == CFG_DEP_OFF && cfg->nsteps > 0)
+        log_info(lg, "  deposition   set by the protocol's steps\n");
+    else if (cfg->dep_mode == CFG_DEP_OFF)
         log_info(lg, "  deposition   off\n");
     else
         log_info(lg, "  deposition   %.4g atoms/s (%.4g ML/s, %.4g mA/cm2), sites %s\n", dep_per_s,
                  dep_per_s / ml_sites, dep_per_s * KMC_E_CHARGE_C / plan.area_m2 / 10.0,
                  cfg->dep_sites == CFG_SITES_COLUMN ? "column" : "surface");
+    if (cfg->strip_A_m2 > 0.0) /* kmc/evt_strip.c */
+        log_info(lg, "  stripping    %.4g atoms/s (%.4g mA/cm2), weights exp(-%.3g B/kT)%s\n",
+                 cfg->strip_A_m2 * plan.area_m2 / KMC_E_CHARGE_C, cfg->strip_A_m2 / 10.0,
+                 pm->strip_theta, pm->strip_q_meV > 0 ? "" : ": uniform");
     print_adatoms(lg, cfg, pm, nshell, dep_per_s > 0.0 ? f_site : 0.0);
     double bps = plan.bytes_per_site;
     log_info(lg, "  memory       %.1f MB estimated (%.2f bytes/site%s + event classes); "
                  "the largest rank %.1f MB for %" PRId64 " sites incl. ghosts\n",
              nsite * bps / 1e6, bps, cfg->perc_every > 0 ? " incl. percolation labels" : "",
              plan.rank_bytes / 1e6, plan.rank_sites);
-    if (cfg->stop == CFG_STOP_TIME)
+    if (cfg->nsteps > 0) { /* the protocol (kmc/proto.h) replaces `run` */
+        log_info(lg, "  protocol     %d step%s x %" PRId64 " cycle%s, thermo every %" PRId64 " %s\n",
+                 cfg->nsteps, cfg->nsteps == 1 ? "" : "s", cfg->cycles, cfg->cycles == 1 ? "" : "s",
+                 cfg->thermo_every, exact ? "events" : "sweeps");
+        for (int k = 0; k < cfg->nsteps; ++k) {
+            const cfg_step *s = &cfg->steps[k];
+            static const char *const kw[] = {"Rest", "Charge", "Discharge"};
+            char at[48] = "", end[64];
+            if (s->kind != CFG_STEP_REST)
+                snprintf(at, sizeof at, " at %.4g mA/cm2", s->j_A_m2 / 10.0);
+            if (s->end == CFG_END_TIME)
+                snprintf(end, sizeof end, "for %.6g s", s->t_s);
+            else
+                snprintf(end, sizeof end, "until %.6g mAh/cm2", s->q_C_m2 / 36000.0);
+            log_info(lg, "  step %-7d %s%s %s\n", k + 1, kw[s->kind], at, end);
+        }
+    } else if (cfg->stop == CFG_STOP_TIME)
         log_info(lg, "  run          until t = %.6g s, thermo every %" PRId64 " %s\n",
                  cfg->stop_time_s, cfg->thermo_every, exact ? "events" : "sweeps");
     else

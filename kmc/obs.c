@@ -16,6 +16,8 @@ const obs_def obs_table[OBS_N] = {
     [OBS_DEAD_LI] = {"dead_Li", "", "dead_Li", 10, 'd', 0, true, "pass"},
     [OBS_DEAD_CLUSTERS] = {"dead_clusters", "", "dead_cl", 8, 'd', 0, true, "pass"},
     [OBS_VOIDS] = {"voids", "", "voids", 7, 'd', 0, true, "pass"},
+    [OBS_DEPOSITED] = {"deposited", "", "deposited", 10, 'd', 0, false, "sum", true},
+    [OBS_STRIPPED] = {"stripped", "", "stripped", 10, 'd', 0, false, "sum", true},
 };
 
 void obs_fill(const eng_stats *s, const perc_result *pass, int64_t step, double events_per_s,
@@ -32,13 +34,20 @@ void obs_fill(const eng_stats *s, const perc_result *pass, int64_t step, double 
     v[OBS_DEAD_LI] = pass != NULL ? (double)pass->dead_li : 0.0;
     v[OBS_DEAD_CLUSTERS] = pass != NULL ? (double)pass->dead_clusters : 0.0;
     v[OBS_VOIDS] = pass != NULL ? (double)pass->voids : 0.0;
+    v[OBS_DEPOSITED] = (double)s->deposits;
+    v[OBS_STRIPPED] = (double)s->strips;
 }
 
 void obs_thermo_header(const kmc_log *lg, bool exact, bool perc)
 {
+    obs_thermo_header_strip(lg, exact, perc, false);
+}
+
+void obs_thermo_header_strip(const kmc_log *lg, bool exact, bool perc, bool strip)
+{
     for (int k = 0; k < OBS_N; ++k) {
         const obs_def *o = &obs_table[k];
-        if (o->perc && !perc)
+        if ((o->perc && !perc) || (o->strip && !strip))
             continue;
         const char *head = k == OBS_STEP && exact ? "events" : o->head;
         log_info(lg, "%s%*s", k == 0 ? "" : " ", o->width, head);
@@ -48,9 +57,14 @@ void obs_thermo_header(const kmc_log *lg, bool exact, bool perc)
 
 void obs_thermo_line(const kmc_log *lg, const double v[OBS_N], bool perc)
 {
+    obs_thermo_line_strip(lg, v, perc, false);
+}
+
+void obs_thermo_line_strip(const kmc_log *lg, const double v[OBS_N], bool perc, bool strip)
+{
     for (int k = 0; k < OBS_N; ++k) {
         const obs_def *o = &obs_table[k];
-        if (o->perc && !perc)
+        if ((o->perc && !perc) || (o->strip && !strip))
             continue;
         const char *sep = k == 0 ? "" : " ";
         if (o->conv == 'd')

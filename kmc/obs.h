@@ -30,6 +30,8 @@ enum obs_id {
     OBS_DEAD_LI,
     OBS_DEAD_CLUSTERS,
     OBS_VOIDS,
+    OBS_DEPOSITED, /* from here on: in the thermo line only when the run strips */
+    OBS_STRIPPED,
     OBS_N
 };
 
@@ -42,6 +44,7 @@ typedef struct obs_def {
     int prec;
     bool perc;          /* only when the deck has `percolate` */
     const char *reduce; /* "sum", "derived", "pass" or "wall" (see above) */
+    bool strip;         /* in the thermo line only when the run strips */
 } obs_def;
 
 extern const obs_def obs_table[OBS_N];
@@ -54,6 +57,9 @@ void obs_fill(const eng_stats *s, const perc_result *pass, int64_t step, double 
  * tiled "sweep"; perc adds the dead-lithium columns. */
 void obs_thermo_header(const kmc_log *lg, bool exact, bool perc);
 void obs_thermo_line(const kmc_log *lg, const double v[OBS_N], bool perc);
+/* The same, with the inventory columns (deposited, stripped) when strip is set. */
+void obs_thermo_header_strip(const kmc_log *lg, bool exact, bool perc, bool strip);
+void obs_thermo_line_strip(const kmc_log *lg, const double v[OBS_N], bool perc, bool strip);
 /* Comma-separated column names (what = 0) or units (what = 1) into buf, for the run
  * file; returns buf. */
 const char *obs_csv(int what, char *buf, size_t cap);

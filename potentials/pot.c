@@ -29,6 +29,8 @@
  *   deposit_weight species SP W            W > 0 (default 1)
  *   exchange_current VALUE CURRENT_DENSITY i0 > 0 (default 1 mA/cm2 = 10 A/m2)
  *   transfer_coefficient VALUE             0 < alpha < 1, no unit (default 0.5)
+ *   strip_weight theta VALUE               0 <= theta <= 2, no unit (default 0: stripping
+ *                                          uniform over eligible atoms)
  *
  *   SHELL is `1nn` or `2nn`; SP a species keyword of kmc/base/species.h other than
  *   `empty`. Hops of a shell exist only if the file has `hop SHELL base` or
@@ -83,7 +85,7 @@ typedef struct pot_ctx {
     int nerr;
     /* Line where each setting was given (0: not yet), for "given twice" and for
      * the checks that run after the whole file is read. */
-    int at_lattice, at_nu, at_i0, at_alpha, at_wcoord;
+    int at_lattice, at_nu, at_i0, at_alpha, at_wcoord, at_theta;
     int at_base[LAT_NSHELL], at_table[LAT_NSHELL], at_es[LAT_NSHELL];
     int at_bond[LAT_NSHELL][KMC_SP_COUNT];
     int at_wsp[KMC_SP_COUNT];
@@ -760,6 +762,22 @@ static void st_transfer_coefficient(pot_ctx *c, const pot_line *ln, const char *
         c->p->alpha = a;
 }
 
+/* `strip_weight theta VALUE`: how strongly stripping favours weakly bound atoms. */
+static void st_strip_weight(pot_ctx *c, const pot_line *ln, const char *usage)
+{
+    double th;
+    if (!need(c, ln, 1, "'theta'", usage) || !get_keyword(c, ln, 1, "theta", usage) ||
+        !get_real(c, ln, 2, "theta", usage, &th))
+        return;
+    if (!(th >= 0.0 && th <= 2.0)) {
+        pot_error(c, ln, 2, NULL, "theta must be in [0, 2], found %s", ln->tok[2].s);
+        return;
+    }
+    no_more(c, ln, 3, "theta has no unit");
+    if (first_time(c, ln, &c->at_theta, 0, "'strip_weight theta'"))
+        c->p->strip_theta = th;
+}
+
 static const pot_stmt pot_stmts[] = {
     {"lattice", st_lattice, "usage: lattice sc|bcc|fcc a VALUE Ang|nm"},
     {"attempt_frequency", st_attempt_frequency, "usage: attempt_frequency VALUE Hz|1/s"},
@@ -777,6 +795,7 @@ static const pot_stmt pot_stmts[] = {
     {"exchange_current", st_exchange_current,
      "usage: exchange_current VALUE mA/cm2|A/cm2|A/m2"},
     {"transfer_coefficient", st_transfer_coefficient, "usage: transfer_coefficient VALUE"},
+    {"strip_weight", st_strip_weight, "usage: strip_weight theta VALUE"},
 };
 #define POT_NSTMTS (sizeof pot_stmts / sizeof pot_stmts[0])
 

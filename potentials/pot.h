@@ -90,6 +90,11 @@ typedef struct pot_params {
      * `transfer_coefficient 0.5`. */
     double i0_A_m2;
     double alpha;
+    /* Stripping weights (kmc/evt_strip.c): an eligible Li atom with binding B (the sum
+     * of its bonds above, in whole meV) is stripped with weight exp(-theta B / kT).
+     * `strip_weight theta 0.5`; default 0: uniform over the eligible atoms (and a
+     * potential without bonds strips uniformly whatever theta). */
+    double strip_theta;
 } pot_params;
 
 /* Read and check a .pot file. Reports every error of the file through lg (rank 0

@@ -56,6 +56,38 @@ static kmc_err kra_build(const pot_params *p, pot_model *m, kmc_status *st)
     return KMC_OK;
 }
 
+/* Stripping weights: classes of width q meV cover the bindings 0 .. the largest a
+ * site of this lattice can have (every neighbour of both shells bound by the
+ * strongest bond), so the quantisation error of a weight is below exp(theta q / 2kT);
+ * a class's weight is that of the middle of its binding range. theta = 0, or no
+ * bonds: one class of weight 1 (the defaults of an older checkpoint). */
+static void strip_build(const pot_params *p, pot_model *m)
+{
+    for (int k = 0; k < POT_STRIP_NCLASS; ++k)
+        m->strip_w[k] = 1.0;
+    m->strip_theta = p->strip_theta;
+    if (!(p->strip_theta > 0.0))
+        return;
+    static const int nnbr[3][LAT_NSHELL] = {[LAT_SC] = {6, 12}, [LAT_BCC] = {8, 6},
+                                            [LAT_FCC] = {12, 6}};
+    int64_t bmax = 0;
+    for (int k = 0; k < LAT_NSHELL; ++k) {
+        int32_t bk = 0;
+        for (int sp = 0; sp < KMC_SP_COUNT; ++sp) {
+            m->strip_bond_meV[k][sp] = to_meV(p->bond_eV[k][sp]);
+            bk = KMC_MAX(bk, m->strip_bond_meV[k][sp]);
+        }
+        bmax += (int64_t)nnbr[p->lattice][k] * bk;
+    }
+    if (bmax == 0)
+        return; /* no bonds: every atom is bound alike */
+    m->strip_q_meV = (int32_t)((bmax + POT_STRIP_NCLASS - 1) / POT_STRIP_NCLASS);
+    for (int k = 0; k < POT_STRIP_NCLASS; ++k) {
+        double b_meV = (double)k * m->strip_q_meV + 0.5 * (double)(m->strip_q_meV - 1);
+        m->strip_w[k] = exp(-p->strip_theta * 1e-3 * b_meV / m->kT_eV);
+    }
+}
+
 kmc_err pot_model_build(const pot_params *p, double temp_K, pot_model *m, kmc_status *st)
 {
     memset(m, 0, sizeof *m);
@@ -100,6 +132,7 @@ kmc_err pot_model_build(const pot_params *p, double temp_K, pot_model *m, kmc_st
     }
     m->i0_A_m2 = p->i0_A_m2;
     m->alpha = p->alpha;
+    strip_build(p, m);
     return kra_build(p, m, st);
 }
 

@@ -15,6 +15,7 @@
 #include "potentials/pot.h"
 
 #define POT_NWCLASS (POT_MAX_N * KMC_SP_COUNT) /* deposition weight classes */
+#define POT_STRIP_NCLASS 256 /* stripping weight classes, by binding (pot_strip_wclass) */
 
 /* kra barriers are integers in half-meV (energies are quantised to 1 meV, and the
  * barrier holds half an energy difference); the rate of barrier j is the product
@@ -52,6 +53,13 @@ typedef struct pot_model {
     int kind_step_nmax, kind_step_nmin, kind_bulk_nmin;
     double kra_rate_hi[POT_KRA_HI];            /* nu exp(-a POT_KRA_LO / 2 meV / kT), 1/s */
     double kra_rate_lo[POT_KRA_LO];            /* exp(-b / 2 meV / kT) */
+    /* stripping (kmc/evt_strip.c): theta, the bonds in whole meV (all 0 when theta is
+     * 0), the width of a weight class in meV (0: one class, uniform) and the weight of
+     * each class. Defaults (cfgdesc.c) are those of a .pot without `strip_weight`. */
+    double strip_theta;
+    int32_t strip_bond_meV[LAT_NSHELL][KMC_SP_COUNT];
+    int32_t strip_q_meV;
+    double strip_w[POT_STRIP_NCLASS];          /* exp(-theta B_k / kT), B_k class k's binding */
 } pot_model;
 
 /* Build the rate factors. Errors: KMC_ERR_INPUT for a temperature <= 0. Not collective. */
@@ -133,6 +141,17 @@ static inline double pot_dep_weight(const pot_model *m, uint16_t wclass)
 {
     int w = wclass - 1;
     return m->dep_w[w / KMC_SP_COUNT][w % KMC_SP_COUNT];
+}
+
+/* Stripping weight class (1-based) of a Li atom with binding b_meV >= 0: binding
+ * rounded down to a multiple of the class width, the last class open-ended; class 1
+ * for every atom when the model strips uniformly. */
+static inline int pot_strip_wclass(const pot_model *m, int32_t b_meV)
+{
+    if (m->strip_q_meV <= 0)
+        return 1;
+    int32_t k = b_meV / m->strip_q_meV;
+    return 1 + (k < POT_STRIP_NCLASS - 1 ? (int)k : POT_STRIP_NCLASS - 1);
 }
 
 /* Overpotential (V) that drives a plating current density j_A_m2 >= 0 through

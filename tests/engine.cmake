@@ -18,3 +18,5 @@ set_tests_properties(validation.checksum_repro_thermo PROPERTIES TIMEOUT 300
   LABELS "validation;np1" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 kmc_unit_test(test_window_convergence validation/test_window_convergence.c validation TIMEOUT 120)
 kmc_unit_test(test_perc_threshold validation/test_perc_threshold.c validation TIMEOUT 300)
+# Stripping (kmc/evt_strip.c): weight classes, adatom-first statistics, dead Li kept.
+kmc_unit_test(test_strip unit/test_strip.c unit)

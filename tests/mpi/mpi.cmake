@@ -118,3 +118,28 @@ add_test(NAME mpi.rank_checksum_collector
           -P ${PROJECT_SOURCE_DIR}/tests/cmake/rank_checksum.cmake)
 set_tests_properties(mpi.rank_checksum_collector PROPERTIES TIMEOUT 600 PROCESSORS 2
   LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+# Stripping (kmc/evt_strip.c) with hops and scheduled passes: the same lattice on 1-4
+# ranks (the exhaustion stop and the strip share of each tile are exact integers).
+add_test(NAME mpi.rank_checksum_strip
+  COMMAND ${CMAKE_COMMAND} -DMPIEXEC=${MPIEXEC_EXECUTABLE} "-DNPS=1;2;3;4"
+          -DKMC=$<TARGET_FILE:kmc> -DDECK=tests/decks/good/strip.deck
+          "-DARGS=-var seed 31" "-DARGS_OTHER=-var seed 32"
+          -P ${PROJECT_SOURCE_DIR}/tests/cmake/rank_checksum.cmake)
+set_tests_properties(mpi.rank_checksum_strip PROPERTIES TIMEOUT 600 PROCESSORS 2
+  LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+# The cycling protocol (inputs/cycling.deck: plate, rest, strip to a charge, strip for
+# a time, two cycles): step boundaries at sweep boundaries from exact counts, so the
+# same lattice on 1-4 ranks.
+add_test(NAME mpi.rank_checksum_cycling
+  COMMAND ${CMAKE_COMMAND} -DMPIEXEC=${MPIEXEC_EXECUTABLE} "-DNPS=1;2;3;4"
+          -DKMC=$<TARGET_FILE:kmc> -DDECK=inputs/cycling.deck
+          "-DARGS=-var seed 5" "-DARGS_OTHER=-var seed 6"
+          -P ${PROJECT_SOURCE_DIR}/tests/cmake/rank_checksum.cmake)
+set_tests_properties(mpi.rank_checksum_cycling PROPERTIES TIMEOUT 900 PROCESSORS 2
+  LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+# Protocol runs: the checkpoint stores the steps; restarting one is refused by name.
+add_test(NAME mpi.protocol_checkpoint
+  COMMAND bash ${PROJECT_SOURCE_DIR}/tests/proto_cases.sh $<TARGET_FILE:kmc>
+          ${CMAKE_CURRENT_BINARY_DIR}/proto_ckpt)
+set_tests_properties(mpi.protocol_checkpoint PROPERTIES TIMEOUT 300 PROCESSORS 2
+  LABELS "mpi" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})

@@ -107,3 +107,13 @@ kmc_deck_error_test(implant_dose DECK tests/decks/bad/implant_dose.deck EXIT 65
   MATCH "implant_dose.deck: implant dose 1e.18 ions/cm2 with straggle 5 Ang peaks at 173 times")
 kmc_deck_error_test(implant_unbonded DECK tests/decks/bad/implant_unbonded.deck EXIT 65
   MATCH "the .pot gives Li no bond with 'ag'")
+# `strip current J mA/cm2` (kmc/evt_strip.c)
+kmc_deck_error_test(strip_with_deposit DECK tests/decks/bad/strip_with_deposit.deck EXIT 65
+  MATCH "strip_with_deposit.deck:6: `strip` and `deposit` cannot run together")
+kmc_deck_error_test(strip_bad_mode DECK tests/decks/bad/strip_bad_mode.deck EXIT 65
+  MATCH "strip_bad_mode.deck:5:7: unknown strip mode 'curent'")
+# the cycling protocol (`step`, kmc/proto.h): a malformed step names the word
+kmc_deck_error_test(step_bad_word DECK tests/decks/bad/step_bad_word.deck EXIT 65
+  MATCH "step_bad_word.deck:5:19: unit 'for' is not a current density")
+kmc_deck_error_test(step_with_run DECK tests/decks/bad/step_with_run.deck EXIT 65
+  MATCH "step_with_run.deck:5: `run` cannot be used with `step`")

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kmc/cfgdesc.h"
 #include "kmc/deck.h"
 
 #define FX_MAXFILES 24
@@ -735,6 +736,115 @@ static void test_too_many_errors(void **state)
     LOG_HAS(f, "kmc: 20 errors in %s (stopped reading); nothing was run\n", fx_main(f));
 }
 
+/* ---------------------------------------------------------------- protocol steps */
+
+/* `step` lines in PyBaMM words: values in internal units, deck order, `repeat`. */
+static void test_protocol_steps(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(fx_load(f,
+                             GOOD_HEAD "step \"Charge at 1 mA/cm2 for 1 hour\"\n"
+                                       "step \"Rest for 30 minutes\"\n"
+                                       "step \"discharge at 2 A/m2 until 0.5 mAh/cm2\"\n"
+                                       "step \"Discharge at 1 mA/cm2 for 250 ms\"\n"
+                                       "step \" Rest for 2 seconds \"\n"
+                                       "repeat 3\n",
+                             NULL, 0),
+                     KMC_OK);
+    const kmc_config *c = &f->cfg;
+    assert_int_equal(c->nsteps, 5);
+    assert_int_equal(c->cycles, 3);
+    assert_int_equal(c->stop, CFG_STOP_NONE);
+    assert_int_equal(c->steps[0].kind, CFG_STEP_CHARGE);
+    KT_ASSERT_NEAR(c->steps[0].j_A_m2, 10.0, 1e-12);
+    assert_int_equal(c->steps[0].end, CFG_END_TIME);
+    KT_ASSERT_NEAR(c->steps[0].t_s, 3600.0, 1e-9);
+    assert_int_equal(c->steps[1].kind, CFG_STEP_REST);
+    KT_ASSERT_NEAR(c->steps[1].t_s, 1800.0, 1e-9);
+    assert_int_equal(c->steps[2].kind, CFG_STEP_DISCHARGE);
+    KT_ASSERT_NEAR(c->steps[2].j_A_m2, 2.0, 1e-12);
+    assert_int_equal(c->steps[2].end, CFG_END_CHARGE);
+    KT_ASSERT_NEAR(c->steps[2].q_C_m2, 0.5 * 36000.0, 1e-6);
+    KT_ASSERT_NEAR(c->steps[3].t_s, 0.25, 1e-12);
+    KT_ASSERT_NEAR(c->steps[4].t_s, 2.0, 1e-12);
+    assert_int_equal(c->steps[4].line, 8);
+    cfg_steps_free(&f->cfg);
+    /* a stripping step ended by the overpotential on the active area */
+    assert_int_equal(fx_load(f, GOOD_HEAD "step \"Discharge at 1 mA/cm2 until 150 mV\"\n", NULL, 0),
+                     KMC_OK);
+    assert_int_equal(f->cfg.nsteps, 1);
+    assert_int_equal(f->cfg.steps[0].end, CFG_END_ETA);
+    KT_ASSERT_NEAR(f->cfg.steps[0].eta_V, 0.150, 1e-15);
+    cfg_steps_free(&f->cfg);
+    /* more steps than any fixed array would hold: the list grows */
+    char deck[8192] = GOOD_HEAD;
+    for (int i = 0; i < 100; ++i)
+        strcat(deck, "step \"Rest for 1 s\"\n");
+    assert_int_equal(fx_load(f, deck, NULL, 0), KMC_OK);
+    assert_int_equal(f->cfg.nsteps, 100);
+    assert_int_equal(f->cfg.cycles, 1);
+    cfg_steps_free(&f->cfg);
+}
+
+/* A malformed step names the word it could not read, with file:line:col and a caret. */
+static void test_protocol_errors(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(fx_load(f, GOOD_HEAD "step \"Chrage at 1 mA/cm2 for 1 hour\"\n", NULL, 0),
+                     KMC_ERR_INPUT);
+    LOG_HAS(f, "%s:4:6: unknown step 'Chrage'; did you mean 'Charge'? (expected Charge, "
+               "Discharge or Rest)\n    4 | step \"Chrage at 1 mA/cm2 for 1 hour\"\n"
+               "      |      ^~~~~~~\n",
+            fx_main(f));
+    assert_int_equal(fx_load(f, GOOD_HEAD "step \"Charge with 1 mA/cm2 for 1 hour\"\n", NULL, 0),
+                     KMC_ERR_INPUT);
+    LOG_HAS(f, "%s:4:14: expected 'at' after 'Charge', found 'with'\n", fx_main(f));
+    assert_int_equal(fx_load(f, GOOD_HEAD "step \"Charge at 1 mA/cm for 1 hour\"\n", NULL, 0),
+                     KMC_ERR_INPUT);
+    LOG_HAS(f, "%s:4:19: unit 'mA/cm' is not a current density\n", fx_main(f));
+    assert_int_equal(fx_load(f, GOOD_HEAD "step \"Charge at 1 mA/cm2 for 1 fortnight\"\n", NULL, 0),
+                     KMC_ERR_INPUT);
+    LOG_HAS(f, "%s:4:32: unit 'fortnight' is not a time\n", fx_main(f));
+    assert_int_equal(fx_load(f, GOOD_HEAD "step \"Rest for 30\"\n", NULL, 0), KMC_ERR_INPUT);
+    LOG_HAS(f, "%s:4:19: missing unit after '30'", fx_main(f));
+    assert_int_equal(fx_load(f, GOOD_HEAD "step \"Rest until 1 mAh/cm2\"\n", NULL, 0),
+                     KMC_ERR_INPUT);
+    LOG_HAS(f, "%s:4:12: expected 'for', found 'until'\n", fx_main(f));
+    assert_int_equal(fx_load(f, GOOD_HEAD "step \"Charge at 1 mA/cm2 until 0.5 V\"\n", NULL, 0),
+                     KMC_ERR_INPUT);
+    LOG_HAS(f, "%s:4:36: a cutoff on the overpotential ('until 0.5 V') ends a Discharge step only",
+            fx_main(f));
+    assert_int_equal(fx_load(f, GOOD_HEAD "step \"Discharge at 1 mA/cm2 until -5 mV\"\n", NULL, 0),
+                     KMC_ERR_INPUT);
+    LOG_HAS(f, "%s:4:35: the overpotential cutoff of stripping must be > 0, found -5 mV\n",
+            fx_main(f));
+    assert_int_equal(fx_load(f, GOOD_HEAD "step \"Discharge at 1 mA/cm2 until 0.5 mA/cm2\"\n", NULL, 0),
+                     KMC_ERR_INPUT);
+    LOG_HAS(f, "%s:4:39: 'mA/cm2' is a current density, not an areal charge", fx_main(f));
+    assert_int_equal(fx_load(f, GOOD_HEAD "step \"Rest for 1 s please\"\n", NULL, 0), KMC_ERR_INPUT);
+    LOG_HAS(f, "%s:4:20: unexpected 'please' after the end of the step\n", fx_main(f));
+    assert_int_equal(fx_load(f, GOOD_HEAD "step Rest for 1 s\n", NULL, 0), KMC_ERR_INPUT);
+    LOG_HAS(f, "%s:4:6: a step is one phrase in double quotes\n", fx_main(f));
+    assert_int_equal(fx_load(f, GOOD_HEAD "step \"Charge at 0 mA/cm2 for 1 s\"\n", NULL, 0),
+                     KMC_ERR_INPUT);
+    LOG_HAS(f, "%s:4:17: current density must be > 0, found 0\n", fx_main(f));
+    /* the protocol replaces `run`, and sets the currents */
+    assert_int_equal(fx_load(f, GOOD_HEAD "run events 5\nstep \"Rest for 1 s\"\n", NULL, 0),
+                     KMC_ERR_INPUT);
+    LOG_HAS(f, "%s:4: `run` cannot be used with `step`: the protocol's steps set the run's length\n"
+               "      = the first `step` is at %s:5\n",
+            fx_main(f), fx_main(f));
+    assert_int_equal(fx_load(f, GOOD_HEAD "deposit current 1 mA/cm2\nstep \"Rest for 1 s\"\n", NULL, 0),
+                     KMC_ERR_INPUT);
+    LOG_HAS(f, "%s:4: `deposit` cannot be used with `step`: the protocol's steps set the currents\n",
+            fx_main(f));
+    assert_int_equal(fx_load(f, GOOD_HEAD "run events 5\nrepeat 2\n", NULL, 0), KMC_ERR_INPUT);
+    LOG_HAS(f, "%s:5: `repeat` without any `step`: nothing to repeat\n", fx_main(f));
+    /* without steps, `run` is still required */
+    assert_int_equal(fx_load(f, GOOD_HEAD, NULL, 0), KMC_ERR_INPUT);
+    LOG_HAS(f, "missing required command 'run'");
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -763,6 +873,8 @@ int main(void)
         T(test_wrong_argument_count),
         T(test_multiple_errors_first_code),
         T(test_too_many_errors),
+        T(test_protocol_steps),
+        T(test_protocol_errors),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -124,6 +124,29 @@ static void test_li_bcc(void **state)
     assert_true(p.bond_eV[0][KMC_SP_CU] < p.bond_eV[0][KMC_SP_LI]);
     assert_true(p.bond_eV[0][KMC_SP_AG] > p.bond_eV[0][KMC_SP_LI]);
     assert_true(p.bond_eV[0][KMC_SP_ZN] > p.bond_eV[0][KMC_SP_LI]);
+    KT_ASSERT_NEAR(p.strip_theta, 0.5, EPS); /* stripping favours weakly bound atoms */
+}
+
+/* `strip_weight theta V`: default 0 (uniform), range [0, 2], no unit, once. */
+static void test_strip_weight(void **state)
+{
+    (void)state;
+    pot_params p;
+    kmc_status st;
+    char out[4096], path[64];
+    assert_int_equal(read_text(HEAD "hop_table 1nn 0.1 eV\n", &p, &st, out, sizeof out, path),
+                     KMC_OK);
+    KT_ASSERT_NEAR(p.strip_theta, 0.0, EPS);
+    assert_int_equal(read_text(HEAD "hop_table 1nn 0.1 eV\nstrip_weight theta 0.7\n", &p, &st,
+                               out, sizeof out, path),
+                     KMC_OK);
+    KT_ASSERT_NEAR(p.strip_theta, 0.7, EPS);
+    expect_error(HEAD "strip_weight theta 3\n", "3:20", "theta must be in [0, 2], found 3");
+    expect_error(HEAD "strip_weight theta 0.5 eV\n", "3:24",
+                 "unexpected 'eV' after the end of the statement");
+    expect_error(HEAD "strip_weight beta 0.5\n", "3:14", "expected 'theta'");
+    expect_error(HEAD "strip_weight theta 0.5\nstrip_weight theta 0.4\n", "4:1",
+                 "'strip_weight theta' given twice (first on line 3)");
 }
 
 /* barrier_model kra: the statements parse, and mixing them with the initial-state
@@ -414,6 +437,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_li_bcc),
         cmocka_unit_test(test_kra_syntax),
+        cmocka_unit_test(test_strip_weight),
         cmocka_unit_test(test_sc_bench),
         cmocka_unit_test(test_sc_test),
         cmocka_unit_test(test_units_and_syntax),

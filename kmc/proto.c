@@ -1,0 +1,201 @@
+/* kmc/proto.c — the cycling protocol (see proto.h). */
+#include "kmc/proto.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "kmc/base/units.h"
+#include "kmc/engine_priv.h"
+
+#define C_M2_PER_MAH_CM2 36000.0 /* 1 mAh/cm2 = 3.6 C per 1e-4 m2 */
+
+static const char *const kind_word[] = {"Rest", "Charge", "Discharge"};
+
+static double area_m2(const eng_run *r)
+{
+    return (double)r->gn[0] * r->gn[1] * r->pm.a_A * r->pm.a_A * 1e-20;
+}
+
+void proto_init(eng_run *r)
+{
+    r->proto = r->cfg.nsteps > 0;
+    r->ps_step = 0;
+    r->ps_cycle = 0;
+    r->ps_started = r->ps_done = false;
+}
+
+/* Depositions and strips of the whole box so far: exact integers. Collective in
+ * tiled mode. */
+static void totals_global(const eng_run *r, int64_t out[2])
+{
+    out[0] = r->ch_dep >= 0 ? eng_channel_events_local(r, r->ch_dep) : 0;
+    out[1] = r->ch_strip >= 0 ? eng_channel_events_local(r, r->ch_strip) : 0;
+    if (!r->exact)
+        MPI_Allreduce(MPI_IN_PLACE, out, 2, MPI_INT64_T, MPI_SUM, r->comm);
+}
+
+/* The box rate (atoms/s) of a current density. */
+static double rate_of(const eng_run *r, double j_A_m2) { return j_A_m2 * area_m2(r) / KMC_E_CHARGE_C; }
+
+/* Atoms a charge-ended step must pass: the first whole atom at or past Q. */
+static int64_t target_atoms(const eng_run *r, const cfg_step *s)
+{
+    double n = ceil(s->q_C_m2 * area_m2(r) / KMC_E_CHARGE_C);
+    return n < 1.0 ? 1 : (int64_t)n;
+}
+
+static double mah_cm2(const eng_run *r, int64_t atoms)
+{
+    return (double)atoms * KMC_E_CHARGE_C / area_m2(r) / C_M2_PER_MAH_CM2;
+}
+
+static void describe(const cfg_step *s, char *buf, size_t cap)
+{
+    int n = snprintf(buf, cap, "%s", kind_word[s->kind]);
+    if (s->kind != CFG_STEP_REST)
+        n += snprintf(buf + n, cap - (size_t)n, " at %.6g mA/cm2", s->j_A_m2 / 10.0);
+    if (s->end == CFG_END_TIME)
+        snprintf(buf + n, cap - (size_t)n, " for %.6g s", s->t_s);
+    else if (s->end == CFG_END_ETA)
+        snprintf(buf + n, cap - (size_t)n, " until %.6g V", s->eta_V);
+    else
+        snprintf(buf + n, cap - (size_t)n, " until %.6g mAh/cm2", s->q_C_m2 / C_M2_PER_MAH_CM2);
+}
+
+/* Begin the current step: its rates, clock and counters, and its line. Collective. */
+static void start_step(eng_run *r, const int64_t tot[2])
+{
+    const cfg_step *s = &r->cfg.steps[r->ps_step];
+    if (r->ch_dep >= 0)
+        r->ch[r->ch_dep].box_rate_per_s = s->kind == CFG_STEP_CHARGE ? rate_of(r, s->j_A_m2) : 0.0;
+    if (r->ch_strip >= 0)
+        r->ch[r->ch_strip].box_rate_per_s =
+            s->kind == CFG_STEP_DISCHARGE ? rate_of(r, s->j_A_m2) : 0.0;
+    r->ps_t0 = r->t_s;
+    r->ps_t_end = s->end == CFG_END_TIME ? r->t_s + s->t_s : INFINITY;
+    r->ps_base[0] = tot[0];
+    r->ps_base[1] = tot[1];
+    if (r->ps_step == 0) {
+        r->cyc_base[0] = tot[0];
+        r->cyc_base[1] = tot[1];
+        r->cyc_dead0 = r->perc_done ? r->perc_last.dead_li : 0;
+    }
+    r->strip_exhausted = false;
+    r->ps_started = true;
+    char what[160];
+    describe(s, what, sizeof what);
+    log_info(r->lg, "step %d/%d cycle %" PRId64 "/%" PRId64 " start at t = %.6e s: %s\n",
+             r->ps_step + 1, r->cfg.nsteps, r->ps_cycle + 1, r->cfg.cycles, r->t_s, what);
+}
+
+/* End the current step (its line; at a cycle's end the cycle's balance) and move on. */
+static void end_step(eng_run *r, const int64_t tot[2], const char *why)
+{
+    const cfg_step *s = &r->cfg.steps[r->ps_step];
+    int64_t plated = tot[0] - r->ps_base[0], stripped = tot[1] - r->ps_base[1];
+    int64_t passed = s->kind == CFG_STEP_CHARGE ? plated : stripped;
+    if (s->kind == CFG_STEP_REST)
+        log_info(r->lg,
+                 "step %d/%d cycle %" PRId64 "/%" PRId64 " end   at t = %.6e s: rest, no charge "
+                 "passed in %.6e s\n",
+                 r->ps_step + 1, r->cfg.nsteps, r->ps_cycle + 1, r->cfg.cycles, r->t_s,
+                 r->t_s - r->ps_t0);
+    else
+        log_info(r->lg,
+                 "step %d/%d cycle %" PRId64 "/%" PRId64 " end   at t = %.6e s: %.6g mAh/cm2 "
+                 "passed (%" PRId64 " atoms %s in %.6e s)%s%s\n",
+                 r->ps_step + 1, r->cfg.nsteps, r->ps_cycle + 1, r->cfg.cycles, r->t_s,
+                 mah_cm2(r, passed), passed, s->kind == CFG_STEP_DISCHARGE ? "stripped" : "plated",
+                 r->t_s - r->ps_t0, why != NULL ? "; " : "", why != NULL ? why : "");
+    r->ps_started = false;
+    if (++r->ps_step < r->cfg.nsteps)
+        return;
+    int64_t cp = tot[0] - r->cyc_base[0], cs = tot[1] - r->cyc_base[1];
+    char ce[32] = "n/a (nothing plated)";
+    if (cp > 0) /* Coulombic efficiency: stripped over plated charge of the cycle */
+        snprintf(ce, sizeof ce, "%.4f %%", 100.0 * (double)cs / (double)cp);
+    char dead[128] = "";
+    if (r->perc_done) { /* from the last scheduled pass: stale by up to `percolate every` */
+        int64_t dd = r->perc_last.dead_li - r->cyc_dead0;
+        snprintf(dead, sizeof dead, ", dead Li %+" PRId64 " atoms (%+.6g mAh/cm2, last pass)", dd,
+                 (dd < 0 ? -1.0 : 1.0) * mah_cm2(r, dd < 0 ? -dd : dd));
+    }
+    log_info(r->lg,
+             "cycle %" PRId64 "/%" PRId64 " end at t = %.6e s: plated %.6g mAh/cm2 (%" PRId64
+             " atoms), stripped %.6g mAh/cm2 (%" PRId64 " atoms), CE %s%s\n",
+             r->ps_cycle + 1, r->cfg.cycles, r->t_s, mah_cm2(r, cp), cp, mah_cm2(r, cs), cs, ce,
+             dead);
+    r->ps_step = 0;
+    if (++r->ps_cycle >= r->cfg.cycles)
+        r->ps_done = true;
+}
+
+/* The stripping overpotential (V, > 0) of step s on the active area: the step's current
+ * through the eligible atoms' share of the surface, A_active = n_eligible x (A /
+ * sites per monolayer), by Butler–Volmer; infinite when no atom is eligible. From an
+ * exact count, so the same on any rank count. Collective in tiled mode. */
+static double active_eta_V(eng_run *r, const cfg_step *s)
+{
+    int64_t n = eng_strip_eligible_global(r);
+    if (n <= 0)
+        return INFINITY;
+    double a_active = (double)n * area_m2(r) / (double)r->ml_sites;
+    return -pot_bv_overpotential_V(&r->pm, s->j_A_m2 * area_m2(r) / a_active);
+}
+
+kmc_err proto_plan_global(eng_run *r, double t_next, double *t_end, bool *stop, kmc_status *st)
+{
+    (void)st;
+    *stop = false;
+    for (;;) {
+        if (r->ps_done) {
+            if (r->ch_dep >= 0) /* no current after the protocol */
+                r->ch[r->ch_dep].box_rate_per_s = 0.0;
+            if (r->ch_strip >= 0)
+                r->ch[r->ch_strip].box_rate_per_s = 0.0;
+            *stop = true;
+            return KMC_OK;
+        }
+        int64_t tot[2];
+        totals_global(r, tot);
+        if (!r->ps_started)
+            start_step(r, tot);
+        const cfg_step *s = &r->cfg.steps[r->ps_step];
+        const char *why = NULL;
+        bool over;
+        char eta_why[96];
+        if (s->end == CFG_END_TIME) {
+            over = r->t_s >= r->ps_t_end;
+        } else if (s->end == CFG_END_ETA) {
+            double eta = active_eta_V(r, s); /* none eligible: the check below says so */
+            over = isfinite(eta) && eta >= s->eta_V;
+            if (over) {
+                snprintf(eta_why, sizeof eta_why,
+                         "overpotential %.4g mV on the active area reached the cutoff %.4g mV",
+                         1e3 * eta, 1e3 * s->eta_V);
+                why = eta_why;
+            }
+        } else {
+            int64_t passed = s->kind == CFG_STEP_CHARGE ? tot[0] - r->ps_base[0] : tot[1] - r->ps_base[1];
+            over = passed >= target_atoms(r, s);
+        }
+        if (!over && s->kind == CFG_STEP_DISCHARGE && eng_strip_exhausted_global(r)) {
+            over = true;
+            why = "no connected lithium can supply the current";
+        }
+        if (!over) {
+            *t_end = fmin(t_next, r->ps_t_end);
+            return KMC_OK;
+        }
+        end_step(r, tot, why);
+    }
+}
+
+double proto_current_A_m2(const eng_run *r)
+{
+    if (!r->proto || !r->ps_started || r->ps_done)
+        return 0.0;
+    const cfg_step *s = &r->cfg.steps[r->ps_step];
+    return s->kind == CFG_STEP_CHARGE ? s->j_A_m2 : s->kind == CFG_STEP_DISCHARGE ? -s->j_A_m2 : 0.0;
+}
