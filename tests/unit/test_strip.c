@@ -48,11 +48,11 @@ static eng_run *make(const pot_model *pm, uint64_t seed, int ax, int ay, int64_t
     c.strip_A_m2 = 1e9;
     c.seed = seed;
     c.perc_every = perc;
-    c.fills[0] = (cfg_fill){KMC_SP_LI, 1.0, 2, FILM_TOP + 1};
-    c.nfills = 1;
+    assert_int_equal(cfg_add_fill(&c, (cfg_fill){KMC_SP_LI, 1.0, 2, FILM_TOP + 1}), KMC_OK);
     eng_run *r = NULL;
     kmc_status st = {0};
     assert_int_equal(eng_create(MPI_COMM_WORLD, &c, pm, &lg, &r, &st), KMC_OK);
+    cfg_free(&c); /* the run holds its own copy */
     if (ax >= 0)
         eng_set_site(r, ax, ay, FILM_TOP + 1, 0, KMC_SP_LI);
     return r;
