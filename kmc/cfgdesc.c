@@ -159,6 +159,21 @@ static const cfgd_field pot_fields[] = {
     PFS("deposit", dep_canon, CFGD_U8, uint8_t, "species", 1),
     PF("exchange_current", i0_A_m2, CFGD_DOUBLE, double, "A/m2"),
     PF("transfer_coefficient", alpha, CFGD_DOUBLE, double, ""),
+    /* barrier_model kra (absent from checkpoints before it existed: those ran the
+     * initial-state model, kra false, move kinds off) */
+    PF("barrier_model", kra, CFGD_BOOL, bool, ""),
+    PFS("bond", kra_bond_meV, CFGD_INT, int32_t, "meV", 1),
+    PF("hop activation", kra_ea_meV, CFGD_INT, int32_t, "meV"),
+    PF("hop_floor", kra_floor_meV, CFGD_INT, int32_t, "meV"),
+    PF("bond", kra_bmax_meV, CFGD_INT, int32_t, "meV"),
+    {"move_kind step", "kind_step_nmax", CFGD_INT, 1, offsetof(pot_model, kind_step_nmax),
+     "neighbours", FX, -1, 0},
+    {"move_kind step", "kind_step_nmin", CFGD_INT, 1, offsetof(pot_model, kind_step_nmin),
+     "neighbours", FX, -1, 0},
+    {"move_kind bulk", "kind_bulk_nmin", CFGD_INT, 1, offsetof(pot_model, kind_bulk_nmin),
+     "neighbours", FX, -1, 0},
+    PF("hop activation", kra_rate_hi, CFGD_DOUBLE, double, "1/s"),
+    PF("hop activation", kra_rate_lo, CFGD_DOUBLE, double, ""),
     /* stripping: the defaults are a .pot without `strip_weight` (uniform weights) */
     PF("strip_weight theta", strip_theta, CFGD_DOUBLE, double, ""),
     PFS("bond", strip_bond_meV, CFGD_INT, int32_t, "meV", 1),

@@ -20,6 +20,10 @@
 #   killed    kill -9 (test hook KMC_TEST_CKPT_KILL=N: SIGKILL after the Nth checkpoint)
 #             after a checkpoint on a snapshot sweep that is no thermo sweep: the
 #             restarted run file holds every snapshot of the straight run, no .tmp left
+#   nodeck    a restart without a deck runs the checkpoint's own rate model: killed
+#             after its 1st checkpoint (KMC_TEST_CKPT_KILL=1), a run of a kra deck
+#             (li_bcc.pot) continued from that checkpoint with no deck ends with the
+#             straight run's checksum
 # Waits for log lines, never for a fixed time. Exit 0 = pass.
 set -u
 mode=$1 kmc=$2 out=$3
@@ -138,6 +142,16 @@ keep)
   kept=$(cd "$out" && ls k.ckpt.*.h5 | tr '\n' ' ')
   newest=$(grep "^checkpoint $out/k.ckpt" "$out/k2.log" | tail -2 | sed 's|^checkpoint \([^ ]*\) .*|\1|' | xargs -n1 basename | tr '\n' ' ')
   [ "$kept" = "$newest" ] || fail "keep 2 left '$kept', want the two newest '$newest'" ;;
+nodeck)
+  run 2 "$deck" -var events 60000 -var prefix "$out/straight" > "$out/straight.log" 2>&1 \
+    || { cat "$out/straight.log"; fail "straight run failed"; }
+  KMC_TEST_CKPT_KILL=1 run 2 "$deck" -var events 60000 -var prefix "$out/k" > "$out/k.log" 2>&1
+  [ -f "$out/k.ckpt.latest" ] || { cat "$out/k.log"; fail "no checkpoint before the kill"; }
+  run 2 -restart "$(cat "$out/k.ckpt.latest")" > "$out/r.log" 2>&1 \
+    || { cat "$out/r.log"; fail "restart without a deck failed"; }
+  grep -q "restarted from" "$out/r.log" || fail "no restart line"
+  a=$(grep -o 'checksum 0x[0-9a-f]*' "$out/straight.log"); b=$(grep -o 'checksum 0x[0-9a-f]*' "$out/r.log")
+  [ -n "$a" ] && [ "$a" = "$b" ] || fail "restart without a deck gave '$b', the straight run '$a'" ;;
 committed)
   # tests/data/restart_v2.ckpt.h5: restart.deck run to 3000 events on 2 ranks by the
   # build that introduced checkpoint format 2, with the .pot of that time

@@ -65,8 +65,9 @@ endforeach()
 # What a batch user relies on: SIGUSR1 and the wall-clock limit stop with a usable
 # checkpoint (exit 75), a crash mid-write keeps the previous one, bad checkpoints get
 # clear errors; a checkpoint committed under tests/data/ by an earlier build restarts;
-# damaged checkpoints are refused naming the item; a kill -9 loses no snapshot.
-foreach(mode signal slurm walltime crash bad keep enospc committed damaged killed)
+# damaged checkpoints are refused naming the item; a kill -9 loses no snapshot; a restart
+# without a deck runs the checkpoint's own barrier model.
+foreach(mode signal slurm walltime crash bad keep enospc committed damaged killed nodeck)
   add_test(NAME mpi.checkpoint_${mode}
     COMMAND bash ${PROJECT_SOURCE_DIR}/tests/ckpt_cases.sh ${mode} $<TARGET_FILE:kmc>
             ${CMAKE_CURRENT_BINARY_DIR}/ckpt_${mode})
