@@ -38,6 +38,10 @@ struct h5out {
     int nsnaps, capsnaps;
     char h5name[CFG_PATH_MAX + 8], xmfname[CFG_PATH_MAX + 8];
     const eng_run *run;  /* borrowed */
+    int size;            /* ranks of comm */
+    int64_t nflush;      /* flushes so far */
+    int64_t test_enospc; /* test hook KMC_TEST_RUNFILE_ENOSPC=N: the Nth flush fails on
+                          * the last rank with ENOSPC, as a disk filling up would; 0 off */
 };
 
 static herr_t put_attr(hid_t loc, const char *name, hid_t type, const void *v)
@@ -239,6 +243,9 @@ kmc_err h5out_open_global(eng_run *r, const char *command_line, h5out **out, kmc
     const kmc_config *cfg = eng_io_config(r);
     h->comm = L.comm;
     h->rank = L.rank;
+    MPI_Comm_size(h->comm, &h->size);
+    const char *hook = getenv("KMC_TEST_RUNFILE_ENOSPC"); /* test-only: a full disk */
+    h->test_enospc = hook != NULL ? atoll(hook) : 0;
     h->run = r;
     snprintf(h->h5name, sizeof h->h5name, "%s.h5", cfg->prefix);
     snprintf(h->xmfname, sizeof h->xmfname, "%s.xmf", cfg->prefix);
@@ -349,12 +356,20 @@ kmc_err h5out_flush_global(h5out *h, kmc_status *st)
     /* always, rows or not: a snapshot written since the last flush (a snapshot sweep
      * that is no thermo sweep) must be on disk before the checkpoint that counts it
      * as written, or a kill -9 after that checkpoint loses it for good */
+    errno = 0;
     bad |= H5Fflush(h->f, H5F_SCOPE_GLOBAL);
-    int any = bad < 0, all = 0;
-    MPI_Allreduce(&any, &all, 1, MPI_INT, MPI_MAX, h->comm);
-    if (all)
-        return kmc_fail(st, KMC_ERR_IO, KMC_NOLOC, "cannot write the time series of '%s'",
-                        h->h5name);
+    int err = bad < 0 ? errno : 0;
+    if (++h->nflush == h->test_enospc && h->rank == h->size - 1) {
+        bad = -1;
+        err = ENOSPC;
+    }
+    /* every rank learns of a failure on any rank (the same verdict, the same return) */
+    int mine[2] = {bad < 0, err == ENOSPC}, all[2] = {0, 0};
+    MPI_Allreduce(mine, all, 2, MPI_INT, MPI_MAX, h->comm);
+    if (all[0])
+        return kmc_fail(st, KMC_ERR_IO, KMC_NOLOC, "cannot write the time series of '%s'%s; "
+                        "the checkpoints are not affected", h->h5name,
+                        all[1] ? ": the disk is full (ENOSPC)" : "");
     h->rows_in_file += (hsize_t)h->nrows;
     h->nrows = 0;
     return KMC_OK;

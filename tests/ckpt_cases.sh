@@ -20,6 +20,10 @@
 #   killed    kill -9 (test hook KMC_TEST_CKPT_KILL=N: SIGKILL after the Nth checkpoint)
 #             after a checkpoint on a snapshot sweep that is no thermo sweep: the
 #             restarted run file holds every snapshot of the straight run, no .tmp left
+#   runfile   a full disk while the run file is written (test hook
+#             KMC_TEST_RUNFILE_ENOSPC=N: the Nth flush fails on the last rank) at the
+#             first, second and fourth flush on 1-3 ranks: exit 74, one message saying the
+#             disk is full, and the checkpoint written before it restarts
 #   nodeck    a restart without a deck runs the checkpoint's own rate model: killed
 #             after its 1st checkpoint (KMC_TEST_CKPT_KILL=1), a run of a kra deck
 #             (li_bcc.pot) continued from that checkpoint with no deck ends with the
@@ -142,6 +146,19 @@ keep)
   kept=$(cd "$out" && ls k.ckpt.*.h5 | tr '\n' ' ')
   newest=$(grep "^checkpoint $out/k.ckpt" "$out/k2.log" | tail -2 | sed 's|^checkpoint \([^ ]*\) .*|\1|' | xargs -n1 basename | tr '\n' ' ')
   [ "$kept" = "$newest" ] || fail "keep 2 left '$kept', want the two newest '$newest'" ;;
+runfile)
+  for np in 1 2 3; do
+    for n in 1 2 4; do
+      KMC_TEST_RUNFILE_ENOSPC=$n run $np "$deck" -var events 80000 -var prefix "$out/r$np$n" \
+        > "$out/r$np$n.log" 2>&1; rc=$?
+      [ $rc -eq 74 ] || { cat "$out/r$np$n.log"; fail "np $np, flush $n: exit $rc, want 74"; }
+      c=$(grep -c "cannot write the time series of '$out/r$np$n.h5': the disk is full (ENOSPC)" "$out/r$np$n.log")
+      [ "$c" -eq 1 ] || { cat "$out/r$np$n.log"; fail "np $np, flush $n: the message is printed $c times"; }
+    done
+    # by the fourth flush a checkpoint exists; it is untouched and restarts
+    [ -f "$out/r${np}4.ckpt.latest" ] || fail "np $np: no checkpoint before the fourth flush"
+    usable "$out/r${np}4.ckpt.latest"
+  done ;;
 nodeck)
   run 2 "$deck" -var events 60000 -var prefix "$out/straight" > "$out/straight.log" 2>&1 \
     || { cat "$out/straight.log"; fail "straight run failed"; }

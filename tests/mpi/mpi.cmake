@@ -66,8 +66,9 @@ endforeach()
 # checkpoint (exit 75), a crash mid-write keeps the previous one, bad checkpoints get
 # clear errors; a checkpoint committed under tests/data/ by an earlier build restarts;
 # damaged checkpoints are refused naming the item; a kill -9 loses no snapshot; a restart
-# without a deck runs the checkpoint's own barrier model.
-foreach(mode signal slurm walltime crash bad keep enospc committed damaged killed nodeck)
+# without a deck runs the checkpoint's own barrier model; a full disk under the run file
+# is exit 74 and leaves the checkpoints usable.
+foreach(mode signal slurm walltime crash bad keep enospc committed damaged killed nodeck runfile)
   add_test(NAME mpi.checkpoint_${mode}
     COMMAND bash ${PROJECT_SOURCE_DIR}/tests/ckpt_cases.sh ${mode} $<TARGET_FILE:kmc>
             ${CMAKE_CURRENT_BINARY_DIR}/ckpt_${mode})
