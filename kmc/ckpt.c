@@ -807,6 +807,10 @@ kmc_err ckpt_write_global(eng_run *r, kmc_status *st)
             bad |= h5u_put_attr(f, "order_rng", H5T_NATIVE_UINT64, 2, order);
             bad |= h5u_put_attr(f, "li_initial", H5T_NATIVE_INT64, 1, &S.li_initial);
             bad |= h5u_put_attr(f, "percolation", H5T_NATIVE_INT64, PERC_ATTR_N, perc);
+            if (S.proto) { /* the position in the cycling protocol (ENG_IO_PS_*) */
+                bad |= h5u_put_attr(f, "protocol", H5T_NATIVE_INT64, ENG_IO_PROTO_N, S.ps);
+                bad |= h5u_put_attr(f, "protocol_t0_s", H5T_NATIVE_DOUBLE, 1, &S.ps_t0_s);
+            }
             bad |= h5u_put_attr(f, "ranks_written", H5T_NATIVE_INT, 1, &L.size);
             bad |= put_texts(f, cfg->texts);
             bad |= h5u_put_attr_str(f, "tile_columns", cols);
@@ -1064,8 +1068,51 @@ enum { DMG_NONE, DMG_SITE, DMG_RNG, DMG_COUNTER };
 #define DMG_KEY(kind, idx) ((int64_t)(kind) << 58 | (int64_t)(idx))
 
 /* The values every rank read alike: clocks, streams, counts. */
+/* The protocol's position (ENG_IO_PS_*): an index the steps have, flags 0 or 1, a
+ * cycle's totals no later than its step's, a start time no later than now. Returns
+ * the item's name with the value in v, or NULL. */
+static const char *check_proto(const eng_io_state *s, const kmc_config *c, int64_t sites, char *v,
+                               size_t cap)
+{
+    static const char *const name[ENG_IO_PROTO_N] = {
+        "step", "cycle", "started flag", "done flag", "step's depositions at its start",
+        "step's strips at its start", "cycle's depositions at its start",
+        "cycle's strips at its start", "cycle's dead Li at its start", "exhausted flag"};
+    const int64_t *p = s->ps;
+    int64_t lo[ENG_IO_PROTO_N], hi[ENG_IO_PROTO_N];
+    for (int i = 0; i < ENG_IO_PROTO_N; ++i) {
+        lo[i] = 0;
+        hi[i] = INT64_MAX;
+    }
+    hi[ENG_IO_PS_STEP] = c->nsteps - 1;
+    hi[ENG_IO_PS_CYCLE] = c->cycles; /* = cycles once every cycle is over */
+    hi[ENG_IO_PS_STARTED] = hi[ENG_IO_PS_DONE] = hi[ENG_IO_PS_EXHAUSTED] = 1;
+    hi[ENG_IO_PS_CYC_DEP] = p[ENG_IO_PS_STEP_DEP]; /* the cycle began no later than its step */
+    hi[ENG_IO_PS_CYC_STRIP] = p[ENG_IO_PS_STEP_STRIP];
+    hi[ENG_IO_PS_CYC_DEAD0] = sites;
+    for (int i = 0; i < ENG_IO_PROTO_N; ++i)
+        if (p[i] < lo[i] || p[i] > hi[i]) {
+            snprintf(v, cap, "%" PRId64 " as the %s (%" PRId64 " to %" PRId64 ")", p[i], name[i],
+                     lo[i], hi[i]);
+            return "protocol";
+        }
+    if ((p[ENG_IO_PS_DONE] != 0) != (p[ENG_IO_PS_CYCLE] == c->cycles)) {
+        snprintf(v, cap, "cycle %" PRId64 " of %" PRId64 " with the done flag %" PRId64
+                 " (done exactly after the last cycle)", p[ENG_IO_PS_CYCLE], c->cycles,
+                 p[ENG_IO_PS_DONE]);
+        return "protocol";
+    }
+    if (!isfinite(s->ps_t0_s) || s->ps_t0_s < 0.0 || s->ps_t0_s > s->t_s) {
+        snprintf(v, cap, "%g (a step starts at a finite time from 0 to time_s %g)", s->ps_t0_s,
+                 s->t_s);
+        return "protocol_t0_s";
+    }
+    return NULL;
+}
+
 static kmc_err check_state(const eng_io_state *s, const eng_io_layout *L, bool have_perc,
-                           const int64_t *dead_by_z, const char *path, kmc_status *st)
+                           const int64_t *dead_by_z, const kmc_config *cfg, const char *path,
+                           kmc_status *st)
 {
     int64_t sites = (int64_t)L->gn[0] * L->gn[1] * L->gn[2] * L->nbasis;
     const char *what = NULL;
@@ -1095,6 +1142,8 @@ static kmc_err check_state(const eng_io_state *s, const eng_io_layout *L, bool h
                      x, i + 1, sites);
         }
     }
+    if (what == NULL && s->proto)
+        what = check_proto(s, cfg, sites, v, sizeof v);
     int64_t layer = (int64_t)L->gn[0] * L->gn[1] * L->nbasis;
     for (int z = 0; what == NULL && have_perc && z < L->gn[2]; ++z)
         if (dead_by_z[z] < 0 || dead_by_z[z] > layer) {
@@ -1142,6 +1191,21 @@ kmc_err ckpt_restore_global(eng_run *r, const char *path, kmc_status *st)
     bad |= h5u_get_attr(f, "order_rng", H5T_NATIVE_UINT64, 2, order);
     bad |= h5u_get_attr(f, "li_initial", H5T_NATIVE_INT64, 1, &S.li_initial);
     bad |= h5u_get_attr(f, "percolation", H5T_NATIVE_INT64, PERC_ATTR_N, perc);
+    /* the protocol's position: only a protocol run writes it, so a file without it (also
+     * any file written before kmc stored it) is a run without a protocol */
+    bool file_proto = H5Aexists(f, "protocol") > 0;
+    if (rc == KMC_OK && bad >= 0 && file_proto != S.proto)
+        rc = kmc_fail(st, KMC_ERR_CKPT, KMC_NOLOC,
+                      file_proto ? "checkpoint '%s' holds a position in a cycling protocol, but "
+                                   "the run has no `step` lines"
+                                 : "checkpoint '%s' holds no position in a cycling protocol (a run "
+                                   "without `step` lines, or written by a kmc that did not store "
+                                   "it); start the protocol again from its deck",
+                      path);
+    if (rc == KMC_OK && file_proto) {
+        bad |= h5u_get_attr(f, "protocol", H5T_NATIVE_INT64, ENG_IO_PROTO_N, S.ps);
+        bad |= h5u_get_attr(f, "protocol_t0_s", H5T_NATIVE_DOUBLE, 1, &S.ps_t0_s);
+    }
     /* tile columns by name (a channel the file lacks starts from 0 events); a file
      * written before the columns were named holds the hop and deposit counters */
     char *cols = H5Aexists(f, "tile_columns") > 0 ? h5u_get_attr_str_alloc(f, "tile_columns")
@@ -1244,7 +1308,7 @@ kmc_err ckpt_restore_global(eng_run *r, const char *path, kmc_status *st)
                         "checkpoint '%s' is damaged: percolation holds a done flag of %" PRId64
                         " (0 or 1)",
                         path, perc[0])
-             : check_state(&S, &L, have_perc, dead_by_z, path, st);
+             : check_state(&S, &L, have_perc, dead_by_z, eng_io_config(r), path, st);
     if (rc != KMC_OK) {
         free(buf);
         free(tb);

@@ -1653,13 +1653,6 @@ kmc_err eng_run_deck(eng_run *r, kmc_status *st)
 {
     double w0 = wall_s(), w_last = w0;
     int64_t ev_last = -1;
-    if (r->restored && r->proto) /* the protocol's position is not in the checkpoint yet */
-        /* no kmc_loc into the run: main prints the message after the run is freed */
-        return kmc_fail(st, KMC_ERR_USAGE, KMC_NOLOC,
-                        "%s: restarting a cycling protocol (`step`) is not supported yet: the "
-                        "checkpoint holds the lattice but not the position in the protocol; "
-                        "start the protocol again from its deck",
-                        r->cfg.deck_path);
     if (r->perc != NULL && !r->restored) /* a scheduled pass at t = 0 (not at a restart) */
         KMC_TRY(eng_percolate_global(r, st));
     r->last_snap = -1;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kmc/engine_priv.h"
+#include "kmc/proto.h"
 
 void eng_io_get_layout(const eng_run *r, eng_io_layout *o)
 {
@@ -80,6 +81,20 @@ void eng_io_get_state(const eng_run *r, eng_io_state *o)
     o->perc_done = r->perc_done;
     o->perc = r->perc_last;
     o->perc.dead_by_z = NULL;
+    o->proto = r->proto;
+    if (!r->proto)
+        return;
+    o->ps[ENG_IO_PS_STEP] = r->ps_step;
+    o->ps[ENG_IO_PS_CYCLE] = r->ps_cycle;
+    o->ps[ENG_IO_PS_STARTED] = r->ps_started;
+    o->ps[ENG_IO_PS_DONE] = r->ps_done;
+    o->ps[ENG_IO_PS_STEP_DEP] = r->ps_base[0];
+    o->ps[ENG_IO_PS_STEP_STRIP] = r->ps_base[1];
+    o->ps[ENG_IO_PS_CYC_DEP] = r->cyc_base[0];
+    o->ps[ENG_IO_PS_CYC_STRIP] = r->cyc_base[1];
+    o->ps[ENG_IO_PS_CYC_DEAD0] = r->cyc_dead0;
+    o->ps[ENG_IO_PS_EXHAUSTED] = r->strip_exhausted;
+    o->ps_t0_s = r->ps_t0;
 }
 
 void eng_io_set_state(eng_run *r, const eng_io_state *in)
@@ -92,6 +107,8 @@ void eng_io_set_state(eng_run *r, const eng_io_state *in)
     int64_t *keep = r->perc_last.dead_by_z; /* the run's own buffer stays */
     r->perc_last = in->perc;
     r->perc_last.dead_by_z = keep;
+    if (in->proto && r->proto) /* the position in the protocol, and its step's currents */
+        proto_restore(r, in->ps, in->ps_t0_s);
 }
 
 int64_t *eng_io_dead_by_z(eng_run *r) { return r->dead_by_z; }

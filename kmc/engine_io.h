@@ -59,6 +59,13 @@ void eng_io_set_tile(eng_run *run, int i, const pcg32 *rng, const int64_t *n_ev)
  * the Li count of the lattice follows from the initial one. */
 int eng_io_channel_li_delta(const eng_run *run, int ch);
 
+/* Entries of eng_io_state.ps, in this order (the checkpoint's attribute 'protocol'). */
+enum {
+    ENG_IO_PS_STEP, ENG_IO_PS_CYCLE, ENG_IO_PS_STARTED, ENG_IO_PS_DONE, ENG_IO_PS_STEP_DEP,
+    ENG_IO_PS_STEP_STRIP, ENG_IO_PS_CYC_DEP, ENG_IO_PS_CYC_STRIP, ENG_IO_PS_CYC_DEAD0,
+    ENG_IO_PS_EXHAUSTED, ENG_IO_PROTO_N
+};
+
 /* The clocks, streams and results that are not per site or per tile. */
 typedef struct eng_io_state {
     double t_s;          /* simulated time */
@@ -67,8 +74,17 @@ typedef struct eng_io_state {
     pcg32 order_rng;     /* the colour-order stream */
     bool perc_done;      /* a scheduled dead-lithium pass has run */
     perc_result perc;    /* its results (dead_by_z: NULL; see eng_io_dead_by_z) */
+    /* the position in a cycling protocol (kmc/proto.h); meaningful when proto */
+    bool proto;          /* the run has a protocol (the deck's `step` lines) */
+    int64_t ps[ENG_IO_PROTO_N]; /* step, cycle, started, done, the step's start totals
+                                 * (depositions, strips), the cycle's, the cycle's first
+                                 * dead Li, strip exhausted (see ENG_IO_PS_*) */
+    double ps_t0_s;      /* the running step's start time (a time-ended step ends at
+                          * ps_t0_s + its duration, recomputed) */
 } eng_io_state;
 void eng_io_get_state(const eng_run *run, eng_io_state *out);
+/* set_state also sets the protocol's position when in->proto (and the running
+ * step's currents, as the step's start set them). */
 void eng_io_set_state(eng_run *run, const eng_io_state *in);
 /* The dead Li per cell layer of the last scheduled pass (gn[2] entries, writable for
  * a restart), or NULL when the deck has no `percolate`. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "kmc/base/units.h"
+#include "kmc/engine_io.h"
 #include "kmc/engine_priv.h"
 
 #define C_M2_PER_MAH_CM2 36000.0 /* 1 mAh/cm2 = 3.6 C per 1e-4 m2 */
@@ -63,8 +64,8 @@ static void describe(const cfg_step *s, char *buf, size_t cap)
         snprintf(buf + n, cap - (size_t)n, " until %.6g mAh/cm2", s->q_C_m2 / C_M2_PER_MAH_CM2);
 }
 
-/* Begin the current step: its rates, clock and counters, and its line. Collective. */
-static void start_step(eng_run *r, const int64_t tot[2])
+/* The running step's currents, and its end (time-ended steps) from its start ps_t0. */
+static void set_step_rates(eng_run *r)
 {
     const cfg_step *s = &r->cfg.steps[r->ps_step];
     if (r->ch_dep >= 0)
@@ -72,8 +73,15 @@ static void start_step(eng_run *r, const int64_t tot[2])
     if (r->ch_strip >= 0)
         r->ch[r->ch_strip].box_rate_per_s =
             s->kind == CFG_STEP_DISCHARGE ? rate_of(r, s->j_A_m2) : 0.0;
+    r->ps_t_end = s->end == CFG_END_TIME ? r->ps_t0 + s->t_s : INFINITY;
+}
+
+/* Begin the current step: its rates, clock and counters, and its line. Collective. */
+static void start_step(eng_run *r, const int64_t tot[2])
+{
+    const cfg_step *s = &r->cfg.steps[r->ps_step];
     r->ps_t0 = r->t_s;
-    r->ps_t_end = s->end == CFG_END_TIME ? r->t_s + s->t_s : INFINITY;
+    set_step_rates(r);
     r->ps_base[0] = tot[0];
     r->ps_base[1] = tot[1];
     if (r->ps_step == 0) {
@@ -190,6 +198,23 @@ kmc_err proto_plan_global(eng_run *r, double t_next, double *t_end, bool *stop, 
         }
         end_step(r, tot, why);
     }
+}
+
+void proto_restore(eng_run *r, const int64_t *ps, double t0_s)
+{
+    r->ps_step = (int)ps[ENG_IO_PS_STEP];
+    r->ps_cycle = ps[ENG_IO_PS_CYCLE];
+    r->ps_started = ps[ENG_IO_PS_STARTED] != 0;
+    r->ps_done = ps[ENG_IO_PS_DONE] != 0;
+    r->ps_base[0] = ps[ENG_IO_PS_STEP_DEP];
+    r->ps_base[1] = ps[ENG_IO_PS_STEP_STRIP];
+    r->cyc_base[0] = ps[ENG_IO_PS_CYC_DEP];
+    r->cyc_base[1] = ps[ENG_IO_PS_CYC_STRIP];
+    r->cyc_dead0 = ps[ENG_IO_PS_CYC_DEAD0];
+    r->strip_exhausted = ps[ENG_IO_PS_EXHAUSTED] != 0;
+    r->ps_t0 = t0_s;
+    if (r->ps_started && !r->ps_done) /* as start_step left them; else the next plan sets them */
+        set_step_rates(r);
 }
 
 double proto_current_A_m2(const eng_run *r)

@@ -11,12 +11,16 @@
  * exact integer counts and the global clock, so the same on any rank count. Rank 0
  * prints a line at each step's start and end (step, cycle, time, charge passed).
  *
- * The protocol's state lives in the run (kmc/engine_priv.h). Restarting inside a
- * protocol is not supported yet: eng_run_deck refuses a restored protocol run. */
+ * The protocol's state lives in the run (kmc/engine_priv.h). A checkpoint stores the
+ * position (step, cycle, the step's start time and totals, the cycle's totals and
+ * first dead Li: kmc/engine_io.h, ENG_IO_PS_*), and a restart continues inside the
+ * step exactly: no line is repeated, and the step and cycle lines that follow are the
+ * straight run's. */
 #ifndef KMC_PROTO_H
 #define KMC_PROTO_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "kmc/base/err.h"
 
@@ -32,6 +36,11 @@ void proto_init(eng_run *r);
  * *stop when every cycle is over. Collective. */
 KMC_NODISCARD kmc_err proto_plan_global(eng_run *r, double t_next, double *t_end, bool *stop,
                                         kmc_status *st);
+
+/* A restart: take the position ps (ENG_IO_PROTO_N entries, kmc/engine_io.h) and the
+ * running step's start time t0_s, and set the running step's currents and end as its
+ * start did. The values are checked by the checkpoint reader. Not collective. */
+void proto_restore(eng_run *r, const int64_t *ps, double t0_s);
 
 /* The current density (A/m2) of the running step: > 0 plating, < 0 stripping, 0 at
  * rest or before the first step. Not collective. */

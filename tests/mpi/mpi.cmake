@@ -139,7 +139,8 @@ add_test(NAME mpi.rank_checksum_cycling
           -P ${PROJECT_SOURCE_DIR}/tests/cmake/rank_checksum.cmake)
 set_tests_properties(mpi.rank_checksum_cycling PROPERTIES TIMEOUT 900 PROCESSORS 2
   LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
-# Protocol runs: the checkpoint stores the steps; restarting one is refused by name.
+# Protocol runs: the checkpoint stores the steps and the position; a run killed inside a
+# Discharge step restarts on 3 ranks (with and without the deck) to the straight run.
 add_test(NAME mpi.protocol_checkpoint
   COMMAND bash ${PROJECT_SOURCE_DIR}/tests/proto_cases.sh $<TARGET_FILE:kmc>
           ${CMAKE_CURRENT_BINARY_DIR}/proto_ckpt)
