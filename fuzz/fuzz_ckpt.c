@@ -182,6 +182,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     cfg_texts_free(&texts);
+    cfg_free(cfg); /* its lists (fills, includes, steps) */
     free(cfg);
     free(pm);
     return 0;

@@ -29,6 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     log_fini(&lg);
+    cfg_free(cfg); /* its lists (fills, includes, steps) */
     free(cfg);
     return 0;
 }

@@ -5,17 +5,17 @@
 #include <stdio.h>
 
 const obs_def obs_table[OBS_N] = {
-    [OBS_STEP] = {"step", "", "sweep", 12, 'd', 0, false, "derived"},
-    [OBS_TIME] = {"time_s", "s", "time_s", 13, 'e', 6, false, "derived"},
-    [OBS_ATOMS] = {"atoms", "", "atoms", 10, 'd', 0, false, "sum"},
-    [OBS_COVERAGE] = {"coverage_ML", "ML", "coverage_ML", 11, 'f', 4, false, "derived"},
-    [OBS_ROUGHNESS] = {"roughness_A", "Ang", "rough_A", 10, 'f', 4, false, "derived"},
-    [OBS_ETA] = {"eta_mV", "mV", "eta_mV", 10, 'f', 3, false, "derived"},
-    [OBS_EVENT_RATE] = {"events_per_s", "1/s", "events/s", 12, 'e', 4, false, "wall"},
-    [OBS_ACTIVE_LI] = {"active_Li", "", "active_Li", 10, 'd', 0, true, "pass"},
-    [OBS_DEAD_LI] = {"dead_Li", "", "dead_Li", 10, 'd', 0, true, "pass"},
-    [OBS_DEAD_CLUSTERS] = {"dead_clusters", "", "dead_cl", 8, 'd', 0, true, "pass"},
-    [OBS_VOIDS] = {"voids", "", "voids", 7, 'd', 0, true, "pass"},
+    [OBS_STEP] = {"step", "", "sweep", 12, 'd', 0, false, "derived", false},
+    [OBS_TIME] = {"time_s", "s", "time_s", 13, 'e', 6, false, "derived", false},
+    [OBS_ATOMS] = {"atoms", "", "atoms", 10, 'd', 0, false, "sum", false},
+    [OBS_COVERAGE] = {"coverage_ML", "ML", "coverage_ML", 11, 'f', 4, false, "derived", false},
+    [OBS_ROUGHNESS] = {"roughness_A", "Ang", "rough_A", 10, 'f', 4, false, "derived", false},
+    [OBS_ETA] = {"eta_mV", "mV", "eta_mV", 10, 'f', 3, false, "derived", false},
+    [OBS_EVENT_RATE] = {"events_per_s", "1/s", "events/s", 12, 'e', 4, false, "wall", false},
+    [OBS_ACTIVE_LI] = {"active_Li", "", "active_Li", 10, 'd', 0, true, "pass", false},
+    [OBS_DEAD_LI] = {"dead_Li", "", "dead_Li", 10, 'd', 0, true, "pass", false},
+    [OBS_DEAD_CLUSTERS] = {"dead_clusters", "", "dead_cl", 8, 'd', 0, true, "pass", false},
+    [OBS_VOIDS] = {"voids", "", "voids", 7, 'd', 0, true, "pass", false},
     [OBS_DEPOSITED] = {"deposited", "", "deposited", 10, 'd', 0, false, "sum", true},
     [OBS_STRIPPED] = {"stripped", "", "stripped", 10, 'd', 0, false, "sum", true},
 };
