@@ -88,6 +88,8 @@ static const cfgd_field config_fields[] = {
     CF("brass residual", coll.brass_residual, CFGD_DOUBLE, double, "", FX, 0),
     CF("strip current", strip_A_m2, CFGD_DOUBLE, double, "A/m2", FX, 0),
     CF("repeat", cycles, CFGD_INT64, int64_t, "cycles", FX, 1),
+    /* output only (the cycler-format file's scale): a restart's deck may change it */
+    CF("electrode_area", electrode_area_cm2, CFGD_DOUBLE, double, "cm2", MC, 1),
 };
 
 #define FF(m, T, ctype, unit, def)                                                             \
@@ -113,6 +115,14 @@ static const cfgd_field step_fields[] = {
     SF("step", q_C_m2, CFGD_DOUBLE, double, "C/m2", FX, 0),
     SF("step", eta_V, CFGD_DOUBLE, double, "V", FX, 0),
     SF("step", line, CFGD_INT, int, "deck line", RC, 0),
+    SF("step profile", prof0, CFGD_INT, int, "point", FX, 0),
+    SF("step profile", nprof, CFGD_INT, int, "points", FX, 0),
+    {"step profile", "prof_path", CFGD_STR, CFG_PATH_MAX, offsetof(cfg_step, prof_path), "", RC, 0,
+     0},
+};
+static const cfgd_field prof_fields[] = {
+    {"step profile", "t_s", CFGD_DOUBLE, 1, offsetof(cfg_prof, t_s), "s", FX, 0, 0},
+    {"step profile", "j_A_m2", CFGD_DOUBLE, 1, offsetof(cfg_prof, j_A_m2), "A/m2", FX, 0, 0},
 };
 static const cfgd_list config_lists[] = {
     {"fill", "fill", offsetof(kmc_config, nfills), offsetof(kmc_config, fills), sizeof(cfg_fill),
@@ -121,6 +131,8 @@ static const cfgd_list config_lists[] = {
      sizeof(cfg_path), CFG_LIST_MAX, RC, include_fields, 1},
     {"step", "step", offsetof(kmc_config, nsteps), offsetof(kmc_config, steps), sizeof(cfg_step),
      CFG_LIST_MAX, FX, step_fields, (int)(sizeof step_fields / sizeof step_fields[0])},
+    {"step profile", "profile", offsetof(kmc_config, nprof), offsetof(kmc_config, prof),
+     sizeof(cfg_prof), CFG_LIST_MAX, FX, prof_fields, 2},
 };
 
 const cfgd_table cfgd_config = {"config", config_fields,

@@ -811,6 +811,9 @@ kmc_err ckpt_write_global(eng_run *r, kmc_status *st)
                 bad |= h5u_put_attr(f, "protocol", H5T_NATIVE_INT64, ENG_IO_PROTO_N, S.ps);
                 bad |= h5u_put_attr(f, "protocol_t0_s", H5T_NATIVE_DOUBLE, 1, &S.ps_t0_s);
             }
+            /* the cycle bookkeeping (kmc/book.h): recovered Li, cycler rows, the running
+             * cycle's baselines */
+            bad |= h5u_put_attr(f, "cycle_book", H5T_NATIVE_INT64, BOOK_CK_N, S.book);
             bad |= h5u_put_attr(f, "ranks_written", H5T_NATIVE_INT, 1, &L.size);
             bad |= put_texts(f, cfg->texts);
             bad |= h5u_put_attr_str(f, "tile_columns", cols);
@@ -1102,6 +1105,15 @@ static const char *check_proto(const eng_io_state *s, const kmc_config *c, int64
                  p[ENG_IO_PS_DONE]);
         return "protocol";
     }
+    for (int i = 0; i < c->nsteps; ++i) { /* a profile's points lie in the point list */
+        const cfg_step *q = &c->steps[i];
+        if (q->kind == CFG_STEP_PROFILE &&
+            (q->prof0 < 0 || q->nprof < 2 || q->prof0 > c->nprof - q->nprof)) {
+            snprintf(v, cap, "step %d's profile points %d to %d (the list holds %d; a profile has "
+                     ">= 2)", i + 1, q->prof0 + 1, q->prof0 + q->nprof, c->nprof);
+            return "config/step";
+        }
+    }
     if (!isfinite(s->ps_t0_s) || s->ps_t0_s < 0.0 || s->ps_t0_s > s->t_s) {
         snprintf(v, cap, "%g (a step starts at a finite time from 0 to time_s %g)", s->ps_t0_s,
                  s->t_s);
@@ -1144,6 +1156,13 @@ static kmc_err check_state(const eng_io_state *s, const eng_io_layout *L, bool h
     }
     if (what == NULL && s->proto)
         what = check_proto(s, cfg, sites, v, sizeof v);
+    for (int i = 0; what == NULL && i < BOOK_CK_N; ++i) { /* counts of sites and rows */
+        int64_t hi = i == BOOK_CK_SET ? 1 : i == BOOK_CK_LI0 || i == BOOK_CK_ACTIVE0 || i == BOOK_CK_DEAD0 ? sites : INT64_MAX;
+        if (s->book[i] < 0 || s->book[i] > hi) {
+            what = "cycle_book";
+            snprintf(v, sizeof v, "%" PRId64 " in entry %d (0 to %" PRId64 ")", s->book[i], i + 1, hi);
+        }
+    }
     int64_t layer = (int64_t)L->gn[0] * L->gn[1] * L->nbasis;
     for (int z = 0; what == NULL && have_perc && z < L->gn[2]; ++z)
         if (dead_by_z[z] < 0 || dead_by_z[z] > layer) {
@@ -1206,6 +1225,19 @@ kmc_err ckpt_restore_global(eng_run *r, const char *path, kmc_status *st)
         bad |= h5u_get_attr(f, "protocol", H5T_NATIVE_INT64, ENG_IO_PROTO_N, S.ps);
         bad |= h5u_get_attr(f, "protocol_t0_s", H5T_NATIVE_DOUBLE, 1, &S.ps_t0_s);
     }
+    /* the cycle bookkeeping: a file without it (written before kmc stored it) starts it
+     * from zero (no recovered Li counted yet; a protocol's running cycle is measured
+     * again at its next start) */
+    memset(S.book, 0, sizeof S.book);
+    bool file_book = H5Aexists(f, "cycle_book") > 0;
+    if (rc == KMC_OK && bad >= 0 && file_proto && !file_book)
+        rc = kmc_fail(st, KMC_ERR_CKPT, KMC_NOLOC,
+                      "checkpoint '%s' holds a position in a cycling protocol but not its cycle "
+                      "bookkeeping (attribute cycle_book: written by an older kmc); start the "
+                      "protocol again from its deck",
+                      path);
+    if (rc == KMC_OK && file_book)
+        bad |= h5u_get_attr(f, "cycle_book", H5T_NATIVE_INT64, BOOK_CK_N, S.book);
     /* tile columns by name (a channel the file lacks starts from 0 events); a file
      * written before the columns were named holds the hop and deposit counters */
     char *cols = H5Aexists(f, "tile_columns") > 0 ? h5u_get_attr_str_alloc(f, "tile_columns")

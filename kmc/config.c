@@ -45,6 +45,18 @@ kmc_err cfg_add_step(kmc_config *cfg, cfg_step st)
     return KMC_OK;
 }
 
+kmc_err cfg_add_prof(kmc_config *cfg, cfg_prof pt)
+{
+    if (cfg->nprof >= CFG_LIST_MAX)
+        return KMC_ERR_INPUT;
+    cfg_prof *p = cfg_grow(cfg->prof, cfg->nprof, sizeof *p);
+    if (p == NULL)
+        return KMC_ERR_NOMEM;
+    cfg->prof = p;
+    cfg->prof[cfg->nprof++] = pt;
+    return KMC_OK;
+}
+
 kmc_err cfg_add_include(kmc_config *cfg, const char *path)
 {
     if (cfg->nincludes >= CFG_LIST_MAX || strlen(path) >= CFG_PATH_MAX)
@@ -75,8 +87,9 @@ kmc_err cfg_copy(kmc_config *dst, const kmc_config *src)
     dst->fills = cfg_alloc(src->nfills, sizeof *src->fills);
     dst->includes = cfg_alloc(src->nincludes, sizeof *src->includes);
     dst->steps = cfg_alloc(src->nsteps, sizeof *src->steps);
+    dst->prof = cfg_alloc(src->nprof, sizeof *src->prof);
     if ((src->nfills > 0 && dst->fills == NULL) || (src->nincludes > 0 && dst->includes == NULL) ||
-        (src->nsteps > 0 && dst->steps == NULL)) {
+        (src->nsteps > 0 && dst->steps == NULL) || (src->nprof > 0 && dst->prof == NULL)) {
         cfg_free(dst);
         return KMC_ERR_NOMEM;
     }
@@ -86,6 +99,8 @@ kmc_err cfg_copy(kmc_config *dst, const kmc_config *src)
         memcpy(dst->includes, src->includes, (size_t)src->nincludes * sizeof *src->includes);
     if (src->nsteps > 0)
         memcpy(dst->steps, src->steps, (size_t)src->nsteps * sizeof *src->steps);
+    if (src->nprof > 0)
+        memcpy(dst->prof, src->prof, (size_t)src->nprof * sizeof *src->prof);
     return KMC_OK;
 }
 
@@ -102,9 +117,10 @@ kmc_err cfg_bcast(kmc_config *cfg, MPI_Comm comm, kmc_status *st)
         cfg->fills = cfg_alloc(plain.nfills, sizeof *cfg->fills);
         cfg->includes = cfg_alloc(plain.nincludes, sizeof *cfg->includes);
         cfg->steps = cfg_alloc(plain.nsteps, sizeof *cfg->steps);
+        cfg->prof = cfg_alloc(plain.nprof, sizeof *cfg->prof);
         if ((plain.nfills > 0 && cfg->fills == NULL) ||
             (plain.nincludes > 0 && cfg->includes == NULL) ||
-            (plain.nsteps > 0 && cfg->steps == NULL))
+            (plain.nsteps > 0 && cfg->steps == NULL) || (plain.nprof > 0 && cfg->prof == NULL))
             rc = kmc_fail(st, KMC_ERR_NOMEM, KMC_NOLOC,
                           "out of memory for the configuration (%d fills, %d includes, %d steps)",
                           plain.nfills, plain.nincludes, plain.nsteps);
@@ -117,6 +133,8 @@ kmc_err cfg_bcast(kmc_config *cfg, MPI_Comm comm, kmc_status *st)
                   0, comm);
     if (rc == KMC_OK && cfg->nsteps > 0)
         MPI_Bcast(cfg->steps, (int)(sizeof *cfg->steps * (size_t)cfg->nsteps), MPI_BYTE, 0, comm);
+    if (rc == KMC_OK && cfg->nprof > 0)
+        MPI_Bcast(cfg->prof, (int)(sizeof *cfg->prof * (size_t)cfg->nprof), MPI_BYTE, 0, comm);
     if (rc != KMC_OK && rank != 0)
         cfg_free(cfg);
     return rc;
@@ -127,6 +145,9 @@ void cfg_free(kmc_config *cfg)
     free(cfg->fills);
     free(cfg->includes);
     free(cfg->steps);
+    free(cfg->prof);
+    cfg->prof = NULL;
+    cfg->nprof = 0;
     cfg->fills = NULL;
     cfg->includes = NULL;
     cfg->steps = NULL;

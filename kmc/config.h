@@ -33,7 +33,12 @@ typedef struct cfg_fill {  /* `fill SPECIES FRACTION [region ZLO ZHI]` */
  * (`Charge at J mA/cm2 ...`), stripping (`Discharge at J mA/cm2 ...`) or no current
  * (`Rest ...`), ended after a time (`for T minutes`), a charge passed (`until Q
  * mAh/cm2`) or, stripping, an overpotential (`until 0.1 V`). */
-typedef enum cfg_step_kind { CFG_STEP_REST, CFG_STEP_CHARGE, CFG_STEP_DISCHARGE } cfg_step_kind;
+typedef enum cfg_step_kind {
+    CFG_STEP_REST,
+    CFG_STEP_CHARGE,
+    CFG_STEP_DISCHARGE,
+    CFG_STEP_PROFILE /* `Run FILE (A/cm2)`: a piecewise-constant current from a CSV */
+} cfg_step_kind;
 typedef enum cfg_step_end { CFG_END_TIME, CFG_END_CHARGE, CFG_END_ETA } cfg_step_end;
 typedef struct cfg_step {
     int kind;       /* cfg_step_kind */
@@ -44,7 +49,19 @@ typedef struct cfg_step {
     double eta_V;   /* CFG_END_ETA (Discharge): cutoff on the stripping overpotential on
                      * the active area, V > 0 */
     int line;       /* deck line, for messages */
+    /* CFG_STEP_PROFILE (end CFG_END_TIME, t_s the last point's time): points
+     * [prof0, prof0 + nprof) of kmc_config.prof, read from prof_path at load */
+    int prof0, nprof;
+    cfg_path prof_path;
 } cfg_step;
+
+/* One point of a current profile (`step "Run FILE (A/cm2)"`): the current density
+ * j_A_m2 (> 0 plating, < 0 stripping, 0 rest) holds from t_s (from the step's start)
+ * to the next point's time; the last point ends the step. */
+typedef struct cfg_prof {
+    double t_s;
+    double j_A_m2;
+} cfg_prof;
 
 typedef enum cfg_hops { CFG_HOPS_OFF, CFG_HOPS_1NN, CFG_HOPS_1NN_2NN } cfg_hops;
 typedef enum cfg_dep_mode { CFG_DEP_OFF, CFG_DEP_FLUX, CFG_DEP_CURRENT } cfg_dep_mode;
@@ -104,6 +121,10 @@ typedef struct kmc_config {
     cfg_step *steps;             /* [nsteps], a list like fills (cfg_add_step); owned by the
                                   * config (cfg_free) */
     int64_t cycles;              /* `repeat N`: the cycle (all steps) runs N times; default 1 */
+    int nprof;                   /* points of every profile step (`step "Run FILE (A/cm2)"`) */
+    cfg_prof *prof;              /*   [nprof], a list like fills (cfg_add_prof); owned */
+    double electrode_area_cm2;   /* `electrode_area A cm2`: the area the cycler-format output
+                                  * (PREFIX.bdf.csv) scales currents and capacities to; default 1 */
     const struct cfg_texts *texts; /* deck, include and .pot texts captured at load
                                     * (kmc/cfgdesc.h), for checkpoints; borrowed, NULL
                                     * if none; not a described field, not broadcast */
@@ -126,23 +147,35 @@ void cfg_free(kmc_config *cfg);
 /* Append a protocol step (as cfg_add_fill). Not collective. */
 KMC_NODISCARD kmc_err cfg_add_step(kmc_config *cfg, cfg_step s);
 
-/* Does the protocol have a step of this kind (cfg_step_kind)? Not collective. */
+/* Append a profile point (as cfg_add_fill). Not collective. */
+KMC_NODISCARD kmc_err cfg_add_prof(kmc_config *cfg, cfg_prof p);
+
+/* The largest current density (A/m2) the protocol drives of this kind (Charge: plating,
+ * Discharge: stripping), from its steps and the points of its profiles; 0 if none. */
+static inline double cfg_proto_max_j(const kmc_config *cfg, int kind)
+{
+    double j = 0.0;
+    for (int i = 0; i < cfg->nsteps; ++i) {
+        const cfg_step *s = &cfg->steps[i];
+        if (s->kind == kind && s->j_A_m2 > j)
+            j = s->j_A_m2;
+        for (int k = 0; s->kind == CFG_STEP_PROFILE && k + 1 < s->nprof; ++k) {
+            double v = cfg->prof[s->prof0 + k].j_A_m2 * (kind == CFG_STEP_CHARGE ? 1.0 : -1.0);
+            if (kind != CFG_STEP_REST && v > j)
+                j = v;
+        }
+    }
+    return j;
+}
+
+/* Does the protocol have a step of this kind (cfg_step_kind)? A profile counts as
+ * Charge and/or Discharge when it has points of that sign. Not collective. */
 static inline bool cfg_proto_has(const kmc_config *cfg, int kind)
 {
     for (int i = 0; i < cfg->nsteps; ++i)
         if (cfg->steps[i].kind == kind)
             return true;
-    return false;
-}
-
-/* The largest current density (A/m2) of the protocol's steps of this kind, 0 if none. */
-static inline double cfg_proto_max_j(const kmc_config *cfg, int kind)
-{
-    double j = 0.0;
-    for (int i = 0; i < cfg->nsteps; ++i)
-        if (cfg->steps[i].kind == kind && cfg->steps[i].j_A_m2 > j)
-            j = cfg->steps[i].j_A_m2;
-    return j;
+    return (kind == CFG_STEP_CHARGE || kind == CFG_STEP_DISCHARGE) && cfg_proto_max_j(cfg, kind) > 0.0;
 }
 
 #endif /* KMC_CONFIG_H */

@@ -112,6 +112,7 @@ static kmc_err cmd_brass(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_strip(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_step(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_repeat(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_electrode_area(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 
 #define DEPOSIT_USAGE                                                                          \
     "deposit flux F ML/s [sites column|surface] | deposit current J mA/cm2 | deposit off"
@@ -209,6 +210,9 @@ static const deck_cmd deck_cmds[] = {
      "replaces `run`"},
     {"repeat", 1, 1, cmd_repeat, true, false, "repeat N",
      "run the protocol's cycle (all `step` lines) N >= 1 times; default 1"},
+    {"electrode_area", 2, 2, cmd_electrode_area, true, false, "electrode_area A cm2|mm2",
+     "the electrode area the cycler-format output PREFIX.bdf.csv scales currents and "
+     "capacities to (the box is a sample of it); default 1 cm2"},
 };
 #define DECK_NCMDS (sizeof deck_cmds / sizeof deck_cmds[0])
 
@@ -370,6 +374,22 @@ static kmc_err deck_error(deck_ctx *dc, const deck_line *ln, int ti, const char 
     va_start(ap, fmt);
     kmc_err rc = deck_vreport(dc, KMC_ERR_INPUT, ln->file, ln->line, ln->text, col, len, NULL,
                               NULL, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* deck_error with another exit code (KMC_ERR_NOFILE: a file the line names cannot be
+ * read). */
+static kmc_err deck_vreport_code(deck_ctx *dc, kmc_err code, const deck_line *ln, int ti,
+                                 const char *fmt, ...) KMC_PRINTF(5, 6);
+static kmc_err deck_vreport_code(deck_ctx *dc, kmc_err code, const deck_line *ln, int ti,
+                                 const char *fmt, ...)
+{
+    int col, len;
+    deck_tok_span(ln, ti, &col, &len);
+    va_list ap;
+    va_start(ap, fmt);
+    kmc_err rc = deck_vreport(dc, code, ln->file, ln->line, ln->text, col, len, NULL, NULL, fmt, ap);
     va_end(ap);
     return rc;
 }
@@ -1067,6 +1087,129 @@ static kmc_err step_quantity(deck_ctx *dc, const deck_line *ln, const step_words
                            d.note[1][0] ? d.note[1] : NULL, "%s", d.msg);
 }
 
+/* `step "Run FILE (A/cm2)"`: a current profile from a CSV, two numbers a line (time in
+ * s from the step's start, current density in the unit in brackets; > 0 plating, < 0
+ * stripping, 0 rest), '#' comments, blank lines and one header line allowed; times
+ * start at 0 and increase strictly; at least two points (the last one ends the step).
+ * The file is relative to the deck's folder. Errors name the file and its line. */
+static kmc_err step_profile(deck_ctx *dc, const deck_line *ln, const step_words *sw,
+                            kmc_config *cfg, cfg_step *st)
+{
+    if (sw->n < 3)
+        return deck_error_note(dc, ln, sw_ti(sw, ln, sw->n), "e.g. step \"Run pulses.csv (mA/cm2)\"",
+                               NULL, "missing %s", sw->n < 2 ? "the profile's file" :
+                               "the unit of its currents in brackets, e.g. (A/cm2)");
+    if (sw->n > 3)
+        return deck_error(dc, ln, sw_ti(sw, ln, 3), "unexpected '%s' after the end of the step",
+                          sw->w[3]);
+    char unit[64];
+    size_t nu = strlen(sw->w[2]);
+    if (nu < 3 || sw->w[2][0] != '(' || sw->w[2][nu - 1] != ')')
+        return deck_error(dc, ln, sw_ti(sw, ln, 2),
+                          "expected the unit of the profile's currents in brackets, e.g. (A/cm2), "
+                          "found '%s'", sw->w[2]);
+    memcpy(unit, sw->w[2] + 1, nu - 2);
+    unit[nu - 2] = '\0';
+    double scale;
+    prs_diag d;
+    if (!prs_quantity("1", unit, UNIT_CURRENT_DENSITY, NULL, &scale, &d))
+        return deck_error(dc, ln, sw_ti(sw, ln, 2), "%s", d.msg);
+    char *path = deck_path_join(ln->file->dir, sw->w[1]);
+    if (path == NULL) {
+        deck_oom(dc);
+        return KMC_ERR_NOMEM;
+    }
+    if (strlen(path) >= sizeof st->prof_path) {
+        free(path);
+        return deck_error(dc, ln, sw_ti(sw, ln, 1), "the profile's path is too long (at most %zu "
+                          "characters)", sizeof st->prof_path - 1);
+    }
+    snprintf(st->prof_path, sizeof st->prof_path, "%s", path);
+    free(path);
+    FILE *fp = fopen(st->prof_path, "r");
+    if (fp == NULL)
+        return deck_vreport_code(dc, KMC_ERR_NOFILE, ln, sw_ti(sw, ln, 1),
+                                 "cannot read the profile '%s': %s", st->prof_path, strerror(errno));
+    st->kind = CFG_STEP_PROFILE;
+    st->end = CFG_END_TIME;
+    st->prof0 = cfg->nprof;
+    char buf[512];
+    int line = 0, npt = 0;
+    bool header_ok = true;
+    kmc_err rc = KMC_OK;
+    double t_prev = 0.0;
+    while (rc == KMC_OK && fgets(buf, sizeof buf, fp) != NULL) {
+        ++line;
+        size_t n = strlen(buf);
+        if (n + 1 == sizeof buf && buf[n - 1] != '\n') {
+            rc = deck_error(dc, ln, sw_ti(sw, ln, 1), "profile '%s' line %d is longer than %zu "
+                            "characters", st->prof_path, line, sizeof buf - 2);
+            break;
+        }
+        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+            buf[--n] = '\0';
+        const char *a = buf;
+        while (*a == ' ' || *a == '\t')
+            ++a;
+        if (*a == '\0' || *a == '#')
+            continue;
+        char *comma = strchr(a, ',');
+        char f1[128] = "", f2[128] = "";
+        if (comma != NULL && (size_t)(comma - a) < sizeof f1 && strlen(comma + 1) < sizeof f2) {
+            memcpy(f1, a, (size_t)(comma - a));
+            snprintf(f2, sizeof f2, "%s", comma + 1);
+        }
+        char *e1, *e2;
+        double t = strtod(f1, &e1), j = strtod(f2, &e2);
+        while (*e1 == ' ')
+            ++e1;
+        while (*e2 == ' ')
+            ++e2;
+        bool nums = comma != NULL && f1[0] != '\0' && f2[0] != '\0' && *e1 == '\0' && *e2 == '\0' &&
+                    strchr(f2, ',') == NULL;
+        if (!nums && header_ok && npt == 0 && comma != NULL) {
+            header_ok = false; /* one header line, e.g. time_s,current */
+            continue;
+        }
+        header_ok = false;
+        if (!nums) {
+            rc = deck_error(dc, ln, sw_ti(sw, ln, 1), "profile '%s' line %d: expected two numbers "
+                            "'time_s,current', found '%.60s'", st->prof_path, line, a);
+        } else if (!isfinite(t) || !isfinite(j)) {
+            rc = deck_error(dc, ln, sw_ti(sw, ln, 1), "profile '%s' line %d: time and current must "
+                            "be finite, found '%.60s'", st->prof_path, line, a);
+        } else if (npt == 0 && t != 0.0) {
+            rc = deck_error(dc, ln, sw_ti(sw, ln, 1), "profile '%s' line %d: the first point must "
+                            "be at time 0, found %g s", st->prof_path, line, t);
+        } else if (npt > 0 && !(t > t_prev)) {
+            rc = deck_error(dc, ln, sw_ti(sw, ln, 1), "profile '%s' line %d: times must increase, "
+                            "found %g s after %g s", st->prof_path, line, t, t_prev);
+        } else {
+            cfg_prof pt = {.t_s = t, .j_A_m2 = j * scale};
+            kmc_err arc = cfg_add_prof(cfg, pt);
+            if (arc == KMC_ERR_NOMEM) {
+                deck_oom(dc);
+                rc = arc;
+            } else if (arc != KMC_OK) {
+                rc = deck_error(dc, ln, sw_ti(sw, ln, 1), "profile '%s' line %d: more than %d "
+                                "profile points in the deck", st->prof_path, line, CFG_LIST_MAX);
+            }
+            ++npt;
+            t_prev = t;
+        }
+    }
+    fclose(fp);
+    if (rc == KMC_OK && npt < 2)
+        rc = deck_error(dc, ln, sw_ti(sw, ln, 1), "profile '%s' holds %d point%s; a profile needs "
+                        "at least two (the last one's time ends the step)", st->prof_path, npt,
+                        npt == 1 ? "" : "s");
+    if (rc != KMC_OK)
+        return rc;
+    st->nprof = npt;
+    st->t_s = t_prev;
+    return KMC_OK;
+}
+
 /* `step "Charge at 1 mA/cm2 for 1 hour"`, `step "Discharge at 1 mA/cm2 until 0.5
  * mAh/cm2"`, `step "Rest for 30 minutes"`. */
 static kmc_err cmd_step(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
@@ -1110,14 +1253,22 @@ static kmc_err cmd_step(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
     } else if (sw_is(&sw, 0, "rest")) {
         st.kind = CFG_STEP_REST;
         k = 1;
+    } else if (sw_is(&sw, 0, "run")) {
+        KMC_TRY(step_profile(dc, ln, &sw, cfg, &st));
+        kmc_status ms = {0};
+        if (cfg_steps_push(cfg, &st, &ms) != KMC_OK) {
+            deck_oom(dc);
+            return KMC_ERR_NOMEM;
+        }
+        return KMC_OK;
     } else {
-        static const char *const kinds[] = {"Charge", "Discharge", "Rest"};
-        const char *near = prs_nearest(sw_at(&sw, 0), kinds, 3);
+        static const char *const kinds[] = {"Charge", "Discharge", "Rest", "Run"};
+        const char *near = prs_nearest(sw_at(&sw, 0), kinds, 4);
         char hint[64] = "";
         if (near != NULL)
             snprintf(hint, sizeof hint, "; did you mean '%s'?", near);
         return deck_error(dc, ln, sw_ti(&sw, ln, 0),
-                          "unknown step '%s'%s (expected Charge, Discharge or Rest)", sw_at(&sw, 0),
+                          "unknown step '%s'%s (expected Charge, Discharge, Rest or Run)", sw_at(&sw, 0),
                           hint);
     }
     if (sw_is(&sw, k, "for")) {
@@ -1173,6 +1324,21 @@ static kmc_err cmd_repeat(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
     int64_t n = 0;
     KMC_TRY(deck_int(dc, ln, 1, 1, INT32_MAX, "repeat count", &n));
     cfg->cycles = n;
+    return KMC_OK;
+}
+
+/* `electrode_area A cm2` */
+static kmc_err cmd_electrode_area(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    double a;
+    KMC_TRY(deck_real(dc, ln, 1, &a));
+    const char *u = ln->tok[2].s;
+    double f = strcmp(u, "cm2") == 0 ? 1.0 : strcmp(u, "mm2") == 0 ? 0.01 : 0.0;
+    if (f == 0.0)
+        return deck_error(dc, ln, 2, "unknown area unit '%s' (expected cm2 or mm2)", u);
+    if (!(a > 0.0) || !isfinite(a))
+        return deck_error(dc, ln, 1, "the electrode area must be > 0, found %s", ln->tok[1].s);
+    cfg->electrode_area_cm2 = a * f;
     return KMC_OK;
 }
 
@@ -1277,6 +1443,7 @@ static void deck_config_defaults(kmc_config *cfg)
     cfg->window_factor = 4.0;
     cfg->ckpt_keep = 2;
     cfg->cycles = 1;
+    cfg->electrode_area_cm2 = 1.0;
     cfg->seed = 12345;
     cfg->seed_set = false;
 }

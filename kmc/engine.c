@@ -917,6 +917,7 @@ void eng_destroy(eng_run **rp)
             log_rank(r->lg, LOG_WARN, "%s\n", ignore.msg);      /* was written */
     }
     perc_ctx_destroy(&r->perc);
+    book_close(r);
     free(r->dead_by_z);
     ghost_plan_destroy(&r->gp);
     dec_destroy(&r->dec);
@@ -1334,7 +1335,9 @@ kmc_err eng_percolate_global(eng_run *r, kmc_status *st)
         return kmc_fail(st, KMC_ERR_INTERNAL, KMC_NOLOC, "no percolation context (percolate off)");
     double w0 = wall_s();
     r->perc_last.dead_by_z = r->dead_by_z;
+    book_pass_before(r); /* recovered Li: dead-flagged sites this pass finds active */
     KMC_TRY(perc_label_global(r->perc, r->site, true, &r->perc_last, st));
+    book_pass_after_global(r);
     KMC_TRY(eng_refresh_ghosts(r, st));
     /* deposition eligibility reads the dead flag: recompute every site's events (a
      * pass is rare; the rebuild is deterministic, so rank-count independent) */
@@ -1378,6 +1381,8 @@ static kmc_err thermo_line(eng_run *r, double *w_last, int64_t *ev_last, kmc_sta
     log_flush(r->lg);
     if (r->h5 != NULL && !r->row_skip)
         h5out_row(r->h5, v);
+    if (r->proto && !r->row_skip) /* PREFIX.bdf.csv (kmc/book.h) */
+        KMC_TRY(book_bdf_row_global(r, &s, st));
     *w_last = wall_s();
     *ev_last = s.events;
     r->w_out += *w_last - w0;
@@ -1667,6 +1672,7 @@ kmc_err eng_run_deck(eng_run *r, kmc_status *st)
             r->last_snap = r->exact ? r->n_events : r->n_sweeps;
         }
     }
+    KMC_TRY(book_open_global(r, st)); /* a protocol's PREFIX.cycles.csv, PREFIX.bdf.csv */
     thermo_header(r);
     r->row_skip = r->restored; /* a restart's first line repeats the checkpoint's state */
     KMC_TRY(thermo_line(r, &w_last, &ev_last, st));
@@ -1723,6 +1729,10 @@ kmc_err eng_run_deck(eng_run *r, kmc_status *st)
     print_diagnostics(r, &s);
     if (r->perc != NULL)
         KMC_TRY(perc_report(r, st));
+    book_close(r);
+    if (r->proto)
+        log_info(r->lg, "  cycle table      %s.cycles.csv; cycler format %s.bdf.csv\n", r->cfg.prefix,
+                 r->cfg.prefix);
     if (r->h5 != NULL) {
         KMC_TRY(h5out_close_global(&r->h5, sum, st));
         log_info(r->lg, "  run file         %s.h5 (ParaView: %s.xmf)\n", r->cfg.prefix, r->cfg.prefix);

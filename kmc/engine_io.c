@@ -82,6 +82,7 @@ void eng_io_get_state(const eng_run *r, eng_io_state *o)
     o->perc = r->perc_last;
     o->perc.dead_by_z = NULL;
     o->proto = r->proto;
+    memcpy(o->book, r->bk.ck, sizeof o->book);
     if (!r->proto)
         return;
     o->ps[ENG_IO_PS_STEP] = r->ps_step;
@@ -107,6 +108,7 @@ void eng_io_set_state(eng_run *r, const eng_io_state *in)
     int64_t *keep = r->perc_last.dead_by_z; /* the run's own buffer stays */
     r->perc_last = in->perc;
     r->perc_last.dead_by_z = keep;
+    memcpy(r->bk.ck, in->book, sizeof r->bk.ck);
     if (in->proto && r->proto) /* the position in the protocol, and its step's currents */
         proto_restore(r, in->ps, in->ps_t0_s);
 }

@@ -19,6 +19,7 @@
 #include "kmc/base/err.h"
 #include "kmc/base/log.h"
 #include "kmc/base/pcg32.h"
+#include "kmc/book.h"
 #include "kmc/config.h"
 #include "kmc/engine.h"
 #include "kmc/perc.h"
@@ -81,6 +82,9 @@ typedef struct eng_io_state {
                                  * dead Li, strip exhausted (see ENG_IO_PS_*) */
     double ps_t0_s;      /* the running step's start time (a time-ended step ends at
                           * ps_t0_s + its duration, recomputed) */
+    /* the cycle bookkeeping (kmc/book.h, BOOK_CK_*): recovered Li, cycler-format rows,
+     * the running cycle's baselines; the checkpoint's attribute 'cycle_book' */
+    int64_t book[BOOK_CK_N];
 } eng_io_state;
 void eng_io_get_state(const eng_run *run, eng_io_state *out);
 /* set_state also sets the protocol's position when in->proto (and the running

@@ -4,6 +4,7 @@
 #ifndef KMC_ENGINE_PRIV_H
 #define KMC_ENGINE_PRIV_H
 
+#include "kmc/book.h"
 #include "kmc/engine.h"
 #include "kmc/evt.h"
 #include "kmc/h5out.h"
@@ -87,6 +88,9 @@ struct eng_run {
     int64_t ps_base[2];    /* box totals of depositions and strips at the step's start */
     int64_t cyc_base[2];   /* the same at the cycle's start */
     int64_t cyc_dead0;     /* dead Li of the last scheduled pass at the cycle's start */
+    double ps_j;           /* the current density the protocol drives now (A/m2; > 0 plating) */
+    double ps_seg_end;     /* a profile step: the end of its running segment, s (else inf) */
+    book_state bk;         /* the cycle bookkeeping and its files (kmc/book.h) */
 };
 
 /* Is there no eligible Li in the whole box while stripping is driven? Logs the

@@ -81,6 +81,9 @@ typedef enum evt_total { EVT_RATE, EVT_SHARE } evt_total;
 /* Adds a half-unit displacement to a position list (evt_ops.reads). */
 typedef void (*evt_add_pos)(void *ctx, int dx2, int dy2, int dz2);
 
+/* What one event does to the Li inventory: the per-cycle table sums channel counts by it. */
+typedef enum evt_inv { EVT_INV_NONE = 0, EVT_INV_PLATE, EVT_INV_STRIP, EVT_INV_SEI, EVT_INV_SEI_DEAD, EVT_INV_TRAP } evt_inv;
+
 typedef struct evt_ops {
     const char *name;        /* one lower-case word: "hop", "deposit" */
     int kind;                /* eng_event_kind reported by eng_step (ENG_EV_OTHER for others) */
@@ -116,6 +119,7 @@ typedef struct evt_ops {
      * Draws its numbers from t->rng. Returns false if no event took place (the run's
      * limit status then says why). */
     bool (*apply)(void *self, eng_run *r, tile *t, int ch, eng_event *ev);
+    evt_inv inv; /* what one event does to the Li inventory */
 } evt_ops;
 
 /* The built-in channels, in the order they are registered (their order is part of

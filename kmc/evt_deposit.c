@@ -212,4 +212,5 @@ const evt_ops evt_deposit = {
     .tile_rate = dep_tile_rate,
     .max_rate = dep_max_rate,
     .apply = dep_apply,
+    .inv = EVT_INV_PLATE,
 };

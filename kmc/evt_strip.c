@@ -137,4 +137,5 @@ const evt_ops evt_strip = {
     .box_rate = strip_box_rate,
     .max_rate = strip_max_rate,
     .apply = strip_apply,
+    .inv = EVT_INV_STRIP,
 };

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kmc/base/version.h"
+#include "kmc/book.h"
 #include "kmc/engine_io.h"
 #include "kmc/h5util.h"
 
@@ -40,6 +41,8 @@ struct h5out {
     const eng_run *run;  /* borrowed */
     int size;            /* ranks of comm */
     int64_t nflush;      /* flushes so far */
+    hid_t cyc;           /* /cycles (a protocol run), -1 if none; owned */
+    hsize_t cyc_in_file, cyc_extent; /* rows of this run, rows the dataset holds */
     int64_t test_enospc; /* test hook KMC_TEST_RUNFILE_ENOSPC=N: the Nth flush fails on
                           * the last rank with ENOSPC, as a disk filling up would; 0 off */
 };
@@ -232,6 +235,82 @@ static herr_t truncate_to(h5out *h, int64_t keep)
     return rc;
 }
 
+/* The per-cycle table: created, or (a restart) reopened and cut back to the cycles the
+ * checkpoint had completed (rows past them are overwritten, and trimmed at the close,
+ * as the time series' are). A file without it gets it. Collective. */
+static herr_t open_cycles(h5out *h, const eng_run *r, bool reopen)
+{
+    eng_io_state S;
+    eng_io_get_state(r, &S);
+    const kmc_config *cfg = eng_io_config(r);
+    if (cfg->nsteps == 0)
+        return 0;
+    herr_t bad = 0;
+    if (reopen && H5Lexists(h->f, "/cycles", H5P_DEFAULT) > 0) {
+        h->cyc = H5Dopen2(h->f, "/cycles", H5P_DEFAULT);
+        if (h->cyc < 0)
+            return -1;
+        hid_t sp = H5Dget_space(h->cyc);
+        hsize_t dims[2] = {0, 0};
+        H5Sget_simple_extent_dims(sp, dims, NULL);
+        H5Sclose(sp);
+        hsize_t done = (hsize_t)(S.ps[ENG_IO_PS_DONE] ? cfg->cycles : S.ps[ENG_IO_PS_CYCLE]);
+        h->cyc_extent = dims[0];
+        h->cyc_in_file = done < dims[0] ? done : dims[0];
+        return dims[1] == BOOK_NCOL ? 0 : -1;
+    }
+    hsize_t dims[2] = {0, BOOK_NCOL}, maxd[2] = {H5S_UNLIMITED, BOOK_NCOL}, chunk[2] = {64, BOOK_NCOL};
+    hid_t sp = H5Screate_simple(2, dims, maxd), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 2, chunk);
+    h->cyc = H5Dcreate2(h->f, "/cycles", H5T_NATIVE_DOUBLE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    H5Pclose(dcpl);
+    H5Sclose(sp);
+    if (h->cyc < 0)
+        return -1;
+    char cols[1024], units[512];
+    size_t n = 0, u = 0;
+    for (int k = 0; k < BOOK_NCOL; ++k) {
+        n += (size_t)snprintf(cols + n, sizeof cols - n, "%s%s", k ? "," : "", book_col_name[k]);
+        u += (size_t)snprintf(units + u, sizeof units - u, "%s%s", k ? "," : "", book_col_unit[k]);
+    }
+    bad |= h5u_put_attr_str(h->cyc, "columns", cols);
+    bad |= h5u_put_attr_str(h->cyc, "units", units);
+    return bad;
+}
+
+kmc_err h5out_cycle_row_global(h5out *h, const double *row, kmc_status *st)
+{
+    herr_t bad = h->cyc < 0 ? -1 : 0;
+    if (h->cyc >= 0) {
+        hsize_t nd[2] = {h->cyc_in_file + 1, BOOK_NCOL};
+        if (nd[0] > h->cyc_extent) {
+            bad |= H5Dset_extent(h->cyc, nd);
+            h->cyc_extent = nd[0];
+        }
+        hid_t fs = H5Dget_space(h->cyc);
+        hsize_t start[2] = {h->cyc_in_file, 0}, count[2] = {1, BOOK_NCOL};
+        hid_t ms = H5Screate_simple(2, count, NULL);
+        H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
+        if (h->rank != 0) {
+            H5Sselect_none(fs);
+            H5Sselect_none(ms);
+        }
+        hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
+        H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
+        bad |= H5Dwrite(h->cyc, H5T_NATIVE_DOUBLE, ms, fs, dxpl, row);
+        H5Pclose(dxpl);
+        H5Sclose(ms);
+        H5Sclose(fs);
+    }
+    int mine = bad < 0, all = 0;
+    MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MAX, h->comm);
+    if (all)
+        return kmc_fail(st, KMC_ERR_IO, KMC_NOLOC, "cannot write the cycle table of '%s'",
+                        h->h5name);
+    ++h->cyc_in_file;
+    return h5out_flush_global(h, st); /* on disk at each cycle's end, like the time series */
+}
+
 kmc_err h5out_open_global(eng_run *r, const char *command_line, h5out **out, kmc_status *st)
 {
     *out = NULL;
@@ -247,6 +326,7 @@ kmc_err h5out_open_global(eng_run *r, const char *command_line, h5out **out, kmc
     const char *hook = getenv("KMC_TEST_RUNFILE_ENOSPC"); /* test-only: a full disk */
     h->test_enospc = hook != NULL ? atoll(hook) : 0;
     h->run = r;
+    h->cyc = -1;
     snprintf(h->h5name, sizeof h->h5name, "%s.h5", cfg->prefix);
     snprintf(h->xmfname, sizeof h->xmfname, "%s.xmf", cfg->prefix);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
@@ -265,6 +345,7 @@ kmc_err h5out_open_global(eng_run *r, const char *command_line, h5out **out, kmc
         h->f = H5Fopen(h->h5name, H5F_ACC_RDWR, fapl);
         h->ts = h->f < 0 ? -1 : H5Dopen2(h->f, "/timeseries", H5P_DEFAULT);
         bad |= h->ts < 0 ? -1 : truncate_to(h, eng_io_index(r));
+        bad |= h->ts < 0 ? -1 : open_cycles(h, r, true);
     } else {
         h->f = H5Fcreate(h->h5name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
         if (h->f >= 0) {
@@ -297,12 +378,15 @@ kmc_err h5out_open_global(eng_run *r, const char *command_line, h5out **out, kmc
             bad |= h->ts < 0 ? -1 : h5u_put_attr_str(h->ts, "units", obs_csv(1, csv, sizeof csv));
             hid_t g = H5Gcreate2(h->f, "/snapshots", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
             bad |= g < 0 ? -1 : H5Gclose(g);
+            bad |= open_cycles(h, r, false);
         }
     }
     H5Pclose(fapl);
     int failed = h->f < 0 || h->ts < 0 || bad < 0, any = 0;
     MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, h->comm);
     if (any) {
+        if (h->cyc >= 0)
+            H5Dclose(h->cyc);
         if (h->ts >= 0)
             H5Dclose(h->ts);
         if (h->f >= 0)
@@ -441,6 +525,13 @@ kmc_err h5out_close_global(h5out **hp, uint64_t checksum, kmc_status *st)
         if (H5Dset_extent(h->ts, nd) < 0 && rc == KMC_OK)
             rc = kmc_fail(st, KMC_ERR_IO, KMC_NOLOC, "cannot trim the time series of '%s'", h->h5name);
     }
+    if (h->cyc >= 0 && h->cyc_extent > h->cyc_in_file) { /* cycle rows from before a restart */
+        hsize_t nd[2] = {h->cyc_in_file, BOOK_NCOL};
+        if (H5Dset_extent(h->cyc, nd) < 0 && rc == KMC_OK)
+            rc = kmc_fail(st, KMC_ERR_IO, KMC_NOLOC, "cannot trim the cycle table of '%s'", h->h5name);
+    }
+    if (h->cyc >= 0)
+        H5Dclose(h->cyc);
     char hex[32];
     snprintf(hex, sizeof hex, "0x%016" PRIx64, checksum);
     if (H5Aexists(h->f, "checksum") > 0) /* a restarted run file: the old run's end */

@@ -9,13 +9,17 @@
  *               command_line, seed, ranks, checksum (at the end)
  *   /timeseries double [rows][columns], one row per thermo line; attributes columns
  *               and units (comma-separated)
+ *   /cycles     a protocol run's per-cycle table (kmc/book.h): double [cycles][columns],
+ *               one row at each cycle's end, written and flushed then; attributes
+ *               columns and units
  *   /snapshots/NNNNNN/species, /flags  uint8 [nz][NY][NX][basis] (species bits; flag
  *               bits 0 none, 1 active, 2 dead, 3 void), attributes time_s, index
  * The XDMF file lists every snapshot as a temporal collection: on sc one uniform grid
  * with the lattice spacing; on bcc and fcc one grid per basis site, offset by the
  * basis position, whose data is a hyperslab of the 4D datasets.
  * On a restart the file is reopened: rows and snapshots after the checkpoint are
- * removed, so the file continues exactly where the checkpoint left it. */
+ * removed (cycle rows past the cycles the checkpoint had completed too), so the file
+ * continues exactly where the checkpoint left it. */
 #ifndef KMC_H5OUT_H
 #define KMC_H5OUT_H
 
@@ -38,6 +42,9 @@ KMC_NODISCARD kmc_err h5out_open_global(eng_run *run, const char *command_line, 
 void h5out_row(h5out *h, const double row[H5OUT_NCOL]);
 /* Write buffered rows. Collective. */
 KMC_NODISCARD kmc_err h5out_flush_global(h5out *h, kmc_status *st);
+/* Write one row of the per-cycle table (BOOK_NCOL values, kmc/book.h) and flush.
+ * Collective. Errors: KMC_ERR_IO. */
+KMC_NODISCARD kmc_err h5out_cycle_row_global(h5out *h, const double *row, kmc_status *st);
 /* Write a snapshot of the lattice now (index = sweep, or event in exact mode).
  * Collective. */
 KMC_NODISCARD kmc_err h5out_snapshot_global(h5out *h, eng_run *run, int64_t index,

@@ -308,11 +308,15 @@ static void print_setup(const kmc_log *lg, const kmc_config *cfg, const pot_mode
                  cfg->thermo_every, exact ? "events" : "sweeps");
         for (int k = 0; k < cfg->nsteps; ++k) {
             const cfg_step *s = &cfg->steps[k];
-            static const char *const kw[] = {"Rest", "Charge", "Discharge"};
-            char at[48] = "", end[64];
-            if (s->kind != CFG_STEP_REST)
+            static const char *const kw[] = {"Rest", "Charge", "Discharge", "Run"};
+            char at[CFG_PATH_MAX + 64] = "", end[64];
+            if (s->kind == CFG_STEP_PROFILE) /* kmc/proto.h: a piecewise-constant current */
+                snprintf(at, sizeof at, " profile %s (%d points)", s->prof_path, s->nprof);
+            else if (s->kind != CFG_STEP_REST)
                 snprintf(at, sizeof at, " at %.4g mA/cm2", s->j_A_m2 / 10.0);
-            if (s->end == CFG_END_TIME)
+            if (s->end == CFG_END_ETA)
+                snprintf(end, sizeof end, "until %.6g V", s->eta_V);
+            else if (s->end == CFG_END_TIME)
                 snprintf(end, sizeof end, "for %.6g s", s->t_s);
             else
                 snprintf(end, sizeof end, "until %.6g mAh/cm2", s->q_C_m2 / 36000.0);

@@ -4,14 +4,16 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "kmc/base/units.h"
+#include "kmc/book.h"
 #include "kmc/engine_io.h"
 #include "kmc/engine_priv.h"
 
 #define C_M2_PER_MAH_CM2 36000.0 /* 1 mAh/cm2 = 3.6 C per 1e-4 m2 */
 
-static const char *const kind_word[] = {"Rest", "Charge", "Discharge"};
+static const char *const kind_word[] = {"Rest", "Charge", "Discharge", "Run"};
 
 static double area_m2(const eng_run *r)
 {
@@ -24,6 +26,8 @@ void proto_init(eng_run *r)
     r->ps_step = 0;
     r->ps_cycle = 0;
     r->ps_started = r->ps_done = false;
+    r->ps_j = 0.0;
+    r->ps_seg_end = INFINITY;
 }
 
 /* Depositions and strips of the whole box so far: exact integers. Collective in
@@ -54,6 +58,12 @@ static double mah_cm2(const eng_run *r, int64_t atoms)
 static void describe(const cfg_step *s, char *buf, size_t cap)
 {
     int n = snprintf(buf, cap, "%s", kind_word[s->kind]);
+    if (s->kind == CFG_STEP_PROFILE) {
+        const char *base = strrchr(s->prof_path, '/');
+        snprintf(buf + n, cap - (size_t)n, " profile %s (%d points) for %.6g s",
+                 base != NULL ? base + 1 : s->prof_path, s->nprof, s->t_s);
+        return;
+    }
     if (s->kind != CFG_STEP_REST)
         n += snprintf(buf + n, cap - (size_t)n, " at %.6g mA/cm2", s->j_A_m2 / 10.0);
     if (s->end == CFG_END_TIME)
@@ -64,20 +74,47 @@ static void describe(const cfg_step *s, char *buf, size_t cap)
         snprintf(buf + n, cap - (size_t)n, " until %.6g mAh/cm2", s->q_C_m2 / C_M2_PER_MAH_CM2);
 }
 
-/* The running step's currents, and its end (time-ended steps) from its start ps_t0. */
+/* A profile step's running segment at the clock: the last point k (of the first
+ * nprof - 1) whose time, from the step's start, has been reached. Its end, ps_t0 +
+ * t_(k+1), is computed by the same expression the next lookup compares against, so a
+ * window cut there moves on to segment k + 1 exactly (the same on any rank count). */
+static int profile_segment(const eng_run *r, const cfg_step *s)
+{
+    const cfg_prof *p = r->cfg.prof + s->prof0;
+    int lo = 0, hi = s->nprof - 2; /* the answer lies in [lo, hi] */
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (r->ps_t0 + p[mid].t_s <= r->t_s)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
+/* The running step's currents (ps_j: > 0 plating, < 0 stripping), and its end
+ * (time-ended steps) from its start ps_t0; a profile's segment end. */
 static void set_step_rates(eng_run *r)
 {
     const cfg_step *s = &r->cfg.steps[r->ps_step];
+    double j = s->kind == CFG_STEP_CHARGE ? s->j_A_m2 : s->kind == CFG_STEP_DISCHARGE ? -s->j_A_m2 : 0.0;
+    r->ps_seg_end = INFINITY;
+    if (s->kind == CFG_STEP_PROFILE) {
+        int k = profile_segment(r, s);
+        j = r->cfg.prof[s->prof0 + k].j_A_m2;
+        r->ps_seg_end = r->ps_t0 + r->cfg.prof[s->prof0 + k + 1].t_s;
+    }
+    r->ps_j = j;
     if (r->ch_dep >= 0)
-        r->ch[r->ch_dep].box_rate_per_s = s->kind == CFG_STEP_CHARGE ? rate_of(r, s->j_A_m2) : 0.0;
+        r->ch[r->ch_dep].box_rate_per_s = j > 0.0 ? rate_of(r, j) : 0.0;
     if (r->ch_strip >= 0)
-        r->ch[r->ch_strip].box_rate_per_s =
-            s->kind == CFG_STEP_DISCHARGE ? rate_of(r, s->j_A_m2) : 0.0;
+        r->ch[r->ch_strip].box_rate_per_s = j < 0.0 ? rate_of(r, -j) : 0.0;
     r->ps_t_end = s->end == CFG_END_TIME ? r->ps_t0 + s->t_s : INFINITY;
 }
 
-/* Begin the current step: its rates, clock and counters, and its line. Collective. */
-static void start_step(eng_run *r, const int64_t tot[2])
+/* Begin the current step: its rates, clock and counters, and its line; at a cycle's
+ * first step the cycle's bookkeeping (kmc/book.h). Collective. */
+static kmc_err start_step(eng_run *r, const int64_t tot[2], kmc_status *st)
 {
     const cfg_step *s = &r->cfg.steps[r->ps_step];
     r->ps_t0 = r->t_s;
@@ -88,6 +125,7 @@ static void start_step(eng_run *r, const int64_t tot[2])
         r->cyc_base[0] = tot[0];
         r->cyc_base[1] = tot[1];
         r->cyc_dead0 = r->perc_done ? r->perc_last.dead_li : 0;
+        KMC_TRY(book_cycle_begin_global(r, st));
     }
     r->strip_exhausted = false;
     r->ps_started = true;
@@ -95,10 +133,12 @@ static void start_step(eng_run *r, const int64_t tot[2])
     describe(s, what, sizeof what);
     log_info(r->lg, "step %d/%d cycle %" PRId64 "/%" PRId64 " start at t = %.6e s: %s\n",
              r->ps_step + 1, r->cfg.nsteps, r->ps_cycle + 1, r->cfg.cycles, r->t_s, what);
+    return KMC_OK;
 }
 
-/* End the current step (its line; at a cycle's end the cycle's balance) and move on. */
-static void end_step(eng_run *r, const int64_t tot[2], const char *why)
+/* End the current step (its line; at a cycle's end the cycle's row, kmc/book.h) and
+ * move on. Collective. */
+static kmc_err end_step(eng_run *r, const int64_t tot[2], const char *why, kmc_status *st)
 {
     const cfg_step *s = &r->cfg.steps[r->ps_step];
     int64_t plated = tot[0] - r->ps_base[0], stripped = tot[1] - r->ps_base[1];
@@ -109,6 +149,14 @@ static void end_step(eng_run *r, const int64_t tot[2], const char *why)
                  "passed in %.6e s\n",
                  r->ps_step + 1, r->cfg.nsteps, r->ps_cycle + 1, r->cfg.cycles, r->t_s,
                  r->t_s - r->ps_t0);
+    else if (s->kind == CFG_STEP_PROFILE)
+        log_info(r->lg,
+                 "step %d/%d cycle %" PRId64 "/%" PRId64 " end   at t = %.6e s: %.6g mAh/cm2 "
+                 "plated (%" PRId64 " atoms), %.6g mAh/cm2 stripped (%" PRId64 " atoms) in "
+                 "%.6e s%s%s\n",
+                 r->ps_step + 1, r->cfg.nsteps, r->ps_cycle + 1, r->cfg.cycles, r->t_s,
+                 mah_cm2(r, plated), plated, mah_cm2(r, stripped), stripped, r->t_s - r->ps_t0,
+                 why != NULL ? "; " : "", why != NULL ? why : "");
     else
         log_info(r->lg,
                  "step %d/%d cycle %" PRId64 "/%" PRId64 " end   at t = %.6e s: %.6g mAh/cm2 "
@@ -118,25 +166,14 @@ static void end_step(eng_run *r, const int64_t tot[2], const char *why)
                  r->t_s - r->ps_t0, why != NULL ? "; " : "", why != NULL ? why : "");
     r->ps_started = false;
     if (++r->ps_step < r->cfg.nsteps)
-        return;
-    int64_t cp = tot[0] - r->cyc_base[0], cs = tot[1] - r->cyc_base[1];
-    char ce[32] = "n/a (nothing plated)";
-    if (cp > 0) /* Coulombic efficiency: stripped over plated charge of the cycle */
-        snprintf(ce, sizeof ce, "%.4f %%", 100.0 * (double)cs / (double)cp);
-    char dead[128] = "";
-    if (r->perc_done) { /* from the last scheduled pass: stale by up to `percolate every` */
-        int64_t dd = r->perc_last.dead_li - r->cyc_dead0;
-        snprintf(dead, sizeof dead, ", dead Li %+" PRId64 " atoms (%+.6g mAh/cm2, last pass)", dd,
-                 (dd < 0 ? -1.0 : 1.0) * mah_cm2(r, dd < 0 ? -dd : dd));
-    }
-    log_info(r->lg,
-             "cycle %" PRId64 "/%" PRId64 " end at t = %.6e s: plated %.6g mAh/cm2 (%" PRId64
-             " atoms), stripped %.6g mAh/cm2 (%" PRId64 " atoms), CE %s%s\n",
-             r->ps_cycle + 1, r->cfg.cycles, r->t_s, mah_cm2(r, cp), cp, mah_cm2(r, cs), cs, ce,
-             dead);
+        return KMC_OK;
+    /* the cycle's row: printed, in the run file and PREFIX.cycles.csv; the overpotential
+     * at its end is that of the current of its last step */
+    KMC_TRY(book_cycle_end_global(r, r->ps_j, st));
     r->ps_step = 0;
     if (++r->ps_cycle >= r->cfg.cycles)
         r->ps_done = true;
+    return KMC_OK;
 }
 
 /* The stripping overpotential (V, > 0) of step s on the active area: the step's current
@@ -154,7 +191,6 @@ static double active_eta_V(eng_run *r, const cfg_step *s)
 
 kmc_err proto_plan_global(eng_run *r, double t_next, double *t_end, bool *stop, kmc_status *st)
 {
-    (void)st;
     *stop = false;
     for (;;) {
         if (r->ps_done) {
@@ -162,19 +198,22 @@ kmc_err proto_plan_global(eng_run *r, double t_next, double *t_end, bool *stop, 
                 r->ch[r->ch_dep].box_rate_per_s = 0.0;
             if (r->ch_strip >= 0)
                 r->ch[r->ch_strip].box_rate_per_s = 0.0;
+            r->ps_j = 0.0;
             *stop = true;
             return KMC_OK;
         }
         int64_t tot[2];
         totals_global(r, tot);
         if (!r->ps_started)
-            start_step(r, tot);
+            KMC_TRY(start_step(r, tot, st));
         const cfg_step *s = &r->cfg.steps[r->ps_step];
         const char *why = NULL;
         bool over;
         char eta_why[96];
         if (s->end == CFG_END_TIME) {
             over = r->t_s >= r->ps_t_end;
+            if (!over && s->kind == CFG_STEP_PROFILE)
+                set_step_rates(r); /* the segment the clock is in */
         } else if (s->end == CFG_END_ETA) {
             double eta = active_eta_V(r, s); /* none eligible: the check below says so */
             over = isfinite(eta) && eta >= s->eta_V;
@@ -188,15 +227,16 @@ kmc_err proto_plan_global(eng_run *r, double t_next, double *t_end, bool *stop, 
             int64_t passed = s->kind == CFG_STEP_CHARGE ? tot[0] - r->ps_base[0] : tot[1] - r->ps_base[1];
             over = passed >= target_atoms(r, s);
         }
-        if (!over && s->kind == CFG_STEP_DISCHARGE && eng_strip_exhausted_global(r)) {
+        if (!over && (s->kind == CFG_STEP_DISCHARGE || r->ps_j < 0.0) &&
+            eng_strip_exhausted_global(r)) {
             over = true;
             why = "no connected lithium can supply the current";
         }
         if (!over) {
-            *t_end = fmin(t_next, r->ps_t_end);
+            *t_end = fmin(t_next, fmin(r->ps_t_end, r->ps_seg_end));
             return KMC_OK;
         }
-        end_step(r, tot, why);
+        KMC_TRY(end_step(r, tot, why, st));
     }
 }
 
@@ -221,6 +261,5 @@ double proto_current_A_m2(const eng_run *r)
 {
     if (!r->proto || !r->ps_started || r->ps_done)
         return 0.0;
-    const cfg_step *s = &r->cfg.steps[r->ps_step];
-    return s->kind == CFG_STEP_CHARGE ? s->j_A_m2 : s->kind == CFG_STEP_DISCHARGE ? -s->j_A_m2 : 0.0;
+    return r->ps_j;
 }
