@@ -146,3 +146,16 @@ add_test(NAME mpi.protocol_checkpoint
           ${CMAKE_CURRENT_BINARY_DIR}/proto_ckpt)
 set_tests_properties(mpi.protocol_checkpoint PROPERTIES TIMEOUT 300 PROCESSORS 2
   LABELS "mpi" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+# The cycle bookkeeping (kmc/book.h) of a two-cycle protocol with a current profile
+# (tests/decks/good/cycle_book.deck): the same lattice, PREFIX.cycles.csv and
+# PREFIX.bdf.csv on 1-4 ranks, exact inventory closure every cycle, recovered Li,
+# tests/check_cycles.py (columns, CE, capacities integrate the current, 4.86 um per
+# mAh/cm2); a restart inside the profile from an earlier checkpoint than a kill cuts
+# the rows written after it and ends with the straight run's CSVs and /cycles table.
+foreach(mode ranks restart)
+  add_test(NAME mpi.cycle_book_${mode}
+    COMMAND bash ${PROJECT_SOURCE_DIR}/tests/book_cases.sh ${mode} $<TARGET_FILE:kmc>
+            ${CMAKE_CURRENT_BINARY_DIR}/cycle_book_${mode})
+  set_tests_properties(mpi.cycle_book_${mode} PROPERTIES TIMEOUT 600 PROCESSORS 2
+    LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+endforeach()
