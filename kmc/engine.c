@@ -1366,12 +1366,20 @@ static kmc_err thermo_line(eng_run *r, double *w_last, int64_t *ev_last, kmc_sta
     double w0 = wall_s();
     eng_stats s;
     KMC_TRY(eng_stats_global(r, &s, st));
-    /* the Li inventory closes exactly at every line, from integer counters */
-    if (s.atoms != r->n_li_initial + s.deposits - s.strips)
+    /* the Li inventory closes exactly at every line, from integer counters: each
+     * channel's events change the Li count by its li_delta (deposit +1, strip -1, a
+     * conversion of Li into another species -1) */
+    int64_t delta = 0;
+    for (int c = 0; c < r->nch; ++c)
+        delta += r->ch[c].ops->li_delta * eng_channel_events_local(r, c);
+    if (!r->exact)
+        MPI_Allreduce(MPI_IN_PLACE, &delta, 1, MPI_INT64_T, MPI_SUM, r->comm);
+    if (s.atoms != r->n_li_initial + delta)
         return kmc_fail(st, KMC_ERR_INTERNAL, KMC_NOLOC,
-                        "Li inventory broken at t = %.6e s: %" PRId64 " Li in the lattice, %" PRId64
-                        " deposited - %" PRId64 " stripped + %" PRId64 " filled",
-                        r->t_s, s.atoms, s.deposits, s.strips, r->n_li_initial);
+                        "Li inventory broken at t = %.6e s: %" PRId64 " Li in the lattice, but %"
+                        PRId64 " filled %+" PRId64 " from the channels' events (%" PRId64
+                        " deposited, %" PRId64 " stripped)",
+                        r->t_s, s.atoms, r->n_li_initial, delta, s.deposits, s.strips);
     double rate = (double)(s.events - *ev_last) / KMC_MAX(w0 - *w_last, 1e-9);
     double v[OBS_N];
     /* the last scheduled pass: output never runs one of its own here */

@@ -20,3 +20,6 @@ kmc_unit_test(test_window_convergence validation/test_window_convergence.c valid
 kmc_unit_test(test_perc_threshold validation/test_perc_threshold.c validation TIMEOUT 300)
 # Stripping (kmc/evt_strip.c): weight classes, adatom-first statistics, dead Li kept.
 kmc_unit_test(test_strip unit/test_strip.c unit)
+# The cycle bookkeeping (kmc/book.h): channels tagged SEI / trap counted by their tag, a
+# channel without its tag breaks the closure, recovered Li on a bridged dead patch.
+kmc_unit_test(test_book unit/test_book.c unit)
