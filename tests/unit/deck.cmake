@@ -117,3 +117,12 @@ kmc_deck_error_test(step_bad_word DECK tests/decks/bad/step_bad_word.deck EXIT 6
   MATCH "step_bad_word.deck:5:19: unit 'for' is not a current density")
 kmc_deck_error_test(step_with_run DECK tests/decks/bad/step_with_run.deck EXIT 65
   MATCH "step_with_run.deck:5: `run` cannot be used with `step`")
+# `step "Run FILE (UNIT)"`: a current profile; errors name the deck line and the CSV's line
+kmc_deck_error_test(profile_line DECK tests/decks/bad/profile_line.deck EXIT 65
+  MATCH "profile_line.deck:5:11: profile 'tests/decks/bad/profile_bad_line.csv' line 4: expected two numbers 'time_s,current', found '0.5e-9,abc'")
+kmc_deck_error_test(profile_order DECK tests/decks/bad/profile_order.deck EXIT 65
+  MATCH "profile_order.deck:5:11: profile 'tests/decks/bad/profile_bad_order.csv' line 4: times must increase, found 4e-10 s after 4e-10 s")
+kmc_deck_error_test(profile_missing DECK tests/decks/bad/profile_missing.deck EXIT 66
+  MATCH "profile_missing.deck:5:11: cannot read the profile 'tests/decks/bad/profile_does_not_exist.csv'")
+kmc_deck_error_test(profile_unit DECK tests/decks/bad/profile_unit.deck EXIT 65
+  MATCH "profile_unit.deck:5:32: unit 'mA/cm' is not a current density")
