@@ -10,6 +10,11 @@
 #            on 3 ranks from the 1st (sweep 100, inside the profile step of cycle 1):
 #            the rows written after it (200 cycler rows, cycle 1's row) are cut, and the
 #            CSVs and the run file's /cycles table end equal to a straight run's
+#   ckpt     a protocol checkpoint (inputs/cycling.deck, sweep 100) damaged one way each,
+#            at 1 and 2 ranks, exit 65 and one message: the attribute 'protocol' changed
+#            (its content hash), its step out of range in a file without hashes (format
+#            2: the value check), the position removed (a protocol deck given a
+#            checkpoint without it), 'cycle_book' removed, 'cycle_book' out of range
 # Exit 0 = pass.
 set -u
 mode=$1 kmc=$2 out=$3
@@ -70,6 +75,40 @@ c = np.loadtxt('$out/straight.cycles.csv', delimiter=',', skiprows=1)
 assert np.allclose(a[()], c, rtol=1e-9, atol=0), 'the /cycles table is not the CSV'
 " || fail "the run file's cycle table"
 echo "ok: restarted inside the profile from an earlier checkpoint: identical CSVs and /cycles"
+;;
+ckpt)
+w=$out/ck.deck
+printf 'include %s/inputs/cycling.deck\ncheckpoint every 100\noutput prefix %s/p\n' "$PWD" "$out" > "$w"
+KMC_TEST_CKPT_KILL=1 mpirun -np 2 --oversubscribe "$kmc" "$w" > "$out/k.log" 2>&1
+ck=$out/p.ckpt.000100.h5
+[ -f "$ck" ] || { cat "$out/k.log"; fail "no checkpoint 100"; }
+damage() { # damage NAME PYTHON MESSAGE: a copy of the checkpoint changed by PYTHON (f: the
+           # file) restarts with the deck at 1 and 2 ranks: exit 65, MESSAGE once
+  cp "$ck" "$out/$1.h5"
+  /usr/bin/python3 -c "import h5py, numpy as np
+f = h5py.File('$out/$1.h5', 'r+')
+$2
+f.close()" || fail "cannot damage $1"
+  for np in 1 2; do
+    mpirun -np $np --oversubscribe "$kmc" -restart "$out/$1.h5" "$w" > "$out/$1.log" 2>&1; local rc=$?
+    local n; n=$(grep -cF -- "$3" "$out/$1.log")
+    [ $rc -eq 65 ] && [ "$n" -eq 1 ] || { cat "$out/$1.log"; fail "$1 on $np ranks: exit $rc (want 65), '$3' seen $n times"; }
+  done
+}
+nohash="del f['content_fnv1a64']; f.attrs.modify('format', np.array([2], np.int32))"
+damage hash "f.attrs.modify('protocol', np.array([2, 0, 1, 0, 0, 0, 0, 0, 0, 0], np.int64))" \
+  "checkpoint '$out/hash.h5' is damaged: attribute 'protocol' does not match its stored content hash"
+damage step2 "$nohash; f.attrs.modify('protocol', np.array([7, 0, 1, 0, 0, 0, 0, 0, 0, 0], np.int64))" \
+  "checkpoint '$out/step2.h5' is damaged: protocol holds 7 as the step (0 to 3)"
+damage t02 "$nohash; f.attrs.modify('protocol_t0_s', np.array([1.0]))" \
+  "checkpoint '$out/t02.h5' is damaged: protocol_t0_s holds 1 (a step starts at a finite time from 0 to time_s"
+damage nopos "del f.attrs['protocol']; del f.attrs['protocol_t0_s']; h = f['content_fnv1a64']; del h.attrs['@protocol']; del h.attrs['@protocol_t0_s']" \
+  "checkpoint '$out/nopos.h5' holds no position in a cycling protocol (a run without \`step\` lines, or written by a kmc that did not store it); start the protocol again from its deck"
+damage nobook "del f.attrs['cycle_book']; del f['content_fnv1a64'].attrs['@cycle_book']" \
+  "checkpoint '$out/nobook.h5' holds a position in a cycling protocol but not its cycle bookkeeping"
+damage book2 "$nohash; b = f.attrs['cycle_book']; b[2] = 5; f.attrs.modify('cycle_book', b)" \
+  "checkpoint '$out/book2.h5' is damaged: cycle_book holds 5 in entry 3 (0 to 1)"
+echo "ok: damaged protocol checkpoints give their messages at 1 and 2 ranks"
 ;;
 *) fail "unknown mode $mode" ;;
 esac

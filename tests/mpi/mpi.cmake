@@ -151,8 +151,9 @@ set_tests_properties(mpi.protocol_checkpoint PROPERTIES TIMEOUT 300 PROCESSORS 2
 # PREFIX.bdf.csv on 1-4 ranks, exact inventory closure every cycle, recovered Li,
 # tests/check_cycles.py (columns, CE, capacities integrate the current, 4.86 um per
 # mAh/cm2); a restart inside the profile from an earlier checkpoint than a kill cuts
-# the rows written after it and ends with the straight run's CSVs and /cycles table.
-foreach(mode ranks restart)
+# the rows written after it and ends with the straight run's CSVs and /cycles table;
+# damaged protocol checkpoints ('protocol', its position, 'cycle_book') give their messages.
+foreach(mode ranks restart ckpt)
   add_test(NAME mpi.cycle_book_${mode}
     COMMAND bash ${PROJECT_SOURCE_DIR}/tests/book_cases.sh ${mode} $<TARGET_FILE:kmc>
             ${CMAKE_CURRENT_BINARY_DIR}/cycle_book_${mode})
