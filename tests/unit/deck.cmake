@@ -112,6 +112,10 @@ kmc_deck_error_test(strip_with_deposit DECK tests/decks/bad/strip_with_deposit.d
   MATCH "strip_with_deposit.deck:6: `strip` and `deposit` cannot run together")
 kmc_deck_error_test(strip_bad_mode DECK tests/decks/bad/strip_bad_mode.deck EXIT 65
   MATCH "strip_bad_mode.deck:5:7: unknown strip mode 'curent'")
+# the strip current from the command line: tests/decks/good/strip.deck writes
+# `strip current ${J} mA/cm2`, so -var J sets it (a sweep over currents)
+kmc_deck_error_test(strip_current_var DECK tests/decks/good/strip.deck EXIT 0 RANKS 1
+  ARGS "-var J 1.5e8 -check" MATCH "stripping    2.953e.11 atoms/s .1.5e.08 mA/cm2.")
 # the cycling protocol (`step`, kmc/proto.h): a malformed step names the word
 kmc_deck_error_test(step_bad_word DECK tests/decks/bad/step_bad_word.deck EXIT 65
   MATCH "step_bad_word.deck:5:19: unit 'for' is not a current density")
