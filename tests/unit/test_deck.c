@@ -739,6 +739,45 @@ static void test_too_many_errors(void **state)
 /* ---------------------------------------------------------------- protocol steps */
 
 /* `step` lines in PyBaMM words: values in internal units, deck order, `repeat`. */
+/* `step "Run FILE (UNIT)"`: the points, scaled to A/m2; a header and comments skipped;
+ * the step ends at the last point; electrode_area in cm2 and mm2. */
+static void test_protocol_profile(void **state)
+{
+    fx *f = *state;
+    fx_write(f, "p.csv", "# a pulse\ntime_s,current\n0, 2\n\n1.5e-3,-1\n2e-3,0\n");
+    assert_int_equal(fx_load(f,
+                             GOOD_HEAD "step \"Charge at 1 mA/cm2 for 1 s\"\n"
+                                       "step \"Run p.csv (mA/cm2)\"\n"
+                                       "step \"run p.csv (A/m2)\"\n"
+                                       "electrode_area 150 mm2\n",
+                             NULL, 0),
+                     KMC_OK);
+    const kmc_config *c = &f->cfg;
+    assert_int_equal(c->nsteps, 3);
+    assert_int_equal(c->nprof, 6);
+    assert_int_equal(c->steps[1].kind, CFG_STEP_PROFILE);
+    assert_int_equal(c->steps[1].end, CFG_END_TIME);
+    assert_int_equal(c->steps[1].prof0, 0);
+    assert_int_equal(c->steps[1].nprof, 3);
+    KT_ASSERT_NEAR(c->steps[1].t_s, 2e-3, 1e-15);
+    assert_int_equal(c->steps[2].prof0, 3);
+    KT_ASSERT_NEAR(c->prof[0].j_A_m2, 20.0, 1e-12); /* 2 mA/cm2 */
+    KT_ASSERT_NEAR(c->prof[1].t_s, 1.5e-3, 1e-15);
+    KT_ASSERT_NEAR(c->prof[1].j_A_m2, -10.0, 1e-12);
+    KT_ASSERT_NEAR(c->prof[4].j_A_m2, -1.0, 1e-12); /* A/m2 as given */
+    KT_ASSERT_NEAR(c->electrode_area_cm2, 1.5, 1e-12);
+    assert_true(cfg_proto_has(c, CFG_STEP_DISCHARGE)); /* the profile strips */
+    KT_ASSERT_NEAR(cfg_proto_max_j(c, CFG_STEP_CHARGE), 20.0, 1e-12);
+    KT_ASSERT_NEAR(cfg_proto_max_j(c, CFG_STEP_DISCHARGE), 10.0, 1e-12);
+    cfg_free(&f->cfg);
+    /* a profile of one point has no duration; the unit goes in brackets */
+    fx_write(f, "one.csv", "0,1\n");
+    assert_int_equal(fx_load(f, GOOD_HEAD "step \"Run one.csv (A/cm2)\"\n", NULL, 0), KMC_ERR_INPUT);
+    LOG_HAS(f, "one.csv' holds 1 point; a profile needs at least two");
+    assert_int_equal(fx_load(f, GOOD_HEAD "step \"Run one.csv A/cm2\"\n", NULL, 0), KMC_ERR_INPUT);
+    LOG_HAS(f, "expected the unit of the profile's currents in brackets, e.g. (A/cm2), found 'A/cm2'");
+}
+
 static void test_protocol_steps(void **state)
 {
     fx *f = *state;
@@ -793,7 +832,7 @@ static void test_protocol_errors(void **state)
     assert_int_equal(fx_load(f, GOOD_HEAD "step \"Chrage at 1 mA/cm2 for 1 hour\"\n", NULL, 0),
                      KMC_ERR_INPUT);
     LOG_HAS(f, "%s:4:6: unknown step 'Chrage'; did you mean 'Charge'? (expected Charge, "
-               "Discharge or Rest)\n    4 | step \"Chrage at 1 mA/cm2 for 1 hour\"\n"
+               "Discharge, Rest or Run)\n    4 | step \"Chrage at 1 mA/cm2 for 1 hour\"\n"
                "      |      ^~~~~~~\n",
             fx_main(f));
     assert_int_equal(fx_load(f, GOOD_HEAD "step \"Charge with 1 mA/cm2 for 1 hour\"\n", NULL, 0),
@@ -874,6 +913,7 @@ int main(void)
         T(test_multiple_errors_first_code),
         T(test_too_many_errors),
         T(test_protocol_steps),
+        T(test_protocol_profile),
         T(test_protocol_errors),
     };
 #undef T
