@@ -202,11 +202,13 @@ static const deck_cmd deck_cmds[] = {
      "surface Li by the .pot's strip weights; not with `deposit`; default off"},
     {"step", 1, DECK_MAX_TOKENS - 1, cmd_step, false, false,
      "step \"Charge|Discharge at J mA/cm2 for T UNIT|until Q mAh/cm2\" | step \"Discharge at J "
-     "mA/cm2 until E V|mV\" | step \"Rest for T UNIT\"",
+     "mA/cm2 until E V|mV\" | step \"Rest for T UNIT\" | step \"Run FILE (A/cm2)\"",
      "a step of the cycling protocol, in PyBaMM experiment words: Charge plates, Discharge "
      "strips, Rest passes no current (hops go on); ended after a time (s, ms, us, ns, "
      "minutes, hours), a charge passed (mAh/cm2) or, stripping, an overpotential on the active "
-     "area (V, mV); the steps in deck order form one cycle; "
+     "area (V, mV); Run drives a piecewise-constant current from a CSV (time_s,current; "
+     "> 0 plates, < 0 strips; the last point ends the step); the steps in deck order form "
+     "one cycle; "
      "replaces `run`"},
     {"repeat", 1, 1, cmd_repeat, true, false, "repeat N",
      "run the protocol's cycle (all `step` lines) N >= 1 times; default 1"},
