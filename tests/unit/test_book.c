@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kmc/base/species.h"
 #include "kmc/base/units.h"
@@ -112,7 +113,15 @@ static const evt_ops sei_untagged = {
     .eval = sei_eval, .max_rate = conv_max_rate, .apply = sei_apply, .inv = EVT_INV_NONE,
 };
 
-static kmc_log lg; /* outlives the runs */
+static kmc_log lg;                   /* outlives the runs */
+static char tmp_dir[] = "/tmp/kmc_test_book_XXXXXX"; /* the runs' output files */
+
+/* PREFIX in the test's own folder. */
+static const char *in_tmp(const char *name, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s/%s", tmp_dir, name);
+    return buf;
+}
 
 static pot_model model(void)
 {
@@ -164,7 +173,8 @@ static void test_tags(void **state)
 {
     (void)state;
     pot_model pm = model();
-    kmc_config c = film_config("test_book_tags");
+    char prefix[256];
+    kmc_config c = film_config(in_tmp("tags", prefix, sizeof prefix));
     const evt_ops *extra[2] = {&sei_tagged, &trap_tagged};
     eng_run *r = NULL;
     kmc_status st = {0};
@@ -188,10 +198,10 @@ static void test_tags(void **state)
     assert_int_equal(nsei, 64);
     assert_true(ntrap > 20 && ntrap < 64);
     double sei[2], trap[2], plated[2], dead[2];
-    assert_int_equal(read_col("test_book_tags", 6, sei, 2), 2);
-    assert_int_equal(read_col("test_book_tags", 8, trap, 2), 2);
-    assert_int_equal(read_col("test_book_tags", 2, plated, 2), 2);
-    assert_int_equal(read_col("test_book_tags", 5, dead, 2), 2);
+    assert_int_equal(read_col(prefix, 6, sei, 2), 2);
+    assert_int_equal(read_col(prefix, 8, trap, 2), 2);
+    assert_int_equal(read_col(prefix, 2, plated, 2), 2);
+    assert_int_equal(read_col(prefix, 5, dead, 2), 2);
     double area_m2 = 8 * 8 * 3.51e-10 * 3.51e-10, mah = KMC_E_CHARGE_C / area_m2 / 36000.0;
     KT_ASSERT_NEAR(sei[0] + sei[1], (double)nsei * mah, 1e-9 * (double)nsei * mah);
     KT_ASSERT_NEAR(trap[0] + trap[1], (double)ntrap * mah, 1e-9 * (double)ntrap * mah);
@@ -210,7 +220,8 @@ static void test_untagged(void **state)
 {
     (void)state;
     pot_model pm = model();
-    kmc_config c = film_config("test_book_untagged");
+    char prefix[256];
+    kmc_config c = film_config(in_tmp("untagged", prefix, sizeof prefix));
     const evt_ops *extra[1] = {&sei_untagged};
     eng_run *r = NULL;
     kmc_status st = {0};
@@ -258,10 +269,20 @@ int main(int argc, char **argv)
 {
     kt_mpi_init(&argc, &argv);
     log_init(&lg, 1, LOG_ERROR); /* rank != 0: quiet */
+    if (mkdtemp(tmp_dir) == NULL)
+        return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tags),
         cmocka_unit_test(test_untagged),
         cmocka_unit_test(test_recovered),
     };
-    return kt_mpi_finalize(cmocka_run_group_tests(tests, NULL, NULL));
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    static const char *const made[] = {"tags.cycles.csv", "tags.bdf.csv", "untagged.cycles.csv",
+                                       "untagged.bdf.csv"};
+    for (size_t k = 0; k < sizeof made / sizeof made[0]; ++k) {
+        char path[256];
+        remove(in_tmp(made[k], path, sizeof path));
+    }
+    rmdir(tmp_dir);
+    return kt_mpi_finalize(failed);
 }
