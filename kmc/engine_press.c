@@ -100,7 +100,7 @@ void eng_press_report_global(const eng_run *r)
     int h = r->view.sep_z, z0 = KMC_MAX(r->cfg.collector_cells, 0);
     /* Li and the sites that are not collector below the separator: the fill of the
      * deposit's envelope */
-    int64_t loc[2] = {0, 0}, tot[2];
+    int64_t loc[3] = {0, 0, 0}, tot[3];
     for (int z = z0; z < h; ++z)
         for (int y = 0; y < g->n[1]; ++y)
             for (int x = 0; x < g->n[0]; ++x)
@@ -109,12 +109,15 @@ void eng_press_report_global(const eng_run *r)
                     loc[0] += s == KMC_SP_LI;
                     loc[1] += s == KMC_SP_LI || s == KMC_SP_EMPTY;
                 }
-    MPI_Allreduce(loc, tot, 2, MPI_INT64_T, MPI_SUM, r->comm);
+    for (int c = 0; c < r->nch; ++c) /* the creep channel's events, for the summary */
+        if (r->ch[c].ops == &evt_creep)
+            loc[2] = eng_channel_events_local(r, c);
+    MPI_Allreduce(loc, tot, 3, MPI_INT64_T, MPI_SUM, r->comm);
     log_info(r->lg, "  pressure         %.4g MPa: separator at cell layer %d (from %d, moved %" PRId64
                     " times; carried by %" PRId64 " sites of a layer, phi %.3g); P V_eff %.3g eV "
-                    "(V_eff %.4g Ang3, contact factor %.6g); creep %.4g /s per atom\n",
+                    "(V_eff %.4g Ang3, contact factor %.6g); creep %.4g /s per atom, %" PRId64 " events\n",
              r->cfg.pressure_MPa, h, r->sep_z0, r->sep_moves, r->sep_need, r->pf.phi, r->pf.pv_eV,
-             r->pf.veff_A3, r->pf.contact_factor, r->pf.creep_per_s);
+             r->pf.veff_A3, r->pf.contact_factor, r->pf.creep_per_s, tot[2]);
     log_info(r->lg, "  deposit envelope %" PRId64 " Li in %" PRId64 " free sites of cell layers "
                     "%d..%d below the separator: Li fill %.4f\n",
              tot[0], tot[1], z0, h - 1, tot[1] > 0 ? (double)tot[0] / (double)tot[1] : 0.0);
