@@ -164,3 +164,12 @@ add_test(NAME validation.pressure_zero_checksum
           -P ${PROJECT_SOURCE_DIR}/tests/cmake/same_checksum.cmake)
 set_tests_properties(validation.pressure_zero_checksum PROPERTIES TIMEOUT 300 PROCESSORS 2
   LABELS "validation;np2" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+# ... and a run with pressure restarted from a 2-rank checkpoint on 3 ranks continues
+# the straight run bit for bit (the separator is a function of the restored lattice).
+add_test(NAME mpi.restart_pressure_2_to_3
+  COMMAND ${CMAKE_COMMAND} -DMPIEXEC=${MPIEXEC_EXECUTABLE} -DNP_A=1 -DNP_B=2 -DNP_C=3
+          -DN=3000 -DKMC=$<TARGET_FILE:kmc> -DDECK=tests/decks/good/pressure_restart.deck
+          -DOUT=${CMAKE_CURRENT_BINARY_DIR}/restart_pressure
+          -P ${PROJECT_SOURCE_DIR}/tests/cmake/restart.cmake)
+set_tests_properties(mpi.restart_pressure_2_to_3 PROPERTIES TIMEOUT 600 PROCESSORS 2
+  LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
