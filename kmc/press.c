@@ -32,9 +32,10 @@ kmc_err press_compute(const kmc_config *cfg, const pot_model *pm, int nbasis, pr
         return KMC_OK;
     if (!(pm->creep_stress_MPa > 0.0))
         return kmc_fail(st, KMC_ERR_INPUT, (kmc_loc){cfg->pot_path, 0, 0},
-                        "`pressure` needs the creep law of Li in the .pot (creep rate, stress, "
+                        "`pressure` in %s needs the creep law of Li in %s (creep rate, stress, "
                         "temperature, exponent, activation; potentials/README.md): its stress "
-                        "sets the separator's contact rule and the creep rate");
+                        "sets the separator's contact rule and the creep rate",
+                        cfg->deck_path, cfg->pot_path);
     o->veff_A3 = pm->a_A * pm->a_A * pm->a_A / (double)nbasis;
     /* MPa x Ang^3 = 1e6 Pa x 1e-30 m^3 = 1e-24 J */
     o->pv_eV = p * o->veff_A3 * 1e-24 / KMC_E_CHARGE_C;
