@@ -74,12 +74,21 @@ typedef struct evt_view {
     int gn[3];                 /* the whole box, cells */
     int64_t ml_sites;          /* sites per monolayer (one atomic plane), whole box */
     int64_t ncolumns;          /* columns (x, y, basis), whole box */
+    /* Stack pressure (`pressure P MPa`, kmc/press.h); all 0 without it. sep_z: the
+     * separator's lowest cell layer (Li never enters z >= sep_z; Li entering the
+     * contact layer sep_z - 1 carries sep_factor); 0: no separator. */
+    int sep_z;
+    double sep_factor;         /* exp(-P V_eff / kT) */
+    double creep_per_s;        /* the creep channel's per-atom rate at P (1/s) */
 } evt_view;
 
 typedef enum evt_total { EVT_RATE, EVT_SHARE } evt_total;
 
 /* Adds a half-unit displacement to a position list (evt_ops.reads). */
 typedef void (*evt_add_pos)(void *ctx, int dx2, int dy2, int dz2);
+
+/* What one event does to the Li inventory: the per-cycle table sums channel counts by it. */
+typedef enum evt_inv { EVT_INV_NONE = 0, EVT_INV_PLATE, EVT_INV_STRIP, EVT_INV_SEI, EVT_INV_SEI_DEAD, EVT_INV_TRAP } evt_inv;
 
 typedef struct evt_ops {
     const char *name;        /* one lower-case word: "hop", "deposit" */
@@ -116,6 +125,7 @@ typedef struct evt_ops {
      * Draws its numbers from t->rng. Returns false if no event took place (the run's
      * limit status then says why). */
     bool (*apply)(void *self, eng_run *r, tile *t, int ch, eng_event *ev);
+    evt_inv inv; /* what one event does to the Li inventory */
 } evt_ops;
 
 /* The built-in channels, in the order they are registered (their order is part of
@@ -124,6 +134,7 @@ extern const evt_ops *const evt_builtin[];
 extern const evt_ops evt_hop;
 extern const evt_ops evt_deposit;
 extern const evt_ops evt_strip;
+extern const evt_ops evt_creep;
 
 /* Stripping (kmc/evt_strip.c): does the deck strip; the weight class (1..
  * POT_STRIP_NCLASS) of owned site i of basis b, 0 if it is not eligible (not Li,
