@@ -912,7 +912,13 @@ def main(argv=None):
             say("summary of %d runs, %d rows: %s, %s, %s" % (
                 len(infos), len(srows), os.path.join(out, "summary.csv"),
                 os.path.join(out, "runs.csv"), os.path.join(out, "summary.h5")))
-            return EX_FAILED if any(i["status"] == "failed" for i in infos) else EX_OK
+            count = {s: sum(1 for i in infos if i["status"] == s)
+                     for s in ("done", "failed", "interrupted", "pending")}
+            say("%(done)d done, %(failed)d failed, %(interrupted)d interrupted, "
+                "%(pending)d not started" % count)
+            if count["failed"]:
+                return EX_FAILED
+            return EX_TEMPFAIL if count["interrupted"] + count["pending"] else EX_OK
         if not args.deck:
             raise SweepError("no deck (usage: kmc-sweep DECK --var NAME=V1,V2 --out DIR)")
         plan = make_plan(args)
