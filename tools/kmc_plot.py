@@ -32,6 +32,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 import kmc_sweep  # noqa: E402  (the log parser and the sweep folder's layout)
@@ -255,6 +256,13 @@ def dead_li_series(t):
     return None, None
 
 
+def fmt_value(v):
+    """A swept value as the user typed it: 2.0 -> '2', 3e8 -> '3e+08'."""
+    if isinstance(v, (float, np.floating)):
+        return "%d" % v if float(v).is_integer() and abs(v) < 1e15 else "%g" % v
+    return str(v)
+
+
 def describe(fig):
     """What a figure shows, for the --json sidecar and the tests: per axes its labels,
     the curves (points each), images (shape) and error bars."""
@@ -262,14 +270,23 @@ def describe(fig):
     for ax in fig.axes:
         if ax.get_label() == "<colorbar>":
             continue
-        lines = [l for l in ax.get_lines() if len(l.get_xdata()) > 0]
+        # a curve: a line with a label (helper lines such as the zero line start with
+        # '_'), or the data line of an error-bar container (its caps are not curves)
+        curves, seen, nerr = [], set(), 0
+        for c in ax.containers:
+            if c.__class__.__name__ == "ErrorbarContainer":
+                nerr += 1
+                data, caps, _ = c
+                seen.update([data] + list(caps))
+                if data is not None:
+                    curves.append((c.get_label(), data))
+        curves += [(l.get_label(), l) for l in ax.get_lines()
+                   if l not in seen and not l.get_label().startswith("_")]
         axes.append({
             "title": ax.get_title(), "xlabel": ax.get_xlabel(), "ylabel": ax.get_ylabel(),
-            "curves": [{"label": l.get_label(), "points": int(np.isfinite(
-                np.asarray(l.get_ydata(), dtype=float)).sum())} for l in lines
-                if not l.get_label().startswith("_errbar")],
-            "errorbars": sum(1 for c in ax.containers
-                             if c.__class__.__name__ == "ErrorbarContainer"),
+            "curves": [{"label": lab, "points": int(np.isfinite(
+                np.asarray(l.get_ydata(), dtype=float)).sum())} for lab, l in curves],
+            "errorbars": nerr,
             "images": [list(im.get_array().shape) for im in ax.get_images()],
         })
     return {"axes": axes}
@@ -305,6 +322,7 @@ def plot_cycles(inp):
                         "'dead Li' with `percolate every N`) nor SEI Li (sei_li_mAh_cm2)" % src)
     a2.set_ylabel("lithium / mAh cm$^{-2}$")
     a2.set_xlabel("cycle")
+    a2.xaxis.set_major_locator(MaxNLocator(integer=True))
     a2.legend(loc="best", fontsize=8)
     a2.grid(alpha=0.3)
     fig.tight_layout()
@@ -418,7 +436,8 @@ def porosity_of(species):
     z = np.arange(nz).reshape(nz, 1, 1, 1)
     ztop_li = np.where(li, z, -1).max(axis=(0, 3))                # per (y, x) column
     zcoll = np.where(coll, z, -1).max(axis=(0, 3))
-    under = (z > zcoll[None, :, :, None]) & (z <= ztop_li[None, :, :, None])
+    under = np.broadcast_to((z > zcoll[None, :, :, None]) & (z <= ztop_li[None, :, :, None]),
+                            sp.shape)       # every basis site of those cell layers
     n = under.sum()
     return float((under & (sp == 0)).sum() / n) if n else np.nan
 
@@ -434,6 +453,7 @@ def plot_morphology(inp):
         a2.plot(c, t["rms_roughness_nm"].astype(float), "s-", color="C1", label="RMS roughness")
         a2.set_ylabel("RMS roughness / nm")
         a2.set_xlabel("cycle")
+        a2.xaxis.set_major_locator(MaxNLocator(integer=True))
         for a in (a1, a2):
             a.grid(alpha=0.3)
         fig.tight_layout()
@@ -462,6 +482,7 @@ def plot_morphology(inp):
         a1.plot(c[ok], por[pi[ok]], "o-", color="C2", label="porosity (last snapshot)")
         a2.plot(c[ok], rough[ri[ok]], "s-", color="C1", label="RMS roughness (last thermo row)")
         a2.set_xlabel("cycle")
+        a2.xaxis.set_major_locator(MaxNLocator(integer=True))
         a1.set_title("Porosity and roughness at each cycle's end (run file)")
     else:
         a1.plot(st * 1e9, por, "o-", color="C2", label="porosity")
@@ -493,11 +514,13 @@ def section_image(species, flags, y):
         code = np.where((sp == 1) & (fl == FLAG_DEAD), 16, sp)
         code = np.where((sp == 0) & (fl == FLAG_VOID), 17, code)
         img[bz * (r - 1)::r, bx * (r - 1)::r][:nz, :nx] = code
-    # bcc: half the pixels hold no site; each takes the site below it (above, in the
-    # bottom row), so every site is drawn as a half-cell wide, one-cell tall block
-    hole = img == 18
-    below = np.vstack([img[1:2], img[:-1]])
-    img[hole] = below[hole]
+    # bcc: half the pixels hold no site; each takes the site of the same cell and
+    # column (the other half-cell row), so every site is drawn as a half-cell wide,
+    # one-cell tall block and covers exactly two pixels
+    if r == 2:
+        hole = img == 18
+        partner = img[np.arange(2 * nz) ^ 1]
+        img[hole] = partner[hole]
     return img
 
 
@@ -623,7 +646,7 @@ def plot_response(inp, response=None, param=None, at_cycle=None):
     others = [p for p in swept if p != param]
     groups = {}
     for name, v in vals:
-        key = tuple(str(attr(name, o)) for o in others)
+        key = tuple(fmt_value(attr(name, o)) for o in others)
         x = float(attr(name, param))
         groups.setdefault(key, {}).setdefault(x, []).append(v)
     fig, ax = plt.subplots(figsize=(6.4, 4.8))

@@ -649,7 +649,9 @@ def write_csv(path, rows, cols):
 
 def _csv_value(v):
     if isinstance(v, float):
-        return repr(v) if math.isfinite(v) else ("nan" if v != v else str(v))
+        if not math.isfinite(v):
+            return "nan" if v != v else str(v)
+        return "%d" % v if v.is_integer() and abs(v) < 2 ** 53 else repr(v)
     return v
 
 
