@@ -381,6 +381,13 @@ class Progress:
 
 def execute(plan, out, runs, args):
     """Run what is not finished, args.jobs at a time; returns the exit code."""
+    for r in runs:            # a folder of another run under the same name: stop first
+        old = read_json(os.path.join(run_dir(out, r), "run.json"))
+        if old is not None and (old.get("vars"), old.get("seed"), old.get("deck")) != \
+                (r["vars"], r["seed"], plan["deck"]):
+            raise SweepError("%s holds another run (%s, seed %s, deck %s); use another --out"
+                             % (run_dir(out, r), old.get("vars"), old.get("seed"),
+                                old.get("deck")), EX_DATAERR)
     states = {r["name"]: run_state(out, r) for r in runs}
     todo = []
     for r in runs:
@@ -829,8 +836,8 @@ def build_parser():
     p.add_argument("--jobs", type=int, default=1, metavar="J",
                    help="runs at once (default 1); ranks in use: J x P")
     p.add_argument("--out", required=True, metavar="DIR", help="the sweep folder")
-    p.add_argument("--kmc", default=None, help="the kmc binary (default: build/bin/kmc of "
-                   "this checkout, else $KMC, else kmc on the PATH)")
+    p.add_argument("--kmc", default=None, help="the kmc binary (default: $KMC if set, else "
+                   "build/bin/kmc of this checkout, else kmc on the PATH)")
     p.add_argument("--mpirun", default="mpirun", help="the MPI launcher (default mpirun)")
     p.add_argument("--mpi-args", default=None, help="extra launcher options (default: "
                    "--oversubscribe, and --bind-to none when --jobs > 1)")
