@@ -119,32 +119,13 @@ def read_table(path):
 
 
 def log_cycles(path):
-    """The cycle table of kmc's log (today's fallback for PREFIX.cycles.csv)."""
-    if os.path.basename(path) == "run.log" or open(path, errors="replace").readline() \
-            .startswith("# kmc-sweep"):
-        rows, _, _, _ = kmc_sweep.parse_log(path)
-    else:                           # a plain kmc log: one segment
-        rows = parse_plain_log(path)
+    """The cycle table of kmc's log (today's stand-in for PREFIX.cycles.csv): a log of
+    kmc-sweep's (restarts marked) or kmc's own stdout / -log FILE."""
+    rows, _, _, _ = kmc_sweep.parse_log(path)
     if not rows:
         return None
     keys = sorted({k for r in rows for k in r}, key=lambda k: (k != "cycle", k))
     return {k: np.array([r.get(k, np.nan) for r in rows], dtype=float) for k in keys}
-
-
-def parse_plain_log(path):
-    cycles = {}
-    with open(path, errors="replace") as f:
-        for line in f:
-            m = kmc_sweep.CYCLE_RE.match(line.rstrip("\n"))
-            if m:
-                ce = m.group(8)
-                row = {"cycle": int(m.group(1)), "t_end_s": float(m.group(3)),
-                       "plated_mAh_cm2": float(m.group(4)), "stripped_mAh_cm2": float(m.group(6)),
-                       "ce_pct": float(ce.split()[0]) if ce.endswith("%") else np.nan}
-                if m.group(9) is not None:
-                    row["dead_li_added_mAh_cm2"] = float(m.group(10))
-                cycles[row["cycle"]] = row
-    return [cycles[k] for k in sorted(cycles)]
 
 
 def load_runfile(path):
@@ -169,8 +150,13 @@ class Inputs:
         kind = sniff(path)
         self.names.append(path)
         if kind == "sweep":
-            self.add(os.path.join(path, "summary.h5") if os.path.isfile(
-                os.path.join(path, "summary.h5")) else os.path.join(path, "summary.csv"))
+            for n in ("summary.h5", "summary.csv"):
+                if os.path.isfile(os.path.join(path, n)):
+                    self.add(os.path.join(path, n))
+                    break
+            else:
+                raise PlotError("sweep folder '%s' has no summary yet: run `kmc-sweep "
+                                "--collect --out %s`" % (path, path), 66)
         elif kind == "rundir":
             found = False
             for n in sorted(os.listdir(path)):

@@ -246,6 +246,9 @@ def kmc_args(plan, run, restart=None):
     return a + plan["kmc_extra"]
 
 
+STEP_RE = re.compile(r"^step (\d+)/(\d+) cycle (\d+)/(\d+) (start|end)", re.M)
+
+
 class Job:
     """One kmc process of a run, started in the run's folder."""
 
@@ -297,11 +300,29 @@ class Job:
                 " ".join(shlex.quote(c) for c in cmd)))
         self.logf = open(log, "a")
         self.t0 = time.time()
+        self.f0 = self.fraction() if ckpt else 0.0     # a restart: the part done before
         self.proc = subprocess.Popen(cmd, cwd=d, stdout=self.logf, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, env=self.plan["env"],
                                      start_new_session=True, preexec_fn=_die_with_parent,
                                      pass_fds=(self.lockf.fileno(),))
         return ckpt
+
+    def fraction(self):
+        """How far the protocol has got, from the log's last step line: steps done over
+        steps x cycles (None for a deck without `step`, or before the first line)."""
+        try:
+            with open(os.path.join(self.dir, "run.log"), "rb") as f:
+                f.seek(0, 2)
+                f.seek(max(0, f.tell() - 65536))
+                tail = f.read().decode(errors="replace")
+        except OSError:
+            return None
+        hits = STEP_RE.findall(tail)
+        if not hits:
+            return None
+        i, n, c, m, what = hits[-1]
+        done = (int(c) - 1) * int(n) + int(i) - (0 if what == "end" else 1)
+        return done / float(int(n) * int(m))
 
     def signal(self, sig):
         if self.proc and self.proc.poll() is None:
@@ -359,18 +380,39 @@ class Progress:
         self.t0 = time.time()
         self.last = 0.0
 
+    @staticmethod
+    def _pace(j, now):
+        """(wall time left, wall time of a whole run) of a running protocol run from its
+        step lines, or (None, None) before it has passed a step."""
+        f = j.fraction()
+        f0 = j.f0 or 0.0
+        if f is None or f <= f0 + 1e-12:
+            return None, None
+        el = max(now - j.t0, 1e-3)
+        rate = (f - f0) / el                  # protocol fraction per second
+        return (1.0 - f) / rate, 1.0 / rate
+
     def eta(self, running, pending):
-        if not self.durations:
-            return None
-        mean = sum(self.durations) / len(self.durations)
+        """Seconds left: pending runs at the mean wall time of the runs finished in this
+        session (before any, the pace of the running ones), running ones at their own
+        pace through the protocol's steps; None without any measure yet."""
         now = time.time()
-        work = pending * mean + sum(max(mean - (now - j.t0), 0.0) for j in running)
+        pace = {id(j): self._pace(j, now) for j in running}
+        whole = list(self.durations) or [p[1] for p in pace.values() if p[1] is not None]
+        if not whole:
+            return None
+        mean = sum(whole) / len(whole)
+        work = pending * mean
+        for j in running:
+            left = pace[id(j)][0]
+            work += left if left is not None else max(mean - (now - j.t0), 0.0)
         return work / max(1, min(self.jobs, pending + len(running)))
 
     def line(self, running, pending):
+        eta = self.eta(running, pending)
         return "[%s] %d/%d done, %d running, %d failed, %d to go; time left %s" % (
             fmt_time(time.time() - self.t0), self.done, self.total, len(running), self.failed,
-            pending, "?" if not self.durations else "~" + fmt_time(self.eta(running, pending)))
+            pending, "?" if eta is None else "~" + fmt_time(eta))
 
     def maybe_print(self, running, pending, every, force=False):
         now = time.time()
@@ -489,20 +531,24 @@ CYCLE_RE = re.compile(
 
 
 def log_segments(path):
-    """The log's parts since the last start from scratch: one per kmc process."""
-    segs = []
+    """The log's parts since the last start from scratch: one per kmc process. A log
+    written by kmc itself (stdout, -log FILE) has no such marks: one part."""
+    segs, plain, marked = [], [], False
     try:
         with open(path, errors="replace") as f:
             for line in f:
                 if line.startswith("# kmc-sweep start"):
-                    segs = [[]]
+                    segs, marked = [[]], True
                 elif line.startswith("# kmc-sweep restart"):
                     segs.append([])
+                    marked = True
                 elif segs:
                     segs[-1].append(line.rstrip("\n"))
+                else:
+                    plain.append(line.rstrip("\n"))
     except OSError:
         pass
-    return segs
+    return segs if marked else [plain]
 
 
 def parse_log(path):

@@ -373,6 +373,27 @@ def test_collect(kmc, out):
           "the response means over seeds: %s" % list(line.get_ydata()))
 
 
+def test_eta():
+    """The time-left estimate: pending runs at the mean wall time, running ones at their
+    own pace through the protocol's steps (a restarted one from where it restarted)."""
+    class Fake:
+        def __init__(self, el, f0, f):
+            self.t0, self.f0, self.f = time.time() - el, f0, f
+
+        def fraction(self):
+            return self.f
+    prog = kmc_sweep.Progress(total=4, jobs=2, done=0, failed=0)
+    run = [Fake(10, 0.0, 0.25), Fake(10, 0.0, 0.25)]   # 40 s a run, 30 s left each
+    check(abs(prog.eta(run, 2) - (2 * 40 + 30 + 30) / 2) < 0.5,
+          "no run finished yet: the pace of the running ones (%s)" % prog.eta(run, 2))
+    prog.durations = [20.0]
+    check(abs(prog.eta(run, 2) - (2 * 20 + 30 + 30) / 2) < 0.5, "pending runs at the mean")
+    run = [Fake(10, 0.5, 0.75)]                         # restarted at half: 10 s left
+    check(abs(prog.eta(run, 0) - 10) < 0.5, "a restarted run: its pace since the restart")
+    check(kmc_sweep.Progress(4, 1, 0, 0).eta([Fake(1, 0.0, None)], 3) is None,
+          "nothing to go by: unknown")
+
+
 def main():
     mode, kmc, out = sys.argv[1], os.path.abspath(sys.argv[2]), os.path.abspath(sys.argv[3])
     os.makedirs(out, exist_ok=True)
@@ -380,7 +401,7 @@ def main():
         shutil.rmtree(os.path.join(out, "grid"), ignore_errors=True)
     t0 = time.time()
     {"grid": test_grid, "resume": test_resume, "slurm": test_slurm,
-     "collect": test_collect}[mode](kmc, out)
+     "collect": lambda k, o: (test_collect(k, o), test_eta())}[mode](kmc, out)
     print("%s: %d failures in %.1f s" % (mode, len(failures), time.time() - t0))
     return 1 if failures else 0
 
