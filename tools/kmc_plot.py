@@ -7,7 +7,8 @@ INPUT: a run file (PREFIX.h5), a per-cycle table (PREFIX.cycles.csv), a Battery 
 Format time series (PREFIX.bdf.csv), kmc's log (stdout or -log FILE: its cycle lines),
 a run folder (any of those inside), or a sweep folder / its summary.h5 / summary.csv.
 Plots (--plot, repeatable; default: every plot the inputs can make):
-    cycles      CE, dead Li0 and SEI Li+ versus cycle
+    cycles      CE, dead Li0 and SEI Li+ versus cycle (a sweep: mean over seeds per
+                grid point)
     voltage     voltage (BDF) or overpotential (run file) versus capacity, each cycle
     morphology  porosity and roughness versus cycle (or versus time from a run file)
     section     an x-z cross-section of a snapshot coloured by species, dead Li marked
@@ -249,6 +250,17 @@ def fmt_value(v):
     return str(v)
 
 
+def value_order(key):
+    """Sort grid points by their values as numbers where they are numbers."""
+    out = []
+    for v in key:
+        try:
+            out.append((0, float(v), ""))
+        except ValueError:
+            out.append((1, 0.0, v))
+    return out
+
+
 def describe(fig):
     """What a figure shows, for the --json sidecar and the tests: per axes its labels,
     the curves (points each), images (shape) and error bars."""
@@ -284,8 +296,7 @@ def plot_cycles(inp):
     t, src = inp.cycles, inp.cycles_src
     if t is None:
         if inp.sweep is not None:
-            raise PlotError("cycles: a sweep summary holds many runs; give one run's "
-                            "cycles.csv, log or folder (the response plot is for sweeps)")
+            return plot_cycles_sweep(inp.sweep)
         raise PlotError("cycles: no cycle table in the inputs (PREFIX.cycles.csv, or kmc's "
                         "log with its cycle lines); a run file alone has no cycle ends")
     need(t, ["cycle", "ce_pct"], "cycles", src)
@@ -311,6 +322,80 @@ def plot_cycles(inp):
     a2.xaxis.set_major_locator(MaxNLocator(integer=True))
     a2.legend(loc="best", fontsize=8)
     a2.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def sweep_groups(sw):
+    """The finished runs' cycle rows of a sweep, grouped by their swept values:
+    {(value, ...): {run: row indices}}."""
+    cyc = sw["cycles"]
+    need(cyc, ["run", "status", "cycle"], "cycles", sw["src"])
+    groups = {}
+    for i, (name, st) in enumerate(zip(cyc["run"], cyc["status"])):
+        if st != "done" or not np.isfinite(float(cyc["cycle"][i])):
+            continue
+        key = tuple(fmt_value(cyc[p][i]) for p in sw["swept"])
+        groups.setdefault(key, {}).setdefault(name, []).append(i)
+    if not groups:
+        raise PlotError("cycles: no finished run of the sweep has a cycle")
+    return groups
+
+
+def mean_sem_by_cycle(cyc, runs, values):
+    """Per cycle: mean and standard error over the runs (seeds) that reached it."""
+    per = {}
+    for name, rows in runs.items():
+        for i in rows:
+            if np.isfinite(values[i]):
+                per.setdefault(float(cyc["cycle"][i]), []).append(values[i])
+    xs = sorted(per)
+    mean = [float(np.mean(per[x])) for x in xs]
+    sem = [float(np.std(per[x], ddof=1) / math.sqrt(len(per[x]))) if len(per[x]) > 1 else 0.0
+           for x in xs]
+    return xs, mean, sem
+
+
+def plot_cycles_sweep(sw):
+    """CE (top) and dead Li (bottom) per cycle, one curve per grid point: the mean
+    over its seeds with the standard error."""
+    cyc = sw["cycles"]
+    need(cyc, ["ce_pct"], "cycles", sw["src"])
+    groups = sweep_groups(sw)
+    ce = cyc["ce_pct"].astype(float)
+    if "dead_li_mAh_cm2" in cyc and np.isfinite(cyc["dead_li_mAh_cm2"].astype(float)).any():
+        dead, dlabel = cyc["dead_li_mAh_cm2"].astype(float), "dead Li$^0$ / mAh cm$^{-2}$"
+    elif "dead_li_added_mAh_cm2" in cyc:       # from logs: the running sum per run
+        dead = np.full(len(ce), np.nan)
+        add = np.nan_to_num(cyc["dead_li_added_mAh_cm2"].astype(float))
+        for runs in groups.values():
+            for rows in runs.values():
+                rows = sorted(rows, key=lambda i: float(cyc["cycle"][i]))
+                dead[rows] = np.cumsum(add[rows])
+        dlabel = "dead Li$^0$ / mAh cm$^{-2}$ (sum of the logs' changes)"
+    else:
+        dead, dlabel = None, None
+    fig, axs = plt.subplots(2 if dead is not None else 1, 1, sharex=True,
+                            figsize=(6.4, 6.0 if dead is not None else 4.2), squeeze=False)
+    a1 = axs[0][0]
+    for key, runs in sorted(groups.items(), key=lambda kv: value_order(kv[0])):
+        lab = ", ".join("%s = %s" % (p, v) for p, v in zip(sw["swept"], key)) or "all runs"
+        lab += " (%d runs)" % len(runs)
+        a1.errorbar(*mean_sem_by_cycle(cyc, runs, ce)[:2],
+                    yerr=mean_sem_by_cycle(cyc, runs, ce)[2], fmt="o-", capsize=3, label=lab)
+        if dead is not None:
+            x, m, e = mean_sem_by_cycle(cyc, runs, dead)
+            axs[1][0].errorbar(x, m, yerr=e, fmt="s-", capsize=3, label=lab)
+    a1.set_ylabel("Coulombic efficiency / %")
+    a1.set_title("Per cycle, mean and standard error over seeds", fontsize=10)
+    a1.legend(fontsize=7)
+    last = axs[-1][0]
+    if dead is not None:
+        last.set_ylabel(dlabel, fontsize=8)
+    last.set_xlabel("cycle")
+    last.xaxis.set_major_locator(MaxNLocator(integer=True))
+    for a in axs[:, 0]:
+        a.grid(alpha=0.3)
     fig.tight_layout()
     return fig
 
@@ -636,7 +721,7 @@ def plot_response(inp, response=None, param=None, at_cycle=None):
         x = float(attr(name, param))
         groups.setdefault(key, {}).setdefault(x, []).append(v)
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
-    for key, pts in sorted(groups.items()):
+    for key, pts in sorted(groups.items(), key=lambda kv: value_order(kv[0])):
         xs = sorted(pts)
         mean = [float(np.mean(pts[x])) for x in xs]
         sem = [float(np.std(pts[x], ddof=1) / math.sqrt(len(pts[x]))) if len(pts[x]) > 1
@@ -668,8 +753,16 @@ def make(name, inp, args):
     raise PlotError("unknown plot %r (%s)" % (name, ", ".join(PLOTS)), 64)
 
 
+class UsageParser(argparse.ArgumentParser):
+    """argparse with the usage error's exit code of sysexits (64), not 2."""
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(64, "%s: error: %s\n" % (self.prog, message))
+
+
 def build_parser():
-    p = argparse.ArgumentParser(prog="kmc-plot", description=__doc__.split("\n")[0],
+    p = UsageParser(prog="kmc-plot", description=__doc__.split("\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog="\n".join(__doc__.split("\n")[4:]))
     p.add_argument("inputs", nargs="+", help="run file, cycles.csv, bdf.csv, log, run or "

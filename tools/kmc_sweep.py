@@ -862,8 +862,16 @@ def write_slurm(plan, out, args):
 
 # ---------------------------------------------------------------------------- main
 
+class UsageParser(argparse.ArgumentParser):
+    """argparse with the usage error's exit code of sysexits (64), not 2."""
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(64, "%s: error: %s\n" % (self.prog, message))
+
+
 def build_parser():
-    p = argparse.ArgumentParser(
+    p = UsageParser(
         prog="kmc-sweep", description="Run a kmc deck over a grid of -var values and seeds; "
         "collect the per-cycle tables into one summary (docs/tools.md).",
         epilog="Exit codes: 0 every run finished; 1 some runs failed (the others ran); "

@@ -368,6 +368,12 @@ def test_collect(kmc, out):
     fig = kmc_plot.plot_response(inp)
     line = fig.axes[0].get_lines()[0]
     want = [0.165 + 0.002, 0.165 * 0.5 + 0.002]      # mean over seeds 1..3: +0.002
+    fig = kmc_plot.plot_cycles(inp)        # a sweep: per grid point, mean over seeds
+    check(len(fig.axes) == 2 and [len(a.containers) for a in fig.axes] == [2, 2],
+          "cycles of a sweep: CE and dead Li, a curve with error bars per pressure")
+    dl = [c[0].get_ydata() for c in fig.axes[1].containers]
+    check(abs(dl[0][4] - (0.165 + 0.002)) < 1e-12 and abs(dl[1][4] - (0.0825 + 0.002)) < 1e-12
+          and len(dl[0]) == 5, "dead Li at cycle 5: the mean over seeds of each pressure")
     check(list(line.get_xdata()) == [0.0, 1.0] and
           all(abs(a - b) < 1e-12 for a, b in zip(line.get_ydata(), want)),
           "the response means over seeds: %s" % list(line.get_ydata()))
