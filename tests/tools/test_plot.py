@@ -230,6 +230,26 @@ def test_fixtures(out):
     check(abs(x[-1] - 1.0) < 1e-9, "charge of cycle 1: 10 x 1 mA x 360 s = 1 mAh (%g)" % x[-1])
 
 
+def test_section_lattices():
+    """sc: a pixel per site; fcc: the four basis sites fill the half-cell grid, each
+    once (bcc is checked on the real run)."""
+    rng = np.random.default_rng(5)
+    for nb, shape in ((1, (6, 5)), (4, (12, 10))):
+        sp = rng.integers(0, 3, size=(6, 3, 5, nb)).astype(np.uint8)
+        fl = np.where(sp == 1, rng.integers(1, 3, size=sp.shape), 0).astype(np.uint8)
+        img = kmc_plot.section_image(sp, fl, 1)
+        check(img.shape == shape, "%d basis sites: image %s" % (nb, img.shape))
+        dead = int(((sp == 1) & (fl == 2))[:, 1].sum())
+        check(int((img == 16).sum()) == dead and int((img == 18).sum()) == 0,
+              "%d basis sites: one pixel per dead Li site (%d), no empty pixel" % (nb, dead))
+        if nb == 4:   # basis (0,0,0) at the cell's lower-left pixel, (1,0,1) upper right
+            check(img[2 * 3, 2 * 2] == (16 if sp[3, 1, 2, 0] == 1 and fl[3, 1, 2, 0] == 2
+                                        else sp[3, 1, 2, 0]) and
+                  img[2 * 3 + 1, 2 * 2 + 1] == (16 if sp[3, 1, 2, 2] == 1 and fl[3, 1, 2, 2] == 2
+                                                else sp[3, 1, 2, 2]),
+                  "fcc: each basis site at its position in the cell")
+
+
 def test_errors(kmc, out):
     cyc = os.path.join(FIX, "fixture.cycles.csv")
     p = plot_here([cyc, "--plot", "section", "--out", out])
@@ -266,6 +286,7 @@ def main():
     test_real(kmc, out)
     t1 = time.time()
     test_fixtures(out)
+    test_section_lattices()
     t2 = time.time()
     test_errors(kmc, out)
     print("times: real runs %.1f s, fixtures %.1f s, errors %.1f s"
