@@ -246,7 +246,7 @@ def dead_li_series(t):
 def fmt_value(v):
     """A swept value as the user typed it: 2.0 -> '2', 3e8 -> '3e+08'."""
     if isinstance(v, (float, np.floating)):
-        return "%d" % v if float(v).is_integer() and abs(v) < 1e15 else "%g" % v
+        return "%d" % v if float(v).is_integer() and abs(v) < 1e6 else "%g" % v
     return str(v)
 
 
@@ -554,13 +554,15 @@ def plot_morphology(inp):
         a2.plot(c[ok], rough[ri[ok]], "s-", color="C1", label="RMS roughness (last thermo row)")
         a2.set_xlabel("cycle")
         a2.xaxis.set_major_locator(MaxNLocator(integer=True))
-        a1.set_title("Porosity and roughness at each cycle's end (run file)")
+        a1.set_title("Porosity (empty sites under the deposit's top) and roughness\n"
+                     "at each cycle's end (run file)", fontsize=10)
     else:
         a1.plot(st * 1e9, por, "o-", color="C2", label="porosity")
         a2.plot(ts_t * 1e9, rough, "-", color="C1", label="RMS roughness")
         a2.set_xlabel("time / ns")
-        a1.set_title("Porosity (snapshots) and roughness (thermo rows) versus time")
-    a1.set_ylabel("porosity (empty sites under the deposit's top)")
+        a1.set_title("Porosity (empty sites under the deposit's top; snapshots) and\n"
+                     "roughness (thermo rows) versus time", fontsize=10)
+    a1.set_ylabel("porosity")
     a2.set_ylabel("RMS roughness / nm")
     for a in (a1, a2):
         a.grid(alpha=0.3)
@@ -699,9 +701,10 @@ def plot_response(inp, response=None, param=None, at_cycle=None):
                         % (param, ", ".join(swept)), 64)
     if response is None:
         cyc = sw["cycles"]
-        response = next((c for c in ("dead_li_mAh_cm2", "ce_pct")
-                         if c in cyc and np.isfinite(cyc[c].astype(float)).any()), None) \
-            or ("dead_li_mAh_cm2" if "dead_li_added_mAh_cm2" in cyc else None)
+        def has(c):
+            return c in cyc and np.isfinite(cyc[c].astype(float)).any()
+        response = "dead_li_mAh_cm2" if has("dead_li_mAh_cm2") or has("dead_li_added_mAh_cm2") \
+            else ("ce_pct" if has("ce_pct") else None)
         if response is None:
             raise PlotError("response: the summary has no cycles; name a per-run column "
                             "with --response (e.g. final_dead_Li)")
