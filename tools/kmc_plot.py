@@ -381,8 +381,8 @@ def plot_cycles_sweep(sw):
     for key, runs in sorted(groups.items(), key=lambda kv: value_order(kv[0])):
         lab = ", ".join("%s = %s" % (p, v) for p, v in zip(sw["swept"], key)) or "all runs"
         lab += " (%d runs)" % len(runs)
-        a1.errorbar(*mean_sem_by_cycle(cyc, runs, ce)[:2],
-                    yerr=mean_sem_by_cycle(cyc, runs, ce)[2], fmt="o-", capsize=3, label=lab)
+        x, m, e = mean_sem_by_cycle(cyc, runs, ce)
+        a1.errorbar(x, m, yerr=e, fmt="o-", capsize=3, label=lab)
         if dead is not None:
             x, m, e = mean_sem_by_cycle(cyc, runs, dead)
             axs[1][0].errorbar(x, m, yerr=e, fmt="s-", capsize=3, label=lab)
