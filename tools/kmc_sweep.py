@@ -446,7 +446,7 @@ def execute(plan, out, runs, args):
     nfail = sum(1 for r in runs if states[r["name"]] == "failed" and r not in todo)
     prog = Progress(len(runs), args.jobs, ndone, nfail)
     stop = {"n": 0}
-    running, attempts, interrupted = [], {}, []
+    running, attempts, interrupted, busy = [], {}, [], []
 
     def on_signal(signum, frame):
         stop["n"] += 1
@@ -468,6 +468,7 @@ def execute(plan, out, runs, args):
                 if not j.lock():
                     say("skip %s: another process is running it (its folder is locked)"
                         % r["name"])
+                    busy.append(r["name"])
                     continue
                 attempts[r["name"]] = attempts.get(r["name"], 0) + 1
                 ckpt = j.start()
@@ -518,7 +519,12 @@ def execute(plan, out, runs, args):
         say("interrupted: %d runs left (%d with a checkpoint or partial output); "
             "run the same command again to continue" % (left, len(interrupted)))
         return EX_TEMPFAIL
-    return EX_FAILED if prog.failed else EX_OK
+    if prog.failed:
+        return EX_FAILED
+    if busy:
+        say("%d runs are still running elsewhere: run again once they end" % len(busy))
+        return EX_TEMPFAIL
+    return EX_OK
 
 
 # ---------------------------------------------------------------------------- collect

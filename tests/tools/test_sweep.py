@@ -189,6 +189,12 @@ def test_grid(kmc, out):
     check(p.stdout.count("finished before") == 3 and "start " not in p.stdout,
           "again: the three finished runs are skipped, nothing starts")
     check("skip nx-8_tx-4: failed before (exit 65" in p.stdout, "again: the failure is named")
+    import fcntl                          # a run held by another process: left alone
+    with open(os.path.join(d, "runs", "nx-8_tx-4", ".lock"), "a") as lk:
+        fcntl.flock(lk, fcntl.LOCK_EX)
+        p = sweep(args + ["--retry-failed"])
+    check(p.returncode == 75 and "skip nx-8_tx-4: another process is running it" in p.stdout
+          and "start " not in p.stdout, "a locked run is skipped, the sweep exits 75")
     p = sweep(args + ["--retry-failed"])
     check(p.returncode == 1 and p.stdout.count("start nx-8_tx-4") == 1 and
           p.stdout.count("start ") == 1, "--retry-failed runs only the failed run again")
