@@ -16,7 +16,8 @@ retried only with --retry-failed. The summary (DIR/summary.csv, DIR/runs.csv,
 DIR/summary.h5) has the swept values and the seed as columns; see docs/tools.md.
 
 Exit codes: 0 every run finished; 1 at least one run failed (the others ran); 64 usage;
-65 a bad sweep folder or plan; 66 the deck cannot be read; 75 interrupted (SIGINT,
+65 a bad sweep folder or plan; 66 the deck cannot be read; 69 no h5py; 75 interrupted,
+or runs left unfinished (SIGINT,
 SIGTERM or SIGUSR1: the running kmc processes were told to checkpoint; run the same
 command again to continue).
 """
@@ -881,8 +882,8 @@ def build_parser():
         prog="kmc-sweep", description="Run a kmc deck over a grid of -var values and seeds; "
         "collect the per-cycle tables into one summary (docs/tools.md).",
         epilog="Exit codes: 0 every run finished; 1 some runs failed (the others ran); "
-        "64 usage; 65 bad sweep folder; 66 deck not found; 75 interrupted (run again to "
-        "continue).")
+        "64 usage; 65 bad sweep folder; 66 deck not found; 69 no h5py; 75 interrupted or "
+        "runs left unfinished (run again to continue).")
     p.add_argument("deck", nargs="?", help="the deck")
     p.add_argument("--var", action="append", metavar="NAME=V1,V2",
                    help="values of a deck variable (repeat for a grid; the same NAME again "
