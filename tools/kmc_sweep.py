@@ -16,10 +16,9 @@ retried only with --retry-failed. The summary (DIR/summary.csv, DIR/runs.csv,
 DIR/summary.h5) has the swept values and the seed as columns; see docs/tools.md.
 
 Exit codes: 0 every run finished; 1 at least one run failed (the others ran); 64 usage;
-65 a bad sweep folder or plan; 66 the deck cannot be read; 69 no h5py; 75 interrupted,
-or runs left unfinished (SIGINT,
-SIGTERM or SIGUSR1: the running kmc processes were told to checkpoint; run the same
-command again to continue).
+65 a bad sweep folder or plan; 66 the deck cannot be read; 69 no h5py; 75 interrupted
+(SIGINT, SIGTERM or SIGUSR1: the running kmc processes were told to checkpoint) or runs
+left unfinished (held by another process): run the same command again to continue.
 """
 import argparse
 import csv
