@@ -90,6 +90,7 @@ static const cfgd_field config_fields[] = {
     CF("repeat", cycles, CFGD_INT64, int64_t, "cycles", FX, 1),
     /* output only (the cycler-format file's scale): a restart's deck may change it */
     CF("electrode_area", electrode_area_cm2, CFGD_DOUBLE, double, "cm2", MC, 1),
+    CF("pressure", pressure_MPa, CFGD_DOUBLE, double, "MPa", FX, 0),
 };
 
 #define FF(m, T, ctype, unit, def)                                                             \
@@ -192,6 +193,10 @@ static const cfgd_field pot_fields[] = {
     PF("strip_weight theta", strip_q_meV, CFGD_INT, int32_t, "meV"),
     {"strip_weight theta", "strip_w", CFGD_DOUBLE, POT_STRIP_NCLASS, offsetof(pot_model, strip_w),
      "", FX, 1.0, 0},
+    /* creep (stack pressure); absent from older checkpoints: no creep law */
+    PF("creep", creep_rate_T_per_s, CFGD_DOUBLE, double, "1/s"),
+    PF("creep stress", creep_stress_MPa, CFGD_DOUBLE, double, "MPa"),
+    PF("creep exponent", creep_n, CFGD_DOUBLE, double, ""),
 };
 const cfgd_table cfgd_pot_model = {"pot_model", pot_fields,
                                    (int)(sizeof pot_fields / sizeof pot_fields[0]), NULL, 0};

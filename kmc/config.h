@@ -125,6 +125,8 @@ typedef struct kmc_config {
     cfg_prof *prof;              /*   [nprof], a list like fills (cfg_add_prof); owned */
     double electrode_area_cm2;   /* `electrode_area A cm2`: the area the cycler-format output
                                   * (PREFIX.bdf.csv) scales currents and capacities to; default 1 */
+    double pressure_MPa;         /* `pressure P MPa`: stack pressure on a compliant separator
+                                  * above the deposit, and Li creep (kmc/press.h); 0 = off */
     const struct cfg_texts *texts; /* deck, include and .pot texts captured at load
                                     * (kmc/cfgdesc.h), for checkpoints; borrowed, NULL
                                     * if none; not a described field, not broadcast */

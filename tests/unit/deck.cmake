@@ -130,3 +130,10 @@ kmc_deck_error_test(profile_missing DECK tests/decks/bad/profile_missing.deck EX
   MATCH "profile_missing.deck:5:11: cannot read the profile 'tests/decks/bad/profile_does_not_exist.csv'")
 kmc_deck_error_test(profile_unit DECK tests/decks/bad/profile_unit.deck EXIT 65
   MATCH "profile_unit.deck:5:32: unit 'mA/cm' is not a current density")
+# `pressure P MPa` (kmc/press.h)
+kmc_deck_error_test(pressure_range DECK tests/decks/bad/pressure_range.deck EXIT 65
+  MATCH "pressure_range.deck:6:10: stack pressure must be in \\[0, 100\\] MPa, found 500 MPa")
+kmc_deck_error_test(pressure_no_creep DECK tests/decks/bad/pressure_no_creep.deck EXIT 65
+  MATCH "needs the creep law of Li in .*sc_test.pot")
+kmc_deck_error_test(pressure_column DECK tests/decks/bad/pressure_column.deck EXIT 65
+  MATCH "pressure_column.deck:6: `pressure` needs `deposit ... sites surface`")
