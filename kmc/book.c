@@ -385,10 +385,13 @@ kmc_err book_cycle_end_global(eng_run *r, double j_A_m2, kmc_status *st)
     char ce[32] = "n/a (nothing plated)";
     if (P > 0)
         snprintf(ce, sizeof ce, "%.4f %%", row[4]);
+    char dead[96] = ""; /* with `percolate`: the dead Li created (the table's column) */
+    if (r->perc != NULL)
+        snprintf(dead, sizeof dead, ", dead Li %+" PRId64 " atoms (%+.6g mAh/cm2)", C, row[5]);
     log_info(r->lg,
              "cycle %" PRId64 "/%" PRId64 " end at t = %.6e s: plated %.6g mAh/cm2 (%" PRId64
-             " atoms), stripped %.6g mAh/cm2 (%" PRId64 " atoms), CE %s\n",
-             cyc, r->cfg.cycles, r->t_s, row[2], P, row[3], S, ce);
+             " atoms), stripped %.6g mAh/cm2 (%" PRId64 " atoms), CE %s%s\n",
+             cyc, r->cfg.cycles, r->t_s, row[2], P, row[3], S, ce, dead);
     log_info(r->lg,
              "  inventory  dead Li %+" PRId64 " created, %" PRId64 " recovered; SEI %" PRId64
              " (+ %" PRId64 " on dead Li); trapped %" PRId64 "; active Li %+" PRId64
