@@ -81,6 +81,8 @@ typedef enum evt_total { EVT_RATE, EVT_SHARE } evt_total;
 /* Adds a half-unit displacement to a position list (evt_ops.reads). */
 typedef void (*evt_add_pos)(void *ctx, int dx2, int dy2, int dz2);
 
+/* What one event does to the Li inventory: the per-cycle table sums channel counts by it. */
+typedef enum evt_inv { EVT_INV_NONE = 0, EVT_INV_PLATE, EVT_INV_STRIP, EVT_INV_SEI, EVT_INV_SEI_DEAD, EVT_INV_TRAP } evt_inv;
 typedef struct evt_ops {
     const char *name;        /* one lower-case word: "hop", "deposit" */
     int kind;                /* eng_event_kind reported by eng_step (ENG_EV_OTHER for others) */
@@ -116,6 +118,7 @@ typedef struct evt_ops {
      * Draws its numbers from t->rng. Returns false if no event took place (the run's
      * limit status then says why). */
     bool (*apply)(void *self, eng_run *r, tile *t, int ch, eng_event *ev);
+    evt_inv inv; /* what one event does to the Li inventory */
 } evt_ops;
 
 /* The built-in channels, in the order they are registered (their order is part of
@@ -124,6 +127,13 @@ extern const evt_ops *const evt_builtin[];
 extern const evt_ops evt_hop;
 extern const evt_ops evt_deposit;
 extern const evt_ops evt_strip;
+extern const evt_ops evt_trap;     /* kmc/evt_alloy.c: Li trapped into Zn (LiZn) */
+extern const evt_ops evt_exchange; /* kmc/evt_alloy.c: Li-Ag exchange */
+
+/* Does a run of this deck and rate model have built-in channel ops? ops->wanted(cfg),
+ * and for the alloying channels (kmc/evt_alloy.c) also the .pot's parameters (pm NULL:
+ * they are off). Not collective. */
+bool evt_alloy_wanted(const evt_ops *ops, const kmc_config *cfg, const pot_model *pm);
 
 /* Stripping (kmc/evt_strip.c): does the deck strip; the weight class (1..
  * POT_STRIP_NCLASS) of owned site i of basis b, 0 if it is not eligible (not Li,

@@ -60,6 +60,14 @@ typedef struct pot_model {
     int32_t strip_bond_meV[LAT_NSHELL][KMC_SP_COUNT];
     int32_t strip_q_meV;
     double strip_w[POT_STRIP_NCLASS];          /* exp(-theta B_k / kT), B_k class k's binding */
+    /* alloying (kmc/evt_alloy.c): the rate of one Li-Zn trapping (nu exp(-E/kT), 1/s;
+     * 0: off), and the Li-Ag exchange (on, its activation in whole meV, and the ratio
+     * of its attempt frequency to nu_per_s, which scales the kra rate table). Defaults
+     * (cfgdesc.c, older checkpoints): off. */
+    double alloy_zn_rate_per_s;
+    bool alloy_ag_on;
+    int32_t alloy_ag_ea_meV;
+    double alloy_ag_nu_ratio;
 } pot_model;
 
 /* Build the rate factors. Errors: KMC_ERR_INPUT for a temperature <= 0. Not collective. */
