@@ -217,7 +217,7 @@ static int32_t exch_bonds(const evt_view *v, int64_t j, int bj, int64_t skip, in
  *   before: Li at i bonds B_i (without j), Ag at j bonds A_j (its Li, without i);
  *   after:  Li at j bonds B_j (without i), Ag at i bonds A_i (without j);
  * the Li-Ag pair (i, j) itself is there before and after. */
-static double exch_rate(const evt_view *v, int64_t i, int b, int k)
+double evt_exchange_rate(const evt_view *v, int64_t i, int b, int k)
 {
     const lat_geom *g = v->g;
     const pot_model *m = v->pm;
@@ -240,7 +240,7 @@ static double exch_eval(const void *self, const evt_view *v, int64_t i, int b)
     double sum = 0.0;
     for (int k = 0; k < g->nnbr[0]; ++k)
         if (sp_of(v->site[i + g->off[0][b][k]]) == KMC_SP_AG)
-            sum += exch_rate(v, i, b, k);
+            sum += evt_exchange_rate(v, i, b, k);
     return sum;
 }
 
@@ -265,7 +265,7 @@ static bool exch_apply(void *self, eng_run *r, tile *t, int ch, eng_event *ev)
     int opt[LAT_MAX_NBR], n = 0;
     for (int k = 0; k < g->nnbr[0]; ++k)
         if (sp_of(v->site[i + g->off[0][b][k]]) == KMC_SP_AG) {
-            rate[n] = exch_rate(v, i, b, k);
+            rate[n] = evt_exchange_rate(v, i, b, k);
             sum += rate[n];
             opt[n++] = k;
         }
