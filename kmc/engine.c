@@ -1599,7 +1599,7 @@ static kmc_err run_loop(eng_run *r, double *w_last, int64_t *ev_last, double wal
 
 /* Alloying and nucleation lines of the summary (kmc/evt_alloy.c, kmc/nucl.h): the Li
  * trapped apart from the metal inventory, and the collector's coverage by kind of
- * surface site. Collective (the nuclei pass). */
+ * surface site (runs with a collector). Collective (the nuclei pass). */
 static kmc_err alloy_summary(eng_run *r, const eng_stats *s, kmc_status *st)
 {
     bool alloy = false;
@@ -1618,7 +1618,7 @@ static kmc_err alloy_summary(eng_run *r, const eng_stats *s, kmc_status *st)
         log_info(r->lg, "  Li inventory     %" PRId64 " Li metal = %" PRId64 " filled + %" PRId64
                         " deposited - %" PRId64 " stripped - %" PRId64 " trapped\n",
                  s->atoms, r->n_li_initial, s->deposits, s->strips, s->trapped);
-    if (!coll_any(&r->cfg.coll) || s->surf.sites[ENG_SURF_ALL] == 0)
+    if ((r->cfg.collector_cells == 0 && !coll_any(&r->cfg.coll)) || s->surf.sites[ENG_SURF_ALL] == 0)
         return KMC_OK;
     int64_t nuclei = 0;
     KMC_TRY(nucl_count_global(r, &nuclei, st));

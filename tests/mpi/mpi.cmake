@@ -150,7 +150,7 @@ set_tests_properties(mpi.protocol_checkpoint PROPERTIES TIMEOUT 300 PROCESSORS 2
 # seeds (> 5 sigma), oxide suppresses nucleation, Zn traps Li up to its capacity and more
 # with more Zn, the Li-Ag exchange conserves Ag and Li, and a builder deck with both
 # alloying channels killed after a checkpoint restarts on 3 ranks to the straight run.
-foreach(mode seeds oxide trap exchange restart)
+foreach(mode seeds implant oxide trap exchange restart)
   add_test(NAME mpi.alloy_${mode}
     COMMAND bash ${PROJECT_SOURCE_DIR}/tests/alloy_cases.sh ${mode} $<TARGET_FILE:kmc>
             ${CMAKE_CURRENT_BINARY_DIR}/alloy_${mode})
