@@ -123,8 +123,9 @@ static bool trap_apply(void *self, eng_run *r, tile *t, int ch, eng_event *ev)
     if (v->exact) {
         tx = wrap(tx, g->n[0]);
         ty = wrap(ty, g->n[1]);
-    } else {
-        t->n_cross += !(tx >= t->cx0 && tx < t->cx1 && ty >= t->cy0 && ty < t->cy1);
+    } else { /* the write reach w = 1: same-colour tiles never touch a common site */
+        KMC_DEBUG_ASSERT(tx >= t->cx0 - 1 && tx < t->cx1 + 1 && ty >= t->cy0 - 1 &&
+                         ty < t->cy1 + 1);
     }
     uint8_t zn = v->site[i + g->off[0][b][k]];
     ev->kind = ENG_EV_OTHER;
@@ -285,8 +286,9 @@ static bool exch_apply(void *self, eng_run *r, tile *t, int ch, eng_event *ev)
     if (v->exact) {
         tx = wrap(tx, g->n[0]);
         ty = wrap(ty, g->n[1]);
-    } else {
-        t->n_cross += !(tx >= t->cx0 && tx < t->cx1 && ty >= t->cy0 && ty < t->cy1);
+    } else { /* the write reach w = 1: same-colour tiles never touch a common site */
+        KMC_DEBUG_ASSERT(tx >= t->cx0 - 1 && tx < t->cx1 + 1 && ty >= t->cy0 - 1 &&
+                         ty < t->cy1 + 1);
     }
     uint8_t li = v->site[i], ag = v->site[i + g->off[0][b][k]];
     ev->kind = ENG_EV_OTHER;
