@@ -1632,7 +1632,7 @@ static kmc_err alloy_summary(eng_run *r, const eng_stats *s, kmc_status *st)
                      (double)s->surf.covered[k] / (double)s->surf.sites[k]);
     log_info(r->lg, "\n");
     if (r->perc != NULL)
-        log_info(r->lg, "  Li nuclei        %" PRId64 " (connected Li clusters)\n", nuclei);
+        log_info(r->lg, "  Li nuclei        %" PRId64 " (connected Li clusters on the collector)\n", nuclei);
     return KMC_OK;
 }
 

@@ -73,12 +73,17 @@ kmc_err nucl_count_global(eng_run *r, int64_t *nuclei, kmc_status *st)
         uint8_t s = sp_of(r->site[i]);
         mask[i] = s == KMC_SP_LI || s == KMC_SP_EMPTY ? s : s < KMC_SP_COUNT ? KMC_SP_SEI : s;
     }
-    perc_result res;
-    memset(&res, 0, sizeof res);
-    kmc_err rc = perc_label_global(r->perc, mask, false, &res, st);
+    /* masked: no Li cluster reaches the back of the box (the collector is there), so
+     * every one counts as dead; unmasked: the clusters cut off from the collector
+     * (floating Li), which are no nuclei on it */
+    perc_result masked, plain;
+    memset(&masked, 0, sizeof masked);
+    memset(&plain, 0, sizeof plain);
+    kmc_err rc = perc_label_global(r->perc, mask, false, &masked, st);
     free(mask);
-    /* no Li cluster reaches the back of the box (the collector is there), so every
-     * one counts as dead; one with a Li site at z = 0 (no collector) would not */
-    *nuclei = res.dead_clusters;
+    if (rc == KMC_OK)
+        rc = perc_label_global(r->perc, r->site, false, &plain, st);
+    int64_t on = masked.dead_clusters - plain.dead_clusters;
+    *nuclei = on > 0 ? on : 0;
     return rc;
 }

@@ -14,11 +14,13 @@
  * collective. */
 void nucl_surface_local(const eng_run *r, eng_surface *out);
 
-/* Li nuclei: the connected clusters (1NN) of Li atoms, labelled by the percolation
- * pass on a copy of the lattice in which every other species is masked (so Li that
- * touches the collector forms one nucleus per island, not one cluster with the
- * collector). *nuclei = 0 without `percolate` (no pass context). Collective.
- * Errors: KMC_ERR_NOMEM. */
+/* Li nuclei on the collector: the connected clusters (1NN) of Li atoms, labelled by
+ * the percolation pass on a copy of the lattice in which every other species is
+ * masked (so Li that touches the collector forms one nucleus per island, not one
+ * cluster with the collector), less the clusters a pass on the lattice itself finds
+ * cut off from the collector (floating Li). Two passes; no flag is written.
+ * *nuclei = 0 without `percolate` (no pass context). Collective. Errors:
+ * KMC_ERR_NOMEM. */
 KMC_NODISCARD kmc_err nucl_count_global(eng_run *r, int64_t *nuclei, kmc_status *st);
 
 #endif /* KMC_NUCL_H */
