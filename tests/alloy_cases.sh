@@ -12,7 +12,7 @@
 #             that of bare Cu sites (Li reaches oxide only by growing over it from
 #             uncovered neighbours: no deposition site has only oxide below it)
 #   implant   a shallow lithiophilic implant (Ag, 2e15 ions/cm2, range 2 Ang) against bare
-#             Cu, both plated for the same simulated time (the same charge, ~0.35 ML) over
+#             Cu, both plated for the same simulated time (the same charge, ~0.2 ML) over
 #             3 seeds: the collector's Li-covered fraction is higher by more than 5 sigma
 #             (binomial, 4 sites per adatom as one sample) and there are more than twice
 #             as many nuclei (Li spreads over the alloying surface instead of gathering
@@ -80,7 +80,7 @@ EOF
   ;;
 implant)
   deck "$out/b.deck" "$pot" "" 1nn+2nn 1e6 0
-  sed -i 's/^run events 0$/run time 1e-7 s/' "$out/b.deck"
+  sed -i 's/^run events 0$/run time 6e-8 s/' "$out/b.deck"
   sed -e 's/^$/implant ag dose 2e15 ions\/cm2 range 2 Ang straggle 2 Ang/' "$out/b.deck" > "$out/i.deck"
   grep -q '^implant ag' "$out/i.deck" || fail "no implant line in the deck"
   for k in b i; do
