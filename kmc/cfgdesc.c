@@ -88,6 +88,7 @@ static const cfgd_field config_fields[] = {
     CF("brass residual", coll.brass_residual, CFGD_DOUBLE, double, "", FX, 0),
     CF("strip current", strip_A_m2, CFGD_DOUBLE, double, "A/m2", FX, 0),
     CF("repeat", cycles, CFGD_INT64, int64_t, "cycles", FX, 1),
+    CF("pressure", pressure_MPa, CFGD_DOUBLE, double, "MPa", FX, 0),
 };
 
 #define FF(m, T, ctype, unit, def)                                                             \
@@ -180,6 +181,10 @@ static const cfgd_field pot_fields[] = {
     PF("strip_weight theta", strip_q_meV, CFGD_INT, int32_t, "meV"),
     {"strip_weight theta", "strip_w", CFGD_DOUBLE, POT_STRIP_NCLASS, offsetof(pot_model, strip_w),
      "", FX, 1.0, 0},
+    /* creep (stack pressure); absent from older checkpoints: no creep law */
+    PF("creep", creep_rate_T_per_s, CFGD_DOUBLE, double, "1/s"),
+    PF("creep stress", creep_stress_MPa, CFGD_DOUBLE, double, "MPa"),
+    PF("creep exponent", creep_n, CFGD_DOUBLE, double, ""),
     /* alloying (kmc/evt_alloy.c): off in files written before it */
     PF("alloy zn", alloy_zn_rate_per_s, CFGD_DOUBLE, double, "1/s"),
     PF("alloy ag", alloy_ag_on, CFGD_BOOL, bool, ""),

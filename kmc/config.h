@@ -104,6 +104,8 @@ typedef struct kmc_config {
     cfg_step *steps;             /* [nsteps], a list like fills (cfg_add_step); owned by the
                                   * config (cfg_free) */
     int64_t cycles;              /* `repeat N`: the cycle (all steps) runs N times; default 1 */
+    double pressure_MPa;         /* `pressure P MPa`: stack pressure on a compliant separator
+                                  * above the deposit, and Li creep (kmc/press.h); 0 = off */
     const struct cfg_texts *texts; /* deck, include and .pot texts captured at load
                                     * (kmc/cfgdesc.h), for checkpoints; borrowed, NULL
                                     * if none; not a described field, not broadcast */

@@ -74,6 +74,12 @@ typedef struct evt_view {
     int gn[3];                 /* the whole box, cells */
     int64_t ml_sites;          /* sites per monolayer (one atomic plane), whole box */
     int64_t ncolumns;          /* columns (x, y, basis), whole box */
+    /* Stack pressure (`pressure P MPa`, kmc/press.h); all 0 without it. sep_z: the
+     * separator's lowest cell layer (Li never enters z >= sep_z; Li entering the
+     * contact layer sep_z - 1 carries sep_factor); 0: no separator. */
+    int sep_z;
+    double sep_factor;         /* exp(-P V_eff / kT) */
+    double creep_per_s;        /* the creep channel's per-atom rate at P (1/s) */
 } evt_view;
 
 typedef enum evt_total { EVT_RATE, EVT_SHARE } evt_total;
@@ -83,6 +89,7 @@ typedef void (*evt_add_pos)(void *ctx, int dx2, int dy2, int dz2);
 
 /* What one event does to the Li inventory: the per-cycle table sums channel counts by it. */
 typedef enum evt_inv { EVT_INV_NONE = 0, EVT_INV_PLATE, EVT_INV_STRIP, EVT_INV_SEI, EVT_INV_SEI_DEAD, EVT_INV_TRAP } evt_inv;
+
 typedef struct evt_ops {
     const char *name;        /* one lower-case word: "hop", "deposit" */
     int kind;                /* eng_event_kind reported by eng_step (ENG_EV_OTHER for others) */
@@ -127,6 +134,7 @@ extern const evt_ops *const evt_builtin[];
 extern const evt_ops evt_hop;
 extern const evt_ops evt_deposit;
 extern const evt_ops evt_strip;
+extern const evt_ops evt_creep;
 extern const evt_ops evt_trap;     /* kmc/evt_alloy.c: Li trapped into Zn (LiZn) */
 extern const evt_ops evt_exchange; /* kmc/evt_alloy.c: Li-Ag exchange */
 

@@ -18,6 +18,7 @@
 #include "kmc/base/units.h"
 #include "kmc/engine.h"
 #include "kmc/evt.h"
+#include "kmc/press.h"
 
 
 /* On with `deposit`, or with a protocol that plates (its steps set the box rate). */
@@ -114,16 +115,30 @@ static double dep_eval(const void *self, const evt_view *v, int64_t i, int b)
     }
     /* the class names the weight, not the neighbour: species of equal weight share
      * the class of the first of them (pot_model's canonical species) */
-    return (double)pot_dep_wclass(v->pm, nc, d->canon[best]);
+    int cls = pot_dep_wclass(v->pm, nc, d->canon[best]);
+    if (cls != 0 && v->sep_z > 0) { /* stack pressure (kmc/press.h) */
+        int z = press_z_of(g, i);
+        if (press_blocked(v, z))
+            return 0.0; /* the separator's side */
+        if (press_enters_contact(v, -1, z))
+            cls += POT_NWCLASS; /* the same weight times exp(-P V_eff / kT) */
+    }
+    return (double)cls;
 }
 
+/* With stack pressure, classes POT_NWCLASS + k are class k in the separator's contact
+ * layer. */
 static int dep_nclass(const evt_view *v)
 {
-    (void)v;
-    return POT_NWCLASS;
+    return v->cfg->pressure_MPa > 0.0 ? 2 * POT_NWCLASS : POT_NWCLASS;
 }
 
-static double dep_class_weight(const evt_view *v, int cls) { return pot_dep_weight(v->pm, (uint16_t)cls); }
+static double dep_class_weight(const evt_view *v, int cls)
+{
+    if (cls > POT_NWCLASS)
+        return pot_dep_weight(v->pm, (uint16_t)(cls - POT_NWCLASS)) * v->sep_factor;
+    return pot_dep_weight(v->pm, (uint16_t)cls);
+}
 
 static double dep_box_rate(const evt_view *v)
 {

@@ -60,6 +60,10 @@ typedef struct pot_model {
     int32_t strip_bond_meV[LAT_NSHELL][KMC_SP_COUNT];
     int32_t strip_q_meV;
     double strip_w[POT_STRIP_NCLASS];          /* exp(-theta B_k / kT), B_k class k's binding */
+    /* power-law creep of Li (pot.h; kmc/press.h): the strain rate at the reference
+     * stress and the run's temperature, eps0 exp(-(Q/k)(1/T - 1/T0)) in 1/s (0: the
+     * .pot has no creep law), the reference stress (MPa) and the stress exponent */
+    double creep_rate_T_per_s, creep_stress_MPa, creep_n;
     /* alloying (kmc/evt_alloy.c): the rate of one Li-Zn trapping (nu exp(-E/kT), 1/s;
      * 0: off), and the Li-Ag exchange (on, its activation in whole meV, and the ratio
      * of its attempt frequency to nu_per_s, which scales the kra rate table). Defaults

@@ -20,5 +20,9 @@ kmc_unit_test(test_window_convergence validation/test_window_convergence.c valid
 kmc_unit_test(test_perc_threshold validation/test_perc_threshold.c validation TIMEOUT 300)
 # Stripping (kmc/evt_strip.c): weight classes, adatom-first statistics, dead Li kept.
 kmc_unit_test(test_strip unit/test_strip.c unit)
+# Stack pressure (kmc/press.h, kmc/evt_creep.c): the creep law, the separator's place
+# and that no Li passes it, one creep event, and denser deposits / less dead Li with
+# pressure (statistical, fixed seeds).
+kmc_unit_test(test_press unit/test_press.c unit)
 # Alloying (kmc/evt_alloy.c): exchange detailed balance, trap capacity and inventory.
 kmc_unit_test(test_alloy unit/test_alloy.c unit)

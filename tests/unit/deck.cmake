@@ -117,3 +117,10 @@ kmc_deck_error_test(step_bad_word DECK tests/decks/bad/step_bad_word.deck EXIT 6
   MATCH "step_bad_word.deck:5:19: unit 'for' is not a current density")
 kmc_deck_error_test(step_with_run DECK tests/decks/bad/step_with_run.deck EXIT 65
   MATCH "step_with_run.deck:5: `run` cannot be used with `step`")
+# `pressure P MPa` (kmc/press.h)
+kmc_deck_error_test(pressure_range DECK tests/decks/bad/pressure_range.deck EXIT 65
+  MATCH "pressure_range.deck:6:10: stack pressure must be in \\[0, 100\\] MPa, found 500 MPa")
+kmc_deck_error_test(pressure_no_creep DECK tests/decks/bad/pressure_no_creep.deck EXIT 65
+  MATCH "needs the creep law of Li in .*sc_test.pot")
+kmc_deck_error_test(pressure_column DECK tests/decks/bad/pressure_column.deck EXIT 65
+  MATCH "pressure_column.deck:6: `pressure` needs `deposit ... sites surface`")
