@@ -33,7 +33,8 @@ step() {
 # Debian packages: compiler and build tools, Open MPI, parallel HDF5, cmocka.
 # openssh-client: Open MPI's launcher looks for an rsh agent even on one node.
 pkgs=(build-essential cmake pkg-config openssh-client libopenmpi-dev openmpi-bin
-      libhdf5-openmpi-dev hdf5-tools libcmocka-dev python3 python3-h5py python3-numpy)
+      libhdf5-openmpi-dev hdf5-tools libcmocka-dev python3 python3-h5py python3-numpy
+      python3-matplotlib)   # matplotlib: tools/kmc-plot (docs/tools.md)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
