@@ -197,6 +197,11 @@ static const cfgd_field pot_fields[] = {
     PF("creep", creep_rate_T_per_s, CFGD_DOUBLE, double, "1/s"),
     PF("creep stress", creep_stress_MPa, CFGD_DOUBLE, double, "MPa"),
     PF("creep exponent", creep_n, CFGD_DOUBLE, double, ""),
+    /* alloying (kmc/evt_alloy.c): off in files written before it */
+    PF("alloy zn", alloy_zn_rate_per_s, CFGD_DOUBLE, double, "1/s"),
+    PF("alloy ag", alloy_ag_on, CFGD_BOOL, bool, ""),
+    PF("alloy ag", alloy_ag_ea_meV, CFGD_INT, int32_t, "meV"),
+    PF("alloy ag", alloy_ag_nu_ratio, CFGD_DOUBLE, double, ""),
 };
 const cfgd_table cfgd_pot_model = {"pot_model", pot_fields,
                                    (int)(sizeof pot_fields / sizeof pot_fields[0]), NULL, 0};

@@ -135,6 +135,17 @@ extern const evt_ops evt_hop;
 extern const evt_ops evt_deposit;
 extern const evt_ops evt_strip;
 extern const evt_ops evt_creep;
+extern const evt_ops evt_trap;     /* kmc/evt_alloy.c: Li trapped into Zn (LiZn) */
+extern const evt_ops evt_exchange; /* kmc/evt_alloy.c: Li-Ag exchange */
+
+/* Does a run of this deck and rate model have built-in channel ops? ops->wanted(cfg),
+ * and for the alloying channels (kmc/evt_alloy.c) also the .pot's parameters (pm NULL:
+ * they are off). Not collective. */
+bool evt_alloy_wanted(const evt_ops *ops, const kmc_config *cfg, const pot_model *pm);
+/* Li-Ag exchange (kmc/evt_alloy.c): the rate (1/s) at which the Li atom at owned site
+ * i (basis b) swaps with the Ag atom at its k-th 1NN (which must be Ag). Not
+ * collective. */
+double evt_exchange_rate(const evt_view *v, int64_t i, int b, int k);
 
 /* Stripping (kmc/evt_strip.c): does the deck strip; the weight class (1..
  * POT_STRIP_NCLASS) of owned site i of basis b, 0 if it is not eligible (not Li,

@@ -36,6 +36,11 @@
  *   creep temperature VALUE K              and temperature T0 > 0, the stress exponent
  *   creep exponent VALUE                   1 <= n <= 20 and the activation energy Q >= 0;
  *   creep activation VALUE ENERGY          all five or none (default none)
+ *   alloy zn|ag barrier VALUE ENERGY [attempt VALUE FREQ]
+ *                                          alloying events (kmc/evt_alloy.c): zn, Li
+ *                                          trapped into LiZn; ag (kra only), Li-Ag
+ *                                          exchange; barrier >= 0, attempt > 0
+ *                                          (default attempt_frequency); default off
  *
  *   SHELL is `1nn` or `2nn`; SP a species keyword of kmc/base/species.h other than
  *   `empty`. Hops of a shell exist only if the file has `hop SHELL base` or
@@ -91,6 +96,7 @@ typedef struct pot_ctx {
     /* Line where each setting was given (0: not yet), for "given twice" and for
      * the checks that run after the whole file is read. */
     int at_lattice, at_nu, at_i0, at_alpha, at_wcoord, at_theta;
+    int at_alloy[2]; /* alloy zn, alloy ag */
     int at_base[LAT_NSHELL], at_table[LAT_NSHELL], at_es[LAT_NSHELL];
     int at_bond[LAT_NSHELL][KMC_SP_COUNT];
     int at_wsp[KMC_SP_COUNT];
@@ -830,6 +836,51 @@ static void st_creep(pot_ctx *c, const pot_line *ln, const char *usage)
     *dst[k] = v;
 }
 
+/* `alloy zn|ag barrier E eV [attempt NU Hz]`: the alloying events of a species. */
+static void st_alloy(pot_ctx *c, const pot_line *ln, const char *usage)
+{
+    if (!need(c, ln, 1, "'zn' or 'ag'", usage))
+        return;
+    int which = strcmp(ln->tok[1].s, "zn") == 0 ? 0 : strcmp(ln->tok[1].s, "ag") == 0 ? 1 : -1;
+    if (which < 0) {
+        pot_error(c, ln, 1, usage,
+                  "expected 'zn' (Li trapped into LiZn) or 'ag' (Li-Ag exchange), found '%s'",
+                  ln->tok[1].s);
+        return;
+    }
+    double e, nu = 0.0;
+    if (!get_keyword(c, ln, 2, "barrier", usage) ||
+        !get_quantity(c, ln, 3, UNIT_ENERGY, "the alloying barrier", usage, &e))
+        return;
+    if (!(e >= 0.0)) {
+        pot_error(c, ln, 3, NULL, "the alloying barrier must be >= 0, found %s %s", ln->tok[3].s,
+                  ln->tok[4].s);
+        return;
+    }
+    if (ln->ntok > 5) {
+        if (!get_keyword(c, ln, 5, "attempt", usage) ||
+            !get_quantity(c, ln, 6, UNIT_FREQUENCY, "the attempt frequency", usage, &nu))
+            return;
+        if (!(nu > 0.0)) {
+            pot_error(c, ln, 6, NULL, "the attempt frequency must be > 0, found %s %s",
+                      ln->tok[6].s, ln->tok[7].s);
+            return;
+        }
+        no_more(c, ln, 8, usage);
+    }
+    if (!first_time(c, ln, &c->at_alloy[which], 0, which == 0 ? "'alloy zn'" : "'alloy ag'"))
+        return;
+    if (which == 0) {
+        c->p->alloy_zn_set = true;
+        c->p->alloy_zn_eV = e;
+        c->p->alloy_zn_nu_per_s = nu; /* 0: attempt_frequency, filled after the file */
+    } else {
+        c->p->alloy_ag_set = true;
+        c->p->alloy_ag_eV = e;
+        c->p->alloy_ag_nu_per_s = nu;
+    }
+}
+
 static const pot_stmt pot_stmts[] = {
     {"lattice", st_lattice, "usage: lattice sc|bcc|fcc a VALUE Ang|nm"},
     {"attempt_frequency", st_attempt_frequency, "usage: attempt_frequency VALUE Hz|1/s"},
@@ -851,6 +902,7 @@ static const pot_stmt pot_stmts[] = {
     {"creep", st_creep,
      "usage: creep rate VALUE 1/s | creep stress VALUE MPa | creep temperature VALUE K | "
      "creep exponent VALUE | creep activation VALUE eV"},
+    {"alloy", st_alloy, "usage: alloy zn|ag barrier VALUE eV|meV [attempt VALUE Hz|1/s]"},
 };
 #define POT_NSTMTS (sizeof pot_stmts / sizeof pot_stmts[0])
 
@@ -989,6 +1041,14 @@ static void pot_check_whole(pot_ctx *c)
                            "incomplete creep law: 'creep %s' is missing", kw[missing]);
         c->p->creep_set = given == 5;
     }
+    if (c->at_alloy[1] != 0 && !c->p->kra)
+        pot_error_file(c, c->at_alloy[1], "add 'barrier_model kra'",
+                       "'alloy ag' takes its energy change from the kra bond sums, but the file "
+                       "uses the initial-state model");
+    if (c->p->alloy_zn_set && !(c->p->alloy_zn_nu_per_s > 0.0))
+        c->p->alloy_zn_nu_per_s = c->p->nu_per_s;
+    if (c->p->alloy_ag_set && !(c->p->alloy_ag_nu_per_s > 0.0))
+        c->p->alloy_ag_nu_per_s = c->p->nu_per_s;
     for (int k = 0; k < LAT_NSHELL; ++k)
         if (c->at_es[k] != 0 && !c->hop_tried[k]) {
             char note[160];

@@ -102,6 +102,16 @@ typedef struct pot_params {
      * flow stress behind the separator's contact rule (hardness 3 sigma0). */
     bool creep_set;
     double creep_rate_per_s, creep_stress_MPa, creep_T0_K, creep_n, creep_Q_eV;
+    /* Alloying (kmc/evt_alloy.c, docs/model.md 'Alloying on engineered collectors'):
+     * `alloy zn barrier E eV [attempt NU Hz]`: a Li atom next to a Zn site is absorbed
+     * into it (LiZn, one Li per Zn site; the Li is trapped), rate NU exp(-E/kT) per
+     * Li-Zn pair; `alloy ag barrier EA eV [attempt NU Hz]` (kra only): a Li atom and
+     * a 1NN Ag atom exchange places (Li-Ag solid solution; the Li stays Li), with the
+     * kra barrier of activation EA and the bond-counting energy change. NU defaults to
+     * attempt_frequency. Not set: no such events. */
+    bool alloy_zn_set, alloy_ag_set;
+    double alloy_zn_eV, alloy_zn_nu_per_s;
+    double alloy_ag_eV, alloy_ag_nu_per_s;
 } pot_params;
 
 /* Read and check a .pot file. Reports every error of the file through lg (rank 0

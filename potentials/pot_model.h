@@ -64,6 +64,14 @@ typedef struct pot_model {
      * stress and the run's temperature, eps0 exp(-(Q/k)(1/T - 1/T0)) in 1/s (0: the
      * .pot has no creep law), the reference stress (MPa) and the stress exponent */
     double creep_rate_T_per_s, creep_stress_MPa, creep_n;
+    /* alloying (kmc/evt_alloy.c): the rate of one Li-Zn trapping (nu exp(-E/kT), 1/s;
+     * 0: off), and the Li-Ag exchange (on, its activation in whole meV, and the ratio
+     * of its attempt frequency to nu_per_s, which scales the kra rate table). Defaults
+     * (cfgdesc.c, older checkpoints): off. */
+    double alloy_zn_rate_per_s;
+    bool alloy_ag_on;
+    int32_t alloy_ag_ea_meV;
+    double alloy_ag_nu_ratio;
 } pot_model;
 
 /* Build the rate factors. Errors: KMC_ERR_INPUT for a temperature <= 0. Not collective. */

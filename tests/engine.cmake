@@ -27,3 +27,5 @@ kmc_unit_test(test_book unit/test_book.c unit)
 # and that no Li passes it, one creep event, and denser deposits / less dead Li with
 # pressure (statistical, fixed seeds).
 kmc_unit_test(test_press unit/test_press.c unit)
+# Alloying (kmc/evt_alloy.c): exchange detailed balance, trap capacity and inventory.
+kmc_unit_test(test_alloy unit/test_alloy.c unit)

@@ -187,3 +187,14 @@ add_test(NAME mpi.restart_pressure_2_to_3
           -P ${PROJECT_SOURCE_DIR}/tests/cmake/restart.cmake)
 set_tests_properties(mpi.restart_pressure_2_to_3 PROPERTIES TIMEOUT 600 PROCESSORS 2
   LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+# Nucleation and alloying on engineered collectors (tests/alloy_cases.sh): Li prefers Ag
+# seeds (> 5 sigma), oxide suppresses nucleation, Zn traps Li up to its capacity and more
+# with more Zn, the Li-Ag exchange conserves Ag and Li, and a builder deck with both
+# alloying channels killed after a checkpoint restarts on 3 ranks to the straight run.
+foreach(mode seeds implant oxide trap exchange restart)
+  add_test(NAME mpi.alloy_${mode}
+    COMMAND bash ${PROJECT_SOURCE_DIR}/tests/alloy_cases.sh ${mode} $<TARGET_FILE:kmc>
+            ${CMAKE_CURRENT_BINARY_DIR}/alloy_${mode})
+  set_tests_properties(mpi.alloy_${mode} PROPERTIES TIMEOUT 300 PROCESSORS 2
+    LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+endforeach()

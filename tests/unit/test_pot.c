@@ -125,6 +125,40 @@ static void test_li_bcc(void **state)
     assert_true(p.bond_eV[0][KMC_SP_AG] > p.bond_eV[0][KMC_SP_LI]);
     assert_true(p.bond_eV[0][KMC_SP_ZN] > p.bond_eV[0][KMC_SP_LI]);
     KT_ASSERT_NEAR(p.strip_theta, 0.5, EPS); /* stripping favours weakly bound atoms */
+    /* alloying: Zn traps Li, Ag exchanges with it; LiZn binds Li as Zn does */
+    assert_true(p.alloy_zn_set && p.alloy_ag_set);
+    assert_true(p.alloy_zn_eV > 0.0 && p.alloy_ag_eV > 0.0);
+    KT_ASSERT_NEAR(p.alloy_zn_nu_per_s, p.nu_per_s, 1.0); /* default: attempt_frequency */
+    KT_ASSERT_NEAR(p.bond_eV[0][KMC_SP_LIZN], p.bond_eV[0][KMC_SP_ZN], EPS);
+}
+
+/* `alloy zn|ag barrier E eV [attempt NU Hz]`: values, default attempt frequency,
+ * `ag` only with kra, and the errors. */
+static void test_alloy(void **state)
+{
+    (void)state;
+    pot_params p;
+    kmc_status st;
+    char out[4096], path[64];
+    assert_int_equal(read_text(HEAD "hop_table 1nn 0.1 eV\nalloy zn barrier 300 meV attempt 2e12 Hz\n",
+                               &p, &st, out, sizeof out, path),
+                     KMC_OK);
+    assert_true(p.alloy_zn_set && !p.alloy_ag_set);
+    KT_ASSERT_NEAR(p.alloy_zn_eV, 0.3, EPS);
+    KT_ASSERT_NEAR(p.alloy_zn_nu_per_s, 2e12, 1.0);
+    assert_int_equal(read_text(HEAD "hop_table 1nn 0.1 eV\nalloy zn barrier 0.5 eV\n", &p, &st, out,
+                               sizeof out, path),
+                     KMC_OK);
+    KT_ASSERT_NEAR(p.alloy_zn_nu_per_s, 1e13, 1.0);
+    expect_error(HEAD "alloy cu barrier 0.3 eV\n", "3:7", "expected 'zn' (Li trapped into LiZn) or 'ag'");
+    expect_error(HEAD "alloy zn barrier -0.3 eV\n", "3:18", "the alloying barrier must be >= 0");
+    expect_error(HEAD "alloy zn energy 0.3 eV\n", "3:10", "expected 'barrier', found 'energy'");
+    expect_error(HEAD "alloy zn barrier 0.3 eV attempt 0 Hz\n", "3:33",
+                 "the attempt frequency must be > 0");
+    expect_error(HEAD "alloy zn barrier 0.3 eV\nalloy zn barrier 0.2 eV\n", "4:1",
+                 "'alloy zn' given twice (first on line 3)");
+    expect_error(HEAD "hop_table 1nn 0.1 eV\nalloy ag barrier 0.3 eV\n", "4:1",
+                 "'alloy ag' takes its energy change from the kra bond sums");
 }
 
 /* `strip_weight theta V`: default 0 (uniform), range [0, 2], no unit, once. */
@@ -438,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_li_bcc),
         cmocka_unit_test(test_kra_syntax),
         cmocka_unit_test(test_strip_weight),
+        cmocka_unit_test(test_alloy),
         cmocka_unit_test(test_sc_bench),
         cmocka_unit_test(test_sc_test),
         cmocka_unit_test(test_units_and_syntax),
