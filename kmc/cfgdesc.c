@@ -88,6 +88,9 @@ static const cfgd_field config_fields[] = {
     CF("brass residual", coll.brass_residual, CFGD_DOUBLE, double, "", FX, 0),
     CF("strip current", strip_A_m2, CFGD_DOUBLE, double, "A/m2", FX, 0),
     CF("repeat", cycles, CFGD_INT64, int64_t, "cycles", FX, 1),
+    CF("sei", sei_on, CFGD_BOOL, bool, "", FX, 0),
+    CF("sei accelerate", sei_accel, CFGD_DOUBLE, double, "", FX, 1.0),
+    CF("sei", sei_line, CFGD_INT, int, "deck line", RC, 0),
 };
 
 #define FF(m, T, ctype, unit, def)                                                             \
@@ -180,6 +183,15 @@ static const cfgd_field pot_fields[] = {
     PF("strip_weight theta", strip_q_meV, CFGD_INT, int32_t, "meV"),
     {"strip_weight theta", "strip_w", CFGD_DOUBLE, POT_STRIP_NCLASS, offsetof(pot_model, strip_w),
      "", FX, 1.0, 0},
+    /* SEI (kmc/evt_sei.c): absent from older checkpoints, which had no SEI model */
+    PF("sei rate", sei_set, CFGD_BOOL, bool, ""),
+    PF("sei rate", sei_rate, CFGD_DOUBLE, double, "1/s"),
+    PF("sei transfer_factor", sei_transfer, CFGD_DOUBLE, double, ""),
+    PF("sei dissolve_rate", sei_dissolve_per_s, CFGD_DOUBLE, double, "1/s"),
+    PF("sei rate", sei_k0_per_s, CFGD_DOUBLE, double, "1/s"),
+    PF("sei tunnel_length", sei_tunnel_A, CFGD_DOUBLE, double, "Ang"),
+    PF("sei site_thickness", sei_site_A, CFGD_DOUBLE, double, "Ang"),
+    PF("sei implant_factor", sei_implant, CFGD_DOUBLE, double, ""),
 };
 const cfgd_table cfgd_pot_model = {"pot_model", pot_fields,
                                    (int)(sizeof pot_fields / sizeof pot_fields[0]), NULL, 0};

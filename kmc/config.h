@@ -104,6 +104,13 @@ typedef struct kmc_config {
     cfg_step *steps;             /* [nsteps], a list like fills (cfg_add_step); owned by the
                                   * config (cfg_free) */
     int64_t cycles;              /* `repeat N`: the cycle (all steps) runs N times; default 1 */
+    bool sei_on;                 /* `sei on`: SEI growth, plating and stripping through SEI and
+                                  * (rest after discharge) dissolution, kmc/evt_sei.c, with the
+                                  * .pot's `sei` parameters; default off */
+    double sei_accel;            /*   `sei on accelerate F`: SEI growth and dissolution rates x F,
+                                  *   the time acceleration atomistic runs need (as their
+                                  *   currents); default 1 */
+    int sei_line;                /*   deck line of `sei` (0: not given), for messages */
     const struct cfg_texts *texts; /* deck, include and .pot texts captured at load
                                     * (kmc/cfgdesc.h), for checkpoints; borrowed, NULL
                                     * if none; not a described field, not broadcast */

@@ -112,6 +112,7 @@ static kmc_err cmd_brass(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_strip(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_step(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_repeat(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_sei(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 
 #define DEPOSIT_USAGE                                                                          \
     "deposit flux F ML/s [sites column|surface] | deposit current J mA/cm2 | deposit off"
@@ -209,6 +210,12 @@ static const deck_cmd deck_cmds[] = {
      "replaces `run`"},
     {"repeat", 1, 1, cmd_repeat, true, false, "repeat N",
      "run the protocol's cycle (all `step` lines) N >= 1 times; default 1"},
+    {"sei", 1, 3, cmd_sei, true, false, "sei on [accelerate F] | sei off",
+     "SEI: exposed Li converts to SEI at the .pot's tunnelling-limited rate (live and dead Li "
+     "counted apart), Li+ plates and strips through SEI at the .pot's transfer factor, and SEI "
+     "facing the electrolyte dissolves in Rest steps after a Discharge; needs `sei rate` etc. "
+     "in the .pot; `accelerate F` multiplies the SEI growth and dissolution rates by F > 0 "
+     "(atomistic runs, like their currents); default off"},
 };
 #define DECK_NCMDS (sizeof deck_cmds / sizeof deck_cmds[0])
 
@@ -1176,6 +1183,34 @@ static kmc_err cmd_repeat(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
     return KMC_OK;
 }
 
+/* `sei on|off` */
+static kmc_err cmd_sei(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    static const char *const modes[] = {"off", "on"};
+    int m;
+    KMC_TRY(deck_keyword(dc, ln, 1, modes, 2, "sei setting", "on, off", &m));
+    cfg->sei_on = m == 1;
+    cfg->sei_line = ln->line;
+    cfg->sei_accel = 1.0;
+    if (ln->ntok == 2)
+        return KMC_OK;
+    if (m == 0)
+        return deck_error(dc, ln, 2, "`sei off` takes nothing more, found '%.*s%s'",
+                          PRS_Q(ln->tok[2].s));
+    static const char *const acc[] = {"accelerate"};
+    int a;
+    KMC_TRY(deck_keyword(dc, ln, 2, acc, 1, "sei option", "accelerate", &a));
+    if (ln->ntok < 4)
+        return deck_usage_error(dc, ln, "sei on [accelerate F] | sei off");
+    double f;
+    KMC_TRY(deck_real(dc, ln, 3, &f));
+    if (!(f > 0.0))
+        return deck_error(dc, ln, 3, "the acceleration factor must be > 0, found %.*s%s",
+                          PRS_Q(ln->tok[3].s));
+    cfg->sei_accel = f;
+    return KMC_OK;
+}
+
 /* The protocol sets the run's length and currents: no `run`, `deposit` or `strip`
  * with it; `repeat` needs steps. */
 static void deck_check_protocol(deck_ctx *dc, const kmc_config *cfg)
@@ -1279,6 +1314,7 @@ static void deck_config_defaults(kmc_config *cfg)
     cfg->cycles = 1;
     cfg->seed = 12345;
     cfg->seed_set = false;
+    cfg->sei_accel = 1.0;
 }
 
 static void deck_ctx_free(deck_ctx *dc)

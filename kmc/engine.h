@@ -49,6 +49,9 @@ typedef struct eng_stats {
     double mean_height_A;
     double eta_V;          /* Butler–Volmer overpotential (plating < 0) */
     double rate_hop_per_s, rate_dep_per_s;
+    /* SEI (`sei on`, kmc/evt_sei.c): Li sites converted to SEI, on live and on dead Li
+     * (channels by evt_ops.inv), and SEI sites dissolved */
+    int64_t sei_li, sei_dead_li, sei_dissolved;
 } eng_stats;
 
 /* The tile grid a deck asks for: `tiles NX NY` checked against the box and the

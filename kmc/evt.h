@@ -74,12 +74,17 @@ typedef struct evt_view {
     int gn[3];                 /* the whole box, cells */
     int64_t ml_sites;          /* sites per monolayer (one atomic plane), whole box */
     int64_t ncolumns;          /* columns (x, y, basis), whole box */
+    bool sei_dissolving;       /* SEI dissolves now: a Rest step after a Discharge (set by
+                                * kmc/proto.c, which rebuilds the classes when it changes) */
 } evt_view;
 
 typedef enum evt_total { EVT_RATE, EVT_SHARE } evt_total;
 
 /* Adds a half-unit displacement to a position list (evt_ops.reads). */
 typedef void (*evt_add_pos)(void *ctx, int dx2, int dy2, int dz2);
+
+/* What one event does to the Li inventory: the per-cycle table sums channel counts by it. */
+typedef enum evt_inv { EVT_INV_NONE = 0, EVT_INV_PLATE, EVT_INV_STRIP, EVT_INV_SEI, EVT_INV_SEI_DEAD, EVT_INV_TRAP } evt_inv;
 
 typedef struct evt_ops {
     const char *name;        /* one lower-case word: "hop", "deposit" */
@@ -116,6 +121,7 @@ typedef struct evt_ops {
      * Draws its numbers from t->rng. Returns false if no event took place (the run's
      * limit status then says why). */
     bool (*apply)(void *self, eng_run *r, tile *t, int ch, eng_event *ev);
+    evt_inv inv; /* what one event does to the Li inventory */
 } evt_ops;
 
 /* The built-in channels, in the order they are registered (their order is part of
@@ -124,6 +130,7 @@ extern const evt_ops *const evt_builtin[];
 extern const evt_ops evt_hop;
 extern const evt_ops evt_deposit;
 extern const evt_ops evt_strip;
+extern const evt_ops evt_sei, evt_sei_dead, evt_sei_dissolve;
 
 /* Stripping (kmc/evt_strip.c): does the deck strip; the weight class (1..
  * POT_STRIP_NCLASS) of owned site i of basis b, 0 if it is not eligible (not Li,
@@ -132,6 +139,28 @@ extern const evt_ops evt_strip;
 bool evt_strip_on(const kmc_config *cfg);
 int evt_strip_class(const evt_view *v, int64_t i, int b);
 double evt_strip_rate_per_s(const evt_view *v, double j_A_m2);
+
+/* SEI (kmc/evt_sei.c): does the deck turn SEI on; and the SEI sites between owned Li
+ * site i (basis b) and the electrolyte, as the SEI channels estimate it: 0 for Li
+ * with an electrolyte 1NN (empty, not flagged void), n >= 1 when the thinnest
+ * straight 1NN path out of the atom crosses n SEI sites before the electrolyte, capped
+ * at the last step inside the read reach (evt_sei_nsteps: 4 on bcc and fcc, 2 on sc)
+ * when a path is still in SEI there; -1 when no path leaves through SEI or
+ * electrolyte (buried, or facing only voids). Not collective. */
+bool evt_sei_on(const kmc_config *cfg);
+int evt_sei_nsteps(const lat_geom *g);
+int evt_sei_depth(const evt_view *v, int64_t i, int b);
+/* Through SEI (plating and stripping with SEI on): does Li site i (basis b) have a
+ * 1NN SEI site that touches the electrolyte (empty, not void); does empty site i have
+ * a 1NN SEI site where Li+ can be plated (evt_sei_plate_site: an SEI site j of basis
+ * bj that touches a conductor not flagged dead and no dead Li, since SEI around dead
+ * Li blocks its reconnection). Not collective. */
+bool evt_sei_path_to_electrolyte(const evt_view *v, int64_t i, int b);
+bool evt_sei_path_to_metal(const evt_view *v, int64_t i, int b);
+bool evt_sei_plate_site(const evt_view *v, int64_t j, int bj);
+/* The SEI growth rate (1/s) of Li site i (basis b): the "sei" or "sei_dead" channel's
+ * propensity, whichever its flag selects; 0 if it is not exposed. Not collective. */
+double evt_sei_rate(const evt_view *v, int64_t i, int b);
 
 /* The hops of a lone Li adatom in the hollow site of a flat (100) surface of
  * `substrate` (every site below the adatom's plane is substrate, everything else

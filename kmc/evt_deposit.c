@@ -11,7 +11,13 @@
  *       it (random deposition).
  * Total rate: the deck's flux (ML/s times sites per monolayer) or current (I/e).
  *
- * Reach: writes the anchor only (w = 0); eligibility reads the 1NN (r = 1). */
+ * With SEI on (`sei on`, kmc/evt_sei.c), an electrolyte site with no such metal
+ * neighbour but an SEI 1NN that touches live metal is eligible too, in one class of
+ * weight 1 x the .pot's `sei transfer_factor`: the Li+ crosses the SEI and is reduced
+ * under it (dep_through_sei).
+ *
+ * Reach: writes the anchor only (w = 0); eligibility reads the 1NN (r = 1). With SEI
+ * on: writes the SEI 1NN too (w = 1), reads its 1NN (r = 2). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -19,6 +25,9 @@
 #include "kmc/engine.h"
 #include "kmc/evt.h"
 
+
+/* Deposition through SEI (deck `sei on`): the class after the coordination classes. */
+#define DEP_SEI_CLASS (POT_NWCLASS + 1)
 
 /* On with `deposit`, or with a protocol that plates (its steps set the box rate). */
 static bool dep_wanted(const kmc_config *cfg)
@@ -28,8 +37,9 @@ static bool dep_wanted(const kmc_config *cfg)
 
 static void dep_reach(const kmc_config *cfg, int *w, int *r)
 {
-    *w = 0;
-    *r = cfg->dep_sites == CFG_SITES_SURFACE ? 1 : 0; /* column: no rate reads the lattice */
+    bool sei = cfg->sei_on && cfg->dep_sites == CFG_SITES_SURFACE;
+    *w = sei ? 1 : 0;                                     /* through SEI: the SEI site */
+    *r = cfg->dep_sites == CFG_SITES_SURFACE ? 1 + sei : 0; /* column: no rate reads the lattice */
 }
 
 static void dep_reads(const kmc_config *cfg, const pot_model *pm, const lat_geom *g, int b,
@@ -41,6 +51,10 @@ static void dep_reads(const kmc_config *cfg, const pot_model *pm, const lat_geom
     for (int k = 0; k < g->nnbr[0]; ++k) {
         const lat_vec *v = &g->vec[0][b][k];
         add(ctx, v->dx2, v->dy2, v->dz2);
+        for (int q = 0; q < g->nnbr[0] && cfg->sei_on; ++q) { /* an SEI 1NN's 1NN */
+            const lat_vec *u = &g->vec[0][v->to_basis][q];
+            add(ctx, v->dx2 + u->dx2, v->dy2 + u->dy2, v->dz2 + u->dz2);
+        }
     }
 }
 
@@ -112,18 +126,23 @@ static double dep_eval(const void *self, const evt_view *v, int64_t i, int b)
         nc += c != 0;
         best = c > best ? c : best;
     }
+    /* with SEI on, Li+ from this electrolyte site may cross an SEI 1NN to metal
+     * behind it: one class, weight x the .pot's transfer factor */
+    if (nc == 0)
+        return v->cfg->sei_on && evt_sei_path_to_metal(v, i, b) ? (double)DEP_SEI_CLASS : 0.0;
     /* the class names the weight, not the neighbour: species of equal weight share
      * the class of the first of them (pot_model's canonical species) */
     return (double)pot_dep_wclass(v->pm, nc, d->canon[best]);
 }
 
-static int dep_nclass(const evt_view *v)
-{
-    (void)v;
-    return POT_NWCLASS;
-}
+static int dep_nclass(const evt_view *v) { return v->cfg->sei_on ? DEP_SEI_CLASS : POT_NWCLASS; }
 
-static double dep_class_weight(const evt_view *v, int cls) { return pot_dep_weight(v->pm, (uint16_t)cls); }
+static double dep_class_weight(const evt_view *v, int cls)
+{
+    if (cls == DEP_SEI_CLASS)
+        return v->pm->sei_transfer; /* the reference weight 1 x the transfer factor */
+    return pot_dep_weight(v->pm, (uint16_t)cls);
+}
 
 static double dep_box_rate(const evt_view *v)
 {
@@ -156,9 +175,43 @@ static double dep_max_rate(const evt_view *v)
     return (box > proto ? box : proto) / (double)v->ml_sites;
 }
 
+/* Li+ from electrolyte site i crosses an SEI 1NN that touches live metal and no
+ * dead Li (evt_sei_plate_site), chosen
+ * uniformly among such neighbours (the tile's stream), and is reduced there: the SEI
+ * site becomes Li and the SEI moves out onto site i, so the film stays on top of the
+ * metal that grows under it. */
+static bool dep_through_sei(eng_run *r, tile *t, int64_t i, int x, int y, int z, int b,
+                            eng_event *ev)
+{
+    const evt_view *v = eng_view(r);
+    const lat_geom *g = v->g;
+    int cand[LAT_MAX_NBR], nc = 0;
+    for (int k = 0; k < g->nnbr[0]; ++k) {
+        if (evt_sei_plate_site(v, i + g->off[0][b][k], g->vec[0][b][k].to_basis))
+            cand[nc++] = k;
+    }
+    KMC_ASSERT(nc > 0);
+    const lat_vec *u = &g->vec[0][b][cand[nc == 1 ? 0 : (int)pcg32_bounded(&t->rng, (uint32_t)nc)]];
+    int sx = x + u->dcx, sy = y + u->dcy, sz = z + u->dcz, sb = u->to_basis;
+    if (v->exact) {
+        sx = (sx % g->n[0] + g->n[0]) % g->n[0];
+        sy = (sy % g->n[1] + g->n[1]) % g->n[1];
+    }
+    ev->kind = ENG_EV_DEPOSIT;
+    ev->to[0] = ((sx + v->c0[0]) % v->gn[0] + v->gn[0]) % v->gn[0];
+    ev->to[1] = ((sy + v->c0[1]) % v->gn[1] + v->gn[1]) % v->gn[1];
+    ev->to[2] = sz;
+    ev->to[3] = sb;
+    eng_put_site(r, x, y, z, b, KMC_SP_SEI);
+    eng_put_site(r, sx, sy, sz, sb, KMC_SP_LI);
+    eng_refresh_around(r, t, x, y, z, b);
+    eng_refresh_around(r, t, sx, sy, sz, sb);
+    eng_note_solid(r, z);
+    return true;
+}
+
 static bool dep_apply(void *self, eng_run *r, tile *t, int ch, eng_event *ev)
 {
-    (void)self;
     const evt_view *v = eng_view(r);
     const lat_geom *g = v->g;
     int x, y, z, b;
@@ -182,6 +235,8 @@ static bool dep_apply(void *self, eng_run *r, tile *t, int ch, eng_event *ev)
         double target = (1.0 - pcg32_double_oc(&t->rng)) * sel_total(&t->sel, ch);
         int64_t i = sel_pick(&t->sel, ch, target, &t->rng);
         lat_coords(g, i, &x, &y, &z, &b);
+        if (v->cfg->sei_on && dep_eval(self, v, i, b) == (double)DEP_SEI_CLASS)
+            return dep_through_sei(r, t, i, x, y, z, b, ev);
     }
     ev->kind = ENG_EV_DEPOSIT;
     ev->to[0] = x + v->c0[0];
