@@ -161,6 +161,10 @@ bool evt_sei_plate_site(const evt_view *v, int64_t j, int bj);
 /* The SEI growth rate (1/s) of Li site i (basis b): the "sei" or "sei_dead" channel's
  * propensity, whichever its flag selects; 0 if it is not exposed. Not collective. */
 double evt_sei_rate(const evt_view *v, int64_t i, int b);
+/* The dissolution rate (1/s) of SEI site i (basis b): the .pot's rate (x the deck's
+ * acceleration) when v->sei_dissolving and a 1NN is electrolyte (empty, not void);
+ * else 0. Not collective. */
+double evt_sei_dissolve_rate(const evt_view *v, int64_t i, int b);
 
 /* The hops of a lone Li adatom in the hollow site of a flat (100) surface of
  * `substrate` (every site below the adatom's plane is substrate, everything else

@@ -288,6 +288,11 @@ static bool sei_apply(void *self, eng_run *r, tile *t, int ch, eng_event *ev)
 static double dis_eval(const void *self, const evt_view *v, int64_t i, int b)
 {
     (void)self;
+    return evt_sei_dissolve_rate(v, i, b);
+}
+
+double evt_sei_dissolve_rate(const evt_view *v, int64_t i, int b)
+{
     if (!v->sei_dissolving || sp_of(v->site[i]) != KMC_SP_SEI)
         return 0.0;
     const lat_geom *g = v->g;

@@ -20,3 +20,6 @@ kmc_unit_test(test_window_convergence validation/test_window_convergence.c valid
 kmc_unit_test(test_perc_threshold validation/test_perc_threshold.c validation TIMEOUT 300)
 # Stripping (kmc/evt_strip.c): weight classes, adatom-first statistics, dead Li kept.
 kmc_unit_test(test_strip unit/test_strip.c unit)
+# SEI (kmc/evt_sei.c): rate law, waiting times, live/dead inventory, slowing growth,
+# plating and stripping through SEI, SEI shells keep dead Li dead.
+kmc_unit_test(test_sei unit/test_sei.c unit TIMEOUT 120)

@@ -146,3 +146,20 @@ add_test(NAME mpi.protocol_checkpoint
           ${CMAKE_CURRENT_BINARY_DIR}/proto_ckpt)
 set_tests_properties(mpi.protocol_checkpoint PROPERTIES TIMEOUT 300 PROCESSORS 2
   LABELS "mpi" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+# SEI (kmc/evt_sei.c) in a plate / rest / strip / rest protocol with hops and passes:
+# growth, plating and stripping through SEI, dissolution at rest after the discharge;
+# the same lattice on 1-4 ranks.
+add_test(NAME mpi.rank_checksum_sei
+  COMMAND ${CMAKE_COMMAND} -DMPIEXEC=${MPIEXEC_EXECUTABLE} "-DNPS=1;2;3;4"
+          -DKMC=$<TARGET_FILE:kmc> -DDECK=tests/decks/good/sei.deck
+          "-DARGS=-var seed 41" "-DARGS_OTHER=-var seed 42"
+          -P ${PROJECT_SOURCE_DIR}/tests/cmake/rank_checksum.cmake)
+set_tests_properties(mpi.rank_checksum_sei PROPERTIES TIMEOUT 600 PROCESSORS 2
+  LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+# SEI dissolves in a Rest after a Discharge and nowhere else (2 ranks).
+add_test(NAME mpi.sei_dissolve_after_discharge
+  COMMAND ${CMAKE_COMMAND} -DMPIEXEC=${MPIEXEC_EXECUTABLE} -DNP=2
+          -DKMC=$<TARGET_FILE:kmc> -DDECK=tests/decks/good/sei.deck "-DARGS=-var seed 41"
+          -P ${PROJECT_SOURCE_DIR}/tests/cmake/sei_dissolve.cmake)
+set_tests_properties(mpi.sei_dissolve_after_discharge PROPERTIES TIMEOUT 300 PROCESSORS 2
+  LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
