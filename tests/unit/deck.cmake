@@ -117,3 +117,8 @@ kmc_deck_error_test(step_bad_word DECK tests/decks/bad/step_bad_word.deck EXIT 6
   MATCH "step_bad_word.deck:5:19: unit 'for' is not a current density")
 kmc_deck_error_test(step_with_run DECK tests/decks/bad/step_with_run.deck EXIT 65
   MATCH "step_with_run.deck:5: `run` cannot be used with `step`")
+# `sei on [accelerate F]` (kmc/evt_sei.c)
+kmc_deck_error_test(sei_without_model DECK tests/decks/bad/sei_without_model.deck EXIT 65
+  MATCH "sei_without_model.deck:5: `sei on` needs the SEI model, but .*sc_bench.pot has no `sei rate`")
+kmc_deck_error_test(sei_accelerate DECK tests/decks/bad/sei_accelerate.deck EXIT 65
+  MATCH "sei_accelerate.deck:5:19: the acceleration factor must be > 0, found 0")
