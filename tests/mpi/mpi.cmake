@@ -163,3 +163,12 @@ add_test(NAME mpi.sei_dissolve_after_discharge
           -P ${PROJECT_SOURCE_DIR}/tests/cmake/sei_dissolve.cmake)
 set_tests_properties(mpi.sei_dissolve_after_discharge PROPERTIES TIMEOUT 300 PROCESSORS 2
   LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+# An SEI run restarts inside the Rest after the Discharge (dissolution on) on 3 ranks
+# with the deck and on 1 without it, to the straight 2-rank run's checksum.
+add_test(NAME mpi.sei_checkpoint
+  COMMAND ${CMAKE_COMMAND} -DMPIEXEC=${MPIEXEC_EXECUTABLE} -DKMC=$<TARGET_FILE:kmc>
+          -DDECK=${PROJECT_SOURCE_DIR}/tests/decks/good/sei.deck -DSRC=${PROJECT_SOURCE_DIR}
+          -DOUT=${CMAKE_CURRENT_BINARY_DIR}/sei_ckpt
+          -P ${PROJECT_SOURCE_DIR}/tests/cmake/sei_restart.cmake)
+set_tests_properties(mpi.sei_checkpoint PROPERTIES TIMEOUT 300 PROCESSORS 2
+  LABELS "mpi" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
