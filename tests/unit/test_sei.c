@@ -150,7 +150,7 @@ static void test_sei_waiting_time(void **state)
         double R = N * N * K0 * exp(-n * ratio), sum = 0.0;
         int longer = 0;
         for (int s = 0; s < M; ++s) {
-            eng_run *r = make_run(&pm, 500 + (uint64_t)s, top, 0.0, 0.0, 0, CFG_HOPS_OFF);
+            eng_run *r = make_run(&pm, 90000 + 10000 * (uint64_t)n + (uint64_t)s, top, 0.0, 0.0, 0, CFG_HOPS_OFF);
             for (int q = 1; q <= n; ++q)
                 set_plane(r, h + q, KMC_SP_SEI);
             eng_event ev;
