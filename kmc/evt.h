@@ -150,14 +150,17 @@ double evt_strip_rate_per_s(const evt_view *v, double j_A_m2);
 bool evt_sei_on(const kmc_config *cfg);
 int evt_sei_nsteps(const lat_geom *g);
 int evt_sei_depth(const evt_view *v, int64_t i, int b);
-/* Through SEI (plating and stripping with SEI on): does Li site i (basis b) have a
- * 1NN SEI site that touches the electrolyte (empty, not void); does empty site i have
- * a 1NN SEI site where Li+ can be plated (evt_sei_plate_site: an SEI site j of basis
- * bj that touches a conductor not flagged dead and no dead Li, since SEI around dead
- * Li blocks its reconnection). Not collective. */
-bool evt_sei_path_to_electrolyte(const evt_view *v, int64_t i, int b);
-bool evt_sei_path_to_metal(const evt_view *v, int64_t i, int b);
+/* Plating through SEI (with SEI on): is SEI site j (basis bj) one where Li+ can be
+ * reduced (evt_sei_plate_site: it touches a conductor not flagged dead and no dead Li,
+ * since SEI around dead Li blocks its reconnection); and its straight 1NN rays that
+ * cross only SEI to the electrolyte (empty, not void) within the read reach
+ * (evt_sei_plate_rays: their count; with k_out, m_out (LAT_MAX_NBR entries) each
+ * ray's 1NN index and the step of its electrolyte site). Not collective. */
 bool evt_sei_plate_site(const evt_view *v, int64_t j, int bj);
+int evt_sei_plate_rays(const evt_view *v, int64_t j, int bj, int *k_out, int *m_out);
+/* The electrolyte site at step m of 1NN ray k from a site of basis b: its local cell
+ * offset and basis. Not collective. */
+void evt_sei_ray_end(const lat_geom *g, int b, int k, int m, int dc[3], int *to_basis);
 /* The SEI growth rate (1/s) of Li site i (basis b): the "sei" or "sei_dead" channel's
  * propensity, whichever its flag selects; 0 if it is not exposed. Not collective. */
 double evt_sei_rate(const evt_view *v, int64_t i, int b);

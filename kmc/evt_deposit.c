@@ -11,13 +11,14 @@
  *       it (random deposition).
  * Total rate: the deck's flux (ML/s times sites per monolayer) or current (I/e).
  *
- * With SEI on (`sei on`, kmc/evt_sei.c), an electrolyte site with no such metal
- * neighbour but an SEI 1NN that touches live metal is eligible too, in one class of
- * weight 1 x the .pot's `sei transfer_factor`: the Li+ crosses the SEI and is reduced
- * under it (dep_through_sei).
+ * With SEI on (`sei on`, kmc/evt_sei.c), an SEI site that touches live metal (and no
+ * dead Li) and has a straight 1NN ray through SEI to the electrolyte within the reach is
+ * eligible too, in one class of weight 1 x the .pot's `sei transfer_factor`: the Li+
+ * crosses the film and is reduced there, the film shifting out by one site
+ * (dep_through_sei). Without `sei on` an SEI site is never eligible.
  *
  * Reach: writes the anchor only (w = 0); eligibility reads the 1NN (r = 1). With SEI
- * on: writes the SEI 1NN too (w = 1), reads its 1NN (r = 2). */
+ * on: writes the ray's end too (w = 2), reads the rays (r = 2). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -38,7 +39,7 @@ static bool dep_wanted(const kmc_config *cfg)
 static void dep_reach(const kmc_config *cfg, int *w, int *r)
 {
     bool sei = cfg->sei_on && cfg->dep_sites == CFG_SITES_SURFACE;
-    *w = sei ? 1 : 0;                                     /* through SEI: the SEI site */
+    *w = sei ? 2 : 0;                                     /* through SEI: the ray's end */
     *r = cfg->dep_sites == CFG_SITES_SURFACE ? 1 + sei : 0; /* column: no rate reads the lattice */
 }
 
@@ -51,10 +52,8 @@ static void dep_reads(const kmc_config *cfg, const pot_model *pm, const lat_geom
     for (int k = 0; k < g->nnbr[0]; ++k) {
         const lat_vec *v = &g->vec[0][b][k];
         add(ctx, v->dx2, v->dy2, v->dz2);
-        for (int q = 0; q < g->nnbr[0] && cfg->sei_on; ++q) { /* an SEI 1NN's 1NN */
-            const lat_vec *u = &g->vec[0][v->to_basis][q];
-            add(ctx, v->dx2 + u->dx2, v->dy2 + u->dy2, v->dz2 + u->dz2);
-        }
+        for (int j = 2; j <= evt_sei_nsteps(g) && cfg->sei_on; ++j) /* an SEI anchor's rays */
+            add(ctx, j * v->dx2, j * v->dy2, j * v->dz2);
     }
 }
 
@@ -111,6 +110,11 @@ static double dep_eval(const void *self, const evt_view *v, int64_t i, int b)
     const dep_self *d = self;
     if (v->cfg->dep_sites != CFG_SITES_SURFACE)
         return 0.0;
+    /* an SEI anchor (only with SEI on): Li+ crosses the film and is reduced here, at
+     * live metal under it; one class, weight 1 x the .pot's transfer factor */
+    if (sp_of(v->site[i]) == KMC_SP_SEI)
+        return v->cfg->sei_on && evt_sei_plate_rays(v, i, b, NULL, NULL) > 0 ? (double)DEP_SEI_CLASS
+                                                                               : 0.0;
     /* an empty site the last pass found sealed off from the electrolyte (a void) has
      * no ion path: no Li+ reaches it */
     if (flag_of(v->site[i]) == KMC_FLAG_VOID)
@@ -126,10 +130,6 @@ static double dep_eval(const void *self, const evt_view *v, int64_t i, int b)
         nc += c != 0;
         best = c > best ? c : best;
     }
-    /* with SEI on, Li+ from this electrolyte site may cross an SEI 1NN to metal
-     * behind it: one class, weight x the .pot's transfer factor */
-    if (nc == 0)
-        return v->cfg->sei_on && evt_sei_path_to_metal(v, i, b) ? (double)DEP_SEI_CLASS : 0.0;
     /* the class names the weight, not the neighbour: species of equal weight share
      * the class of the first of them (pot_model's canonical species) */
     return (double)pot_dep_wclass(v->pm, nc, d->canon[best]);
@@ -175,43 +175,43 @@ static double dep_max_rate(const evt_view *v)
     return (box > proto ? box : proto) / (double)v->ml_sites;
 }
 
-/* Li+ from electrolyte site i crosses an SEI 1NN that touches live metal and no
- * dead Li (evt_sei_plate_site), chosen
- * uniformly among such neighbours (the tile's stream), and is reduced there: the SEI
- * site becomes Li and the SEI moves out onto site i, so the film stays on top of the
- * metal that grows under it. */
+/* Li+ crosses the SEI along one of SEI site i's straight rays to the electrolyte
+ * (evt_sei_plate_rays, chosen uniformly from the tile's stream) and is reduced at site
+ * i, on live metal: site i becomes Li and the ray's electrolyte site becomes SEI, so the
+ * film's column shifts out by one site and stays on top of the metal growing under it
+ * (the SEI count is kept). */
 static bool dep_through_sei(eng_run *r, tile *t, int64_t i, int x, int y, int z, int b,
                             eng_event *ev)
 {
     const evt_view *v = eng_view(r);
     const lat_geom *g = v->g;
-    int cand[LAT_MAX_NBR], nc = 0;
-    for (int k = 0; k < g->nnbr[0]; ++k) {
-        if (evt_sei_plate_site(v, i + g->off[0][b][k], g->vec[0][b][k].to_basis))
-            cand[nc++] = k;
-    }
-    KMC_ASSERT(nc > 0);
-    const lat_vec *u = &g->vec[0][b][cand[nc == 1 ? 0 : (int)pcg32_bounded(&t->rng, (uint32_t)nc)]];
-    int sx = x + u->dcx, sy = y + u->dcy, sz = z + u->dcz, sb = u->to_basis;
+    int ks[LAT_MAX_NBR], ms[LAT_MAX_NBR];
+    int n = evt_sei_plate_rays(v, i, b, ks, ms);
+    KMC_ASSERT(n > 0);
+    int q = n == 1 ? 0 : (int)pcg32_bounded(&t->rng, (uint32_t)n);
+    int dc[3], eb;
+    evt_sei_ray_end(g, b, ks[q], ms[q], dc, &eb);
+    int ex = x + dc[0], ey = y + dc[1], ez = z + dc[2];
     if (v->exact) {
-        sx = (sx % g->n[0] + g->n[0]) % g->n[0];
-        sy = (sy % g->n[1] + g->n[1]) % g->n[1];
+        ex = (ex % g->n[0] + g->n[0]) % g->n[0];
+        ey = (ey % g->n[1] + g->n[1]) % g->n[1];
     }
     ev->kind = ENG_EV_DEPOSIT;
-    ev->to[0] = ((sx + v->c0[0]) % v->gn[0] + v->gn[0]) % v->gn[0];
-    ev->to[1] = ((sy + v->c0[1]) % v->gn[1] + v->gn[1]) % v->gn[1];
-    ev->to[2] = sz;
-    ev->to[3] = sb;
-    eng_put_site(r, x, y, z, b, KMC_SP_SEI);
-    eng_put_site(r, sx, sy, sz, sb, KMC_SP_LI);
+    ev->to[0] = x + v->c0[0];
+    ev->to[1] = y + v->c0[1];
+    ev->to[2] = z;
+    ev->to[3] = b;
+    eng_put_site(r, x, y, z, b, KMC_SP_LI);
+    eng_put_site(r, ex, ey, ez, eb, KMC_SP_SEI);
     eng_refresh_around(r, t, x, y, z, b);
-    eng_refresh_around(r, t, sx, sy, sz, sb);
-    eng_note_solid(r, z);
+    eng_refresh_around(r, t, ex, ey, ez, eb);
+    eng_note_solid(r, ez > z ? ez : z);
     return true;
 }
 
 static bool dep_apply(void *self, eng_run *r, tile *t, int ch, eng_event *ev)
 {
+    (void)self;
     const evt_view *v = eng_view(r);
     const lat_geom *g = v->g;
     int x, y, z, b;
@@ -235,7 +235,7 @@ static bool dep_apply(void *self, eng_run *r, tile *t, int ch, eng_event *ev)
         double target = (1.0 - pcg32_double_oc(&t->rng)) * sel_total(&t->sel, ch);
         int64_t i = sel_pick(&t->sel, ch, target, &t->rng);
         lat_coords(g, i, &x, &y, &z, &b);
-        if (v->cfg->sei_on && dep_eval(self, v, i, b) == (double)DEP_SEI_CLASS)
+        if (sp_of(v->site[i]) == KMC_SP_SEI)
             return dep_through_sei(r, t, i, x, y, z, b, ev);
     }
     ev->kind = ENG_EV_DEPOSIT;
@@ -254,7 +254,7 @@ const evt_ops evt_deposit = {
     .kind = ENG_EV_DEPOSIT,
     .total = EVT_SHARE,
     .li_delta = 1,
-    .anchor_species = 1u << KMC_SP_EMPTY,
+    .anchor_species = (1u << KMC_SP_EMPTY) | (1u << KMC_SP_SEI), /* SEI: with `sei on` only */
     .wanted = dep_wanted,
     .reach = dep_reach,
     .reads = dep_reads,

@@ -48,11 +48,12 @@ int evt_sei_nsteps(const lat_geom *g)
 
 /* Index offset of the j-th step (j >= 1) along 1NN vector k of basis b: j times the
  * vector, whose basis changes on the way (bcc, fcc), from the geometry's offsets. */
-static int64_t ray_offset(const lat_geom *g, int b, int k, int j)
+static int64_t ray_walk(const lat_geom *g, int b, int k, int j, int dc[3], int *to_basis)
 {
     const lat_vec *u = &g->vec[0][b][k];
     int64_t off = 0;
     int cb = b;
+    dc[0] = dc[1] = dc[2] = 0;
     for (int s = 0; s < j; ++s) {
         int kk = -1;
         for (int q = 0; q < g->nnbr[0] && kk < 0; ++q) {
@@ -61,28 +62,29 @@ static int64_t ray_offset(const lat_geom *g, int b, int k, int j)
                 kk = q;
         }
         KMC_ASSERT(kk >= 0); /* 1NN vectors are the same set for every basis */
+        const lat_vec *w = &g->vec[0][cb][kk];
         off += g->off[0][cb][kk];
-        cb = g->vec[0][cb][kk].to_basis;
+        dc[0] += w->dcx;
+        dc[1] += w->dcy;
+        dc[2] += w->dcz;
+        cb = w->to_basis;
     }
+    *to_basis = cb;
     return off;
 }
 
-static bool open_site(uint8_t s) { return sp_of(s) == KMC_SP_EMPTY && flag_of(s) != KMC_FLAG_VOID; }
-
-bool evt_sei_path_to_electrolyte(const evt_view *v, int64_t i, int b)
+static int64_t ray_offset(const lat_geom *g, int b, int k, int j)
 {
-    const lat_geom *g = v->g;
-    for (int k = 0; k < g->nnbr[0]; ++k) {
-        int64_t j = i + g->off[0][b][k];
-        if (sp_of(v->site[j]) != KMC_SP_SEI)
-            continue;
-        int bj = g->vec[0][b][k].to_basis;
-        for (int q = 0; q < g->nnbr[0]; ++q)
-            if (open_site(v->site[j + g->off[0][bj][q]]))
-                return true;
-    }
-    return false;
+    int dc[3], tb;
+    return ray_walk(g, b, k, j, dc, &tb);
 }
+
+void evt_sei_ray_end(const lat_geom *g, int b, int k, int m, int dc[3], int *to_basis)
+{
+    (void)ray_walk(g, b, k, m, dc, to_basis);
+}
+
+static bool open_site(uint8_t s) { return sp_of(s) == KMC_SP_EMPTY && flag_of(s) != KMC_FLAG_VOID; }
 
 bool evt_sei_plate_site(const evt_view *v, int64_t j, int bj)
 {
@@ -99,15 +101,6 @@ bool evt_sei_plate_site(const evt_view *v, int64_t j, int bj)
         metal = true;
     }
     return metal;
-}
-
-bool evt_sei_path_to_metal(const evt_view *v, int64_t i, int b)
-{
-    const lat_geom *g = v->g;
-    for (int k = 0; k < g->nnbr[0]; ++k)
-        if (evt_sei_plate_site(v, i + g->off[0][b][k], g->vec[0][b][k].to_basis))
-            return true;
-    return false;
 }
 
 /* Channel state: the ray offsets, computed once. */
@@ -208,11 +201,44 @@ static int depth_fast(const sei_self *s, const evt_view *v, int64_t i, int b)
 
 int evt_sei_depth(const evt_view *v, int64_t i, int b)
 {
-    sei_self s = {.ns = evt_sei_nsteps(v->g)};
-    for (int k = 0; k < v->g->nnbr[0]; ++k)
+    const lat_geom *g = v->g;
+    bool sei = false; /* the walk (and its offsets) only when a 1NN is SEI */
+    for (int k = 0; k < g->nnbr[0]; ++k) {
+        uint8_t s1 = v->site[i + g->off[0][b][k]];
+        if (open_site(s1))
+            return 0;
+        sei = sei || sp_of(s1) == KMC_SP_SEI;
+    }
+    if (!sei)
+        return -1;
+    sei_self s = {.ns = evt_sei_nsteps(g)};
+    for (int k = 0; k < g->nnbr[0]; ++k)
         for (int j = 1; j <= s.ns; ++j)
-            s.ray[b][k][j] = ray_offset(v->g, b, k, j);
+            s.ray[b][k][j] = ray_offset(g, b, k, j);
     return depth_fast(&s, v, i, b);
+}
+
+int evt_sei_plate_rays(const evt_view *v, int64_t j, int bj, int *k_out, int *m_out)
+{
+    if (!evt_sei_plate_site(v, j, bj))
+        return 0;
+    const lat_geom *g = v->g;
+    int ns = evt_sei_nsteps(g), n = 0;
+    for (int k = 0; k < g->nnbr[0]; ++k)
+        for (int m = 1; m <= ns; ++m) {
+            uint8_t q = v->site[j + ray_offset(g, bj, k, m)];
+            if (open_site(q)) {
+                if (k_out != NULL) {
+                    k_out[n] = k;
+                    m_out[n] = m;
+                }
+                ++n;
+                break;
+            }
+            if (sp_of(q) != KMC_SP_SEI)
+                break;
+        }
+    return n;
 }
 
 /* The deck's time acceleration of the SEI rates (`sei on accelerate F`); a config

@@ -16,12 +16,13 @@
  * uniformly.
  *
  * With SEI on (`sei on`, kmc/evt_sei.c), Li+ also leaves through SEI: a live Li atom
- * without an open 1NN but with a 1NN SEI site that touches the electrolyte is
- * eligible with its weight times the .pot's `sei transfer_factor` (classes
- * POT_STRIP_NCLASS + k), and its site becomes a void under the SEI shell.
+ * without an open 1NN but under SEI (evt_sei_depth >= 1: a straight 1NN ray crosses
+ * SEI to the electrolyte, or is still in SEI at the read reach) is eligible with its
+ * weight times the .pot's `sei transfer_factor` (classes POT_STRIP_NCLASS + k), and its
+ * site becomes a void under the SEI shell.
  *
  * Reach: writes the anchor only (w = 0); the weight reads the 1NN and 2NN (r = 1 cell
- * on sc, bcc and fcc); with SEI on also the 1NN of each 1NN (r = 2). */
+ * on sc, bcc and fcc); with SEI on also the rays (r = 2). */
 #include "kmc/base/units.h"
 #include "kmc/engine.h"
 #include "kmc/evt.h"
@@ -49,12 +50,11 @@ static void strip_reads(const kmc_config *cfg, const pot_model *pm, const lat_ge
         }
     if (!cfg->sei_on)
         return;
-    for (int k = 0; k < g->nnbr[0]; ++k) { /* the 1NN of each 1NN (SEI) site */
+    int ns = evt_sei_nsteps(g); /* through SEI: the straight 1NN rays (evt_sei_depth) */
+    for (int k = 0; k < g->nnbr[0]; ++k) {
         const lat_vec *v = &g->vec[0][b][k];
-        for (int q = 0; q < g->nnbr[0]; ++q) {
-            const lat_vec *u = &g->vec[0][v->to_basis][q];
-            add(ctx, v->dx2 + u->dx2, v->dy2 + u->dy2, v->dz2 + u->dz2);
-        }
+        for (int j = 2; j <= ns; ++j)
+            add(ctx, j * v->dx2, j * v->dy2, j * v->dz2);
     }
 }
 
@@ -73,8 +73,8 @@ int evt_strip_class(const evt_view *v, int64_t i, int b)
         else if (s < KMC_SP_COUNT)
             bind += m->strip_bond_meV[0][s];
     }
-    int sei = 0; /* with SEI on: the ion path may cross one SEI site (weight x transfer) */
-    if (!open && !(v->cfg->sei_on && evt_sei_path_to_electrolyte(v, i, b)))
+    int sei = 0; /* with SEI on: the ion path may cross the SEI (weight x transfer) */
+    if (!open && !(v->cfg->sei_on && evt_sei_depth(v, i, b) >= 1))
         return 0; /* buried, or facing only sealed voids: no ion path */
     if (!open)
         sei = POT_STRIP_NCLASS;

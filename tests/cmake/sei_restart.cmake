@@ -1,6 +1,6 @@
 # SEI runs restart inside the dissolving rest: DECK (tests/decks/good/sei.deck, copied
 # to OUT with checkpoints every 20 sweeps) runs straight on 2 ranks; its checkpoint of
-# sweep 100 lies in the last step (a Rest after the Discharge, where SEI dissolves).
+# sweep 100 lies in step 4 of cycle 1 (a Rest after the Discharge, where SEI dissolves).
 # Restarted from it on 3 ranks with the deck and on 1 rank without it, the run must
 # resume inside step 4 (no new start line) and end with the straight run's checksum.
 include(${CMAKE_CURRENT_LIST_DIR}/run_kmc.cmake)
@@ -33,7 +33,7 @@ foreach(mode deck nodeck)
   if(NOT sum STREQUAL straight)
     message(FATAL_ERROR "restart (${mode}, np ${np}) gave ${sum}, the straight run ${straight}")
   endif()
-  if(out MATCHES "step 4/4 cycle 1/1 start" OR NOT out MATCHES "step 4/4 cycle 1/1 end")
+  if(out MATCHES "step 4/4 cycle 1/2 start" OR NOT out MATCHES "step 4/4 cycle 1/2 end")
     message(FATAL_ERROR "checkpoint 100 is not inside step 4 (the dissolving rest):\n${out}")
   endif()
   if(NOT out MATCHES "SEI sites dissolved")

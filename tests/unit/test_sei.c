@@ -254,8 +254,9 @@ static void test_sei_growth_slows(void **state)
 /* A covered electrode still strips and plates. Half the plane above the top (x < N/2)
  * is SEI: the first stripped atom is under the SEI with probability f Nc / (f Nc +
  * Nb) (uniform weights: Nc covered atoms, Nb bare ones), counted over M seeds within 4
- * binomial sigma; such an atom leaves a void under the SEI. With the whole top covered,
- * plating puts the Li under the SEI and lifts the SEI by one site. */
+ * binomial sigma; such an atom leaves a void under the SEI. Under a full cover of 3
+ * SEI planes every top atom can still strip (leaving voids), and plating puts the Li
+ * under the film and moves the film out by one site. */
 static void test_sei_covered_electrode_works(void **state)
 {
     (void)state;
@@ -294,9 +295,28 @@ static void test_sei_covered_electrode_works(void **state)
     double sd = sqrt(M * p * (1.0 - p));
     print_message("first strip under SEI: %d of %d, expected %.1f +- %.1f\n", hits, M, M * p, sd);
     KT_ASSERT_NEAR((double)hits, M * p, 4.0 * sd);
-    /* plating under a full SEI cover */
-    eng_run *r = make_run(&pm, 11, top, 0.0, 1e9, 0, CFG_HOPS_OFF);
-    set_plane(r, h + 1, KMC_SP_SEI);
+    /* stripping under a full cover of 3 SEI planes: every top atom is eligible through
+     * the film; the stripped site is a void under it */
+    eng_run *r = make_run(&pm, 12, top, 1e9, 0.0, 0, CFG_HOPS_OFF);
+    for (int q = 1; q <= 3; ++q)
+        set_plane(r, h + q, KMC_SP_SEI);
+    for (int y = 0; y < N; ++y)
+        for (int x = 0; x < N; ++x)
+            assert_int_equal(evt_strip_class(eng_view(r), idx_of(r, x, y, top, 1), 1),
+                             1 + POT_STRIP_NCLASS);
+    for (int e = 1; e <= 5; ++e) {
+        eng_event ev;
+        assert_true(eng_step(r, &ev, NULL));
+        assert_int_equal(ev.kind, ENG_EV_STRIP);
+        assert_int_equal(flag_of(eng_get_site(r, ev.from[0], ev.from[1], ev.from[2], ev.from[3])),
+                         KMC_FLAG_VOID);
+    }
+    eng_destroy(&r);
+    /* plating under a full cover of 3 SEI planes: the Li goes under the film, the film
+     * moves out */
+    r = make_run(&pm, 11, top, 0.0, 1e9, 0, CFG_HOPS_OFF);
+    for (int q = 1; q <= 3; ++q)
+        set_plane(r, h + q, KMC_SP_SEI);
     const int64_t li0 = stats(r).atoms;
     for (int e = 1; e <= 20; ++e) {
         eng_event ev;
@@ -314,7 +334,7 @@ static void test_sei_covered_electrode_works(void **state)
                     sei += sp == KMC_SP_SEI;
                     li_top += sp == KMC_SP_LI && 2 * z + b > h;
                 }
-    assert_int_equal(sei, N * N);
+    assert_int_equal(sei, 3 * N * N);
     assert_int_equal(li_top, 20);
     bool equal = false;
     assert_int_equal(eng_verify_rebuild(r, &equal), 0);
