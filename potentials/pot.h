@@ -99,7 +99,7 @@ typedef struct pot_params {
      * converts to SEI at sei_k0_per_s exp(-delta / sei_tunnel_A), delta the SEI
      * thickness between the atom and the electrolyte, counted in SEI sites of
      * sei_site_A each; next to an `implant` site the rate is times sei_implant. Li+
-     * plates and strips through one SEI site with weight x sei_transfer; in a Rest
+     * plates and strips through SEI with weight x sei_transfer; in a Rest
      * step after a Discharge an SEI site facing the electrolyte dissolves at
      * sei_dissolve_per_s.
      *   sei rate K0 1/s | sei tunnel_length L nm | sei site_thickness D nm |
