@@ -22,8 +22,7 @@
 #include <string.h>
 
 #include "fuzz/fuzz_file.h"
-#include "kmc/cfgdesc.h"
-#include "kmc/ckpt.h"
+#include "kmc/base/base.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -170,20 +169,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     edit(f, &c);
     H5Fclose(f);
 
-    kmc_config *cfg = calloc(1, sizeof *cfg);
-    pot_model *pm = calloc(1, sizeof *pm);
-    if (cfg == NULL || pm == NULL)
-        abort();
-    cfg_texts texts = {0};
-    kmc_status st = {0};
-    kmc_err rc = ckpt_read_header(path, cfg, pm, &texts, &st);
-    if (rc != KMC_OK && st.msg[0] == '\0') {
-        fprintf(stderr, "ckpt_read_header failed (code %d) without a message\n", (int)rc);
-        abort();
-    }
-    cfg_texts_free(&texts);
-    cfg_free(cfg); /* its lists (fills, includes, steps) */
-    free(cfg);
-    free(pm);
+    fuzz_read_checkpoint(path);
     return 0;
 }

@@ -11,4 +11,9 @@
  * file cannot be written: a fuzzer that reads stale bytes would report nonsense. */
 const char *fuzz_file_write(const char *name, const uint8_t *data, size_t size);
 
+/* Read the checkpoint at path as a restart would (ckpt_read_header) and free what it
+ * read. Any file must give KMC_OK or an error with a message; an error without one
+ * aborts, so the fuzzer reports it. */
+void fuzz_read_checkpoint(const char *path);
+
 #endif /* KMC_FUZZ_FILE_H */

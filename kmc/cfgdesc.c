@@ -91,6 +91,7 @@ static const cfgd_field config_fields[] = {
     CF("sei", sei_on, CFGD_BOOL, bool, "", FX, 0),
     CF("sei accelerate", sei_accel, CFGD_DOUBLE, double, "", FX, 1.0),
     CF("sei", sei_line, CFGD_INT, int, "deck line", RC, 0),
+    CF("pressure", pressure_MPa, CFGD_DOUBLE, double, "MPa", FX, 0),
 };
 
 #define FF(m, T, ctype, unit, def)                                                             \
@@ -192,6 +193,10 @@ static const cfgd_field pot_fields[] = {
     PF("sei tunnel_length", sei_tunnel_A, CFGD_DOUBLE, double, "Ang"),
     PF("sei site_thickness", sei_site_A, CFGD_DOUBLE, double, "Ang"),
     PF("sei implant_factor", sei_implant, CFGD_DOUBLE, double, ""),
+    /* creep (stack pressure); absent from older checkpoints: no creep law */
+    PF("creep", creep_rate_T_per_s, CFGD_DOUBLE, double, "1/s"),
+    PF("creep stress", creep_stress_MPa, CFGD_DOUBLE, double, "MPa"),
+    PF("creep exponent", creep_n, CFGD_DOUBLE, double, ""),
 };
 const cfgd_table cfgd_pot_model = {"pot_model", pot_fields,
                                    (int)(sizeof pot_fields / sizeof pot_fields[0]), NULL, 0};

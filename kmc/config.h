@@ -111,6 +111,8 @@ typedef struct kmc_config {
                                   *   the time acceleration atomistic runs need (as their
                                   *   currents); default 1 */
     int sei_line;                /*   deck line of `sei` (0: not given), for messages */
+    double pressure_MPa;         /* `pressure P MPa`: stack pressure on a compliant separator
+                                  * above the deposit, and Li creep (kmc/press.h); 0 = off */
     const struct cfg_texts *texts; /* deck, include and .pot texts captured at load
                                     * (kmc/cfgdesc.h), for checkpoints; borrowed, NULL
                                     * if none; not a described field, not broadcast */

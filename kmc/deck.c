@@ -113,6 +113,7 @@ static kmc_err cmd_strip(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_step(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_repeat(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_sei(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_pressure(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 
 #define DEPOSIT_USAGE                                                                          \
     "deposit flux F ML/s [sites column|surface] | deposit current J mA/cm2 | deposit off"
@@ -216,6 +217,9 @@ static const deck_cmd deck_cmds[] = {
      "facing the electrolyte dissolves in Rest steps after a Discharge; needs `sei rate` etc. "
      "in the .pot; `accelerate F` multiplies the SEI growth and dissolution rates by F > 0 "
      "(atomistic runs, like their currents); default off"},
+    {"pressure", 1, 2, cmd_pressure, true, false, "pressure P MPa",
+     "stack pressure 0 <= P <= 100 MPa (MPa, kPa, Pa) on a compliant separator resting on the "
+     "deposit, with Li creep into voids and pits (the .pot's creep law); 0: off, the default"},
 };
 #define DECK_NCMDS (sizeof deck_cmds / sizeof deck_cmds[0])
 
@@ -1211,6 +1215,33 @@ static kmc_err cmd_sei(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
     return KMC_OK;
 }
 
+/* `pressure P MPa` (kmc/press.h) */
+static kmc_err cmd_pressure(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    double p;
+    KMC_TRY(deck_quantity(dc, ln, 1, UNIT_PRESSURE, &p));
+    if (!(p >= 0.0 && p <= 100.0))
+        return deck_error(dc, ln, 1, "stack pressure must be in [0, 100] MPa, found %g MPa", p);
+    cfg->pressure_MPa = p;
+    return KMC_OK;
+}
+
+/* The separator blocks sites above it; random deposition (`sites column`) lands on
+ * column tops whatever lies there, so the two do not mix. */
+static void deck_check_pressure(deck_ctx *dc, const kmc_config *cfg)
+{
+    int ip = deck_cmd_index("pressure"), id = deck_cmd_index("deposit");
+    if (dc->stopped || dc->seen[ip].file == NULL || !(cfg->pressure_MPa > 0.0) ||
+        cfg->dep_mode == CFG_DEP_OFF || cfg->dep_sites != CFG_SITES_COLUMN)
+        return;
+    char note[CFG_PATH_MAX + 64];
+    snprintf(note, sizeof note, "`deposit ... sites column` is given at %s:%d",
+             dc->seen[id].file->path, dc->seen[id].line);
+    deck_report(dc, KMC_ERR_INPUT, dc->seen[ip].file, dc->seen[ip].line, NULL, 0, 0, note, NULL,
+                "`pressure` needs `deposit ... sites surface`: random deposition on columns "
+                "ignores the separator");
+}
+
 /* The protocol sets the run's length and currents: no `run`, `deposit` or `strip`
  * with it; `repeat` needs steps. */
 static void deck_check_protocol(deck_ctx *dc, const kmc_config *cfg)
@@ -1279,6 +1310,7 @@ static void deck_cross_check(deck_ctx *dc, const deck_file *top, const kmc_confi
     }
     deck_check_strip(dc, cfg);
     deck_check_protocol(dc, cfg);
+    deck_check_pressure(dc, cfg);
 }
 
 static void deck_warn_unused(deck_ctx *dc)

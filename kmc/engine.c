@@ -169,6 +169,7 @@ void eng_refresh_site(eng_run *r, tile *t, int64_t i, int b)
 void eng_put_site(eng_run *r, int x, int y, int z, int b, uint8_t v)
 {
     const lat_geom *g = &r->g;
+    r->sep_dirty = r->sep_dirty || z >= r->sep_lo; /* stack pressure: near the separator */
     if (!r->exact) {
         int64_t i = idx(r, x, y, z, b);
         r->site[i] = v;
@@ -854,7 +855,9 @@ kmc_err eng_create_ext(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm
                          .sten = r->sten, .exact = r->exact, .c0 = {r->c0[0], r->c0[1]},
                          .gn = {r->gn[0], r->gn[1], r->gn[2]}, .ml_sites = r->ml_sites,
                          .ncolumns = r->ncolumns};
-    rc = channels_create(r, st);
+    rc = eng_press_setup_global(r, st); /* the factors the channels read */
+    if (rc == KMC_OK)
+        rc = channels_create(r, st);
     if (rc != KMC_OK)
         goto fail;
     for (int ty = 0; ty < r->ntl[1] && rc == KMC_OK; ++ty)
@@ -884,6 +887,7 @@ kmc_err eng_create_ext(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm
         local_sums(r, &h1, &h2, &loc);
         MPI_Allreduce(&loc, &r->n_li_initial, 1, MPI_INT64_T, MPI_SUM, r->comm);
     }
+    eng_press_place_global(r, false, true); /* stack pressure: on the built lattice */
     eng_rebuild_all(r);
     *out = r;
     return KMC_OK;
@@ -1020,6 +1024,7 @@ bool eng_step(eng_run *r, eng_event *ev, kmc_status *st)
 {
     KMC_ASSERT(r->exact);
     bool ok = tile_step(r, &r->tiles[0], &r->t_s, INFINITY, ev);
+    eng_press_place_global(r, true, false);
     if (r->limit.code != KMC_OK && st != NULL)
         *st = r->limit;
     return ok;
@@ -1152,6 +1157,7 @@ static kmc_err sweep(eng_run *r, double t_end, kmc_status *st)
         *st = msg;
         return agreed;
     }
+    eng_press_place_global(r, true, true); /* stack pressure: at every sweep boundary */
     r->t_s = t_end;
     ++r->n_sweeps;
     return KMC_OK;
@@ -1162,7 +1168,7 @@ kmc_err eng_run_until(eng_run *r, double t_stop_s, kmc_status *st)
     if (r->exact) {
         eng_event ev;
         while (r->limit.code == KMC_OK && tile_step(r, &r->tiles[0], &r->t_s, t_stop_s, &ev))
-            ;
+            eng_press_place_global(r, true, false);
     } else {
         while (r->t_s < t_stop_s && r->limit.code == KMC_OK)
             KMC_TRY(sweep(r, KMC_MIN(r->t_s + r->window_s, t_stop_s), st));
@@ -1543,6 +1549,7 @@ static kmc_err step_global(eng_run *r, double t_end, bool *moved, kmc_status *st
     }
     eng_event ev;
     *moved = tile_step(r, &r->tiles[0], &r->t_s, t_end, &ev);
+    eng_press_place_global(r, true, false);
     if (!*moved && r->limit.code == KMC_OK && r->t_s < t_end)
         log_warn(r->lg, "no event is possible at t = %g s (nothing can hop and nowhere "
                         "to deposit); stopping early\n", r->t_s);
@@ -1746,6 +1753,7 @@ kmc_err eng_run_deck(eng_run *r, kmc_status *st)
              (double)s.events / KMC_MAX(wall, 1e-9), (double)s.events / KMC_MAX(wall, 1e-9) / r->size);
     log_info(r->lg, "  memory           %.2f bytes/site\n", all_bytes / nsite);
     print_diagnostics(r, &s);
+    eng_press_report_global(r);
     if (r->perc != NULL)
         KMC_TRY(perc_report(r, st));
     if (r->h5 != NULL) {

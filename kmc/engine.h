@@ -141,6 +141,10 @@ KMC_NODISCARD kmc_err eng_run_until(eng_run *run, double t_stop_s, kmc_status *s
  * no event is possible. Not collective. */
 bool eng_step(eng_run *run, eng_event *ev, kmc_status *st);
 
+/* Stack pressure (kmc/press.h): the separator's cell layer (no Li at or above it), 0
+ * without `pressure`. Not collective. */
+int eng_separator_z(const eng_run *run);
+
 /* Set a site's species before or between steps, in exact mode; rates around it are
  * updated. (x, y) global cells, z cell, b basis. Not collective. */
 void eng_set_site(eng_run *run, int x, int y, int z, int b, uint8_t species);

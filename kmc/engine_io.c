@@ -130,6 +130,10 @@ kmc_err eng_io_restore_finish_global(eng_run *r, kmc_status *st)
         KMC_TRY(sel_init(&r->tiles[i].sel, r->nch, st));
     }
     memset(r->cls, 0, (size_t)r->g.nsites * sizeof *r->cls);
+    if (r->press) { /* stack pressure: the separator of the restored lattice */
+        r->view.sep_z = 0;
+        eng_press_place_global(r, false, true);
+    }
     eng_rebuild_all(r);
     return KMC_OK;
 }

@@ -8,6 +8,7 @@
 #include "kmc/evt.h"
 #include "kmc/h5out.h"
 #include "kmc/perc.h"
+#include "kmc/press.h"
 #include "kmc/tile.h"
 #include "lattice/decomp.h"
 #include "lattice/ghost.h"
@@ -87,7 +88,27 @@ struct eng_run {
     int64_t ps_base[2];    /* box totals of depositions and strips at the step's start */
     int64_t cyc_base[2];   /* the same at the cycle's start */
     int64_t cyc_dead0;     /* dead Li of the last scheduled pass at the cycle's start */
+    /* stack pressure (kmc/press.h; kmc/engine_press.c), when cfg.pressure_MPa > 0; the
+     * separator's layer is view.sep_z */
+    bool press;
+    press_factors pf;      /* computed on rank 0, broadcast */
+    int64_t sep_need;      /* N_c: occupied sites of a cell layer that carry the separator */
+    int sep_lo;            /* exact mode: a write at a cell layer >= this can move it */
+    bool sep_dirty;        /* exact mode: such a write happened since the last placement */
+    int sep_z0;            /* the separator's layer at the start of this process's run */
+    int64_t sep_moves;     /* times it moved since then */
 };
+
+/* Stack pressure (kmc/engine_press.c). The factors, on rank 0, broadcast (before the
+ * channels are created). Collective. */
+KMC_NODISCARD kmc_err eng_press_setup_global(eng_run *r, kmc_status *st);
+/* Place the separator from the lattice (kmc/press.h); when it moves and `refresh`,
+ * recompute the events of every owned site near its old and new layers. Exact mode:
+ * only if a write near it happened since the last placement, unless `force`.
+ * Collective in tiled mode. */
+void eng_press_place_global(eng_run *r, bool refresh, bool force);
+/* The summary lines of a run with pressure (rank 0 prints). Collective. */
+void eng_press_report_global(const eng_run *r);
 
 /* Is there no eligible Li in the whole box while stripping is driven? Logs the
  * "no connected lithium" message the first time after each reset of

@@ -3,5 +3,5 @@
 #include "kmc/evt.h"
 
 const evt_ops *const evt_builtin[] = {&evt_hop,         &evt_deposit,  &evt_strip,
-                                      &evt_sei,         &evt_sei_dead, &evt_sei_dissolve,
-                                      NULL};
+                                      &evt_creep,       &evt_sei,      &evt_sei_dead,
+                                      &evt_sei_dissolve, NULL};

@@ -76,6 +76,12 @@ typedef struct evt_view {
     int64_t ncolumns;          /* columns (x, y, basis), whole box */
     bool sei_dissolving;       /* SEI dissolves now: a Rest step after a Discharge (set by
                                 * kmc/proto.c, which rebuilds the classes when it changes) */
+    /* Stack pressure (`pressure P MPa`, kmc/press.h); all 0 without it. sep_z: the
+     * separator's lowest cell layer (Li never enters z >= sep_z; Li entering the
+     * contact layer sep_z - 1 carries sep_factor); 0: no separator. */
+    int sep_z;
+    double sep_factor;         /* exp(-P V_eff / kT) */
+    double creep_per_s;        /* the creep channel's per-atom rate at P (1/s) */
 } evt_view;
 
 typedef enum evt_total { EVT_RATE, EVT_SHARE } evt_total;
@@ -131,6 +137,7 @@ extern const evt_ops evt_hop;
 extern const evt_ops evt_deposit;
 extern const evt_ops evt_strip;
 extern const evt_ops evt_sei, evt_sei_dead, evt_sei_dissolve;
+extern const evt_ops evt_creep;
 
 /* Stripping (kmc/evt_strip.c): does the deck strip; the weight class (1..
  * POT_STRIP_NCLASS) of owned site i of basis b, 0 if it is not eligible (not Li,

@@ -25,10 +25,11 @@
 #include "kmc/base/units.h"
 #include "kmc/engine.h"
 #include "kmc/evt.h"
+#include "kmc/press.h"
 
 
 /* Deposition through SEI (deck `sei on`): the class after the coordination classes. */
-#define DEP_SEI_CLASS (POT_NWCLASS + 1)
+#define DEP_SEI_CLASS (2 * POT_NWCLASS + 1)
 
 /* On with `deposit`, or with a protocol that plates (its steps set the box rate). */
 static bool dep_wanted(const kmc_config *cfg)
@@ -112,9 +113,11 @@ static double dep_eval(const void *self, const evt_view *v, int64_t i, int b)
         return 0.0;
     /* an SEI anchor (only with SEI on): Li+ crosses the film and is reduced here, at
      * live metal under it; one class, weight 1 x the .pot's transfer factor */
-    if (sp_of(v->site[i]) == KMC_SP_SEI)
-        return v->cfg->sei_on && evt_sei_plate_rays(v, i, b, NULL, NULL) > 0 ? (double)DEP_SEI_CLASS
-                                                                               : 0.0;
+    if (sp_of(v->site[i]) == KMC_SP_SEI) {
+        if (!v->cfg->sei_on || (v->sep_z > 0 && press_blocked(v, press_z_of(v->g, i))))
+            return 0.0; /* (the film's shift does not feel the separator: not modelled) */
+        return evt_sei_plate_rays(v, i, b, NULL, NULL) > 0 ? (double)DEP_SEI_CLASS : 0.0;
+    }
     /* an empty site the last pass found sealed off from the electrolyte (a void) has
      * no ion path: no Li+ reaches it */
     if (flag_of(v->site[i]) == KMC_FLAG_VOID)
@@ -132,15 +135,32 @@ static double dep_eval(const void *self, const evt_view *v, int64_t i, int b)
     }
     /* the class names the weight, not the neighbour: species of equal weight share
      * the class of the first of them (pot_model's canonical species) */
-    return (double)pot_dep_wclass(v->pm, nc, d->canon[best]);
+    int cls = pot_dep_wclass(v->pm, nc, d->canon[best]);
+    if (cls != 0 && v->sep_z > 0) { /* stack pressure (kmc/press.h) */
+        int z = press_z_of(g, i);
+        if (press_blocked(v, z))
+            return 0.0; /* the separator's side */
+        if (press_enters_contact(v, -1, z))
+            cls += POT_NWCLASS; /* the same weight times exp(-P V_eff / kT) */
+    }
+    return (double)cls;
 }
 
-static int dep_nclass(const evt_view *v) { return v->cfg->sei_on ? DEP_SEI_CLASS : POT_NWCLASS; }
+/* With stack pressure, classes POT_NWCLASS + k are class k in the separator's contact
+ * layer; with SEI on, DEP_SEI_CLASS (after both) is plating through SEI. */
+static int dep_nclass(const evt_view *v)
+{
+    if (v->cfg->sei_on)
+        return DEP_SEI_CLASS;
+    return v->cfg->pressure_MPa > 0.0 ? 2 * POT_NWCLASS : POT_NWCLASS;
+}
 
 static double dep_class_weight(const evt_view *v, int cls)
 {
     if (cls == DEP_SEI_CLASS)
         return v->pm->sei_transfer; /* the reference weight 1 x the transfer factor */
+    if (cls > POT_NWCLASS)
+        return pot_dep_weight(v->pm, (uint16_t)(cls - POT_NWCLASS)) * v->sep_factor;
     return pot_dep_weight(v->pm, (uint16_t)cls);
 }
 

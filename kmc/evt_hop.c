@@ -19,6 +19,7 @@
 
 #include "kmc/engine.h"
 #include "kmc/evt.h"
+#include "kmc/press.h"
 
 /* Sites a hop (origin of basis b, vector k of shell s) can affect: the union of the
  * origin's and the destination's stencils, each site once, with the species whose
@@ -189,6 +190,7 @@ static inline bool frozen(uint8_t s8) { return flag_of(s8) == KMC_FLAG_DEAD; }
  * legal hop: eval and apply both use it. */
 typedef struct hop_opt {
     int8_t shell, k, es;
+    int8_t contact; /* enters the separator's contact layer (kmc/press.h) */
 } hop_opt;
 
 static int hop_options(const hop_self *h, const evt_view *v, int64_t i, int b, hop_opt *opt,
@@ -225,11 +227,15 @@ static int hop_options(const hop_self *h, const evt_view *v, int64_t i, int b, h
             }
         bf = pot_model_bond_factor(m, n1, n2);
     }
+    int zi = v->sep_z > 0 ? press_z_of(g, i) : 0;
     for (int s = 0; s < h->nshell; ++s)
         for (int k = 0; k < g->nnbr[s]; ++k) {
             int64_t t = i + g->off[s][b][k];
             if (sp_of(site[t]) != KMC_SP_EMPTY)
                 continue;
+            int zt = zi + g->vec[s][b][k].dcz;
+            if (press_blocked(v, zt))
+                continue; /* the separator's side */
             int bt = g->vec[s][b][k].to_basis, cond = 0, occ = 0;
             for (int j = 0; j < g->nnbr[0]; ++j) {
                 int64_t u = t + g->off[0][bt][j];
@@ -247,6 +253,7 @@ static int hop_options(const hop_self *h, const evt_view *v, int64_t i, int b, h
             opt[n].k = (int8_t)k;
             opt[n].es = (int8_t)(m->es_on[s] && ((occ1 <= m->es_nmax[s] && occ >= m->es_nmin[s]) ||
                                                  (occ <= m->es_nmax[s] && occ1 >= m->es_nmin[s])));
+            opt[n].contact = (int8_t)press_enters_contact(v, zi, zt);
             ++n;
         }
     *occ1_out = occ1;
@@ -281,11 +288,15 @@ static int hop_options_kra(const hop_self *h, const evt_view *v, int64_t i, int 
             bi += m->kra_bond_meV[1][s];
         }
     }
+    int zi = v->sep_z > 0 ? press_z_of(g, i) : 0;
     for (int s = 0; s < h->nshell; ++s)
         for (int k = 0; k < g->nnbr[s]; ++k) {
             int64_t t = i + g->off[s][b][k];
             if (sp_of(site[t]) != KMC_SP_EMPTY)
                 continue;
+            int zt = zi + g->vec[s][b][k].dcz;
+            if (press_blocked(v, zt))
+                continue; /* the separator's side */
             int bt = g->vec[s][b][k].to_basis, cond = 0, cf = 0, mf = 0;
             int32_t bf = 0;
             for (int j = 0; j < g->nnbr[0]; ++j) {
@@ -313,7 +324,10 @@ static int hop_options_kra(const hop_self *h, const evt_view *v, int64_t i, int 
             opt[n].shell = (int8_t)s;
             opt[n].k = (int8_t)k;
             opt[n].es = 0;
+            opt[n].contact = (int8_t)press_enters_contact(v, zi, zt);
             rate[n] = pot_kra_rate(m, j2);
+            if (opt[n].contact) /* an extra energy P V_eff in contact: detailed balance holds */
+                rate[n] *= v->sep_factor;
             ++n;
         }
     return n;
@@ -340,16 +354,25 @@ static double hop_eval(const void *self, const evt_view *v, int64_t i, int b)
     /* total = sum over shells of (plain x rate + es x rate x es_factor): a function
      * of the counts, not of the order the hops were found in */
     int plain[LAT_NSHELL] = {0}, es[LAT_NSHELL] = {0};
+    int plain_c[LAT_NSHELL] = {0}, es_c[LAT_NSHELL] = {0}; /* into the contact layer */
     for (int q = 0; q < n; ++q) {
-        plain[opt[q].shell] += !opt[q].es;
-        es[opt[q].shell] += opt[q].es;
+        if (opt[q].contact) {
+            plain_c[opt[q].shell] += !opt[q].es;
+            es_c[opt[q].shell] += opt[q].es;
+        } else {
+            plain[opt[q].shell] += !opt[q].es;
+            es[opt[q].shell] += opt[q].es;
+        }
     }
     double total = 0.0;
     for (int s = 0; s < h->nshell; ++s) {
-        if (plain[s] + es[s] == 0)
+        if (plain[s] + es[s] + plain_c[s] + es_c[s] == 0)
             continue;
         double rk = pot_hop_rate(m, s, occ1, bf);
         total += (double)plain[s] * rk + (double)es[s] * (rk * m->es_factor[s]);
+        if (plain_c[s] + es_c[s] > 0) /* stack pressure: never without a separator */
+            total += (double)plain_c[s] * (rk * v->sep_factor) +
+                     (double)es_c[s] * (rk * m->es_factor[s] * v->sep_factor);
     }
     return total;
 }
@@ -381,6 +404,8 @@ static bool hop_apply(void *self, eng_run *r, tile *t, int ch, eng_event *ev)
         for (int q = 0; q < nd; ++q) {
             double rk = pot_hop_rate(m, opt[q].shell, occ1, bf);
             rate[q] = opt[q].es ? rk * m->es_factor[opt[q].shell] : rk;
+            if (opt[q].contact)
+                rate[q] *= v->sep_factor;
             sum += rate[q];
         }
     }

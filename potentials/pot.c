@@ -40,6 +40,11 @@
  *   sei dissolve_rate VALUE FREQ           SEI dissolution at rest after discharge,
  *                                          >= 0 (default 0); `sei rate` needs
  *                                          tunnel_length, site_thickness, transfer_factor
+ *   creep rate VALUE FREQ                  power-law creep of Li (stack pressure): the
+ *   creep stress VALUE PRESSURE            strain rate eps0 > 0 at the stress sigma0 > 0
+ *   creep temperature VALUE K              and temperature T0 > 0, the stress exponent
+ *   creep exponent VALUE                   1 <= n <= 20 and the activation energy Q >= 0;
+ *   creep activation VALUE ENERGY          all five or none (default none)
  *
  *   SHELL is `1nn` or `2nn`; SP a species keyword of kmc/base/species.h other than
  *   `empty`. Hops of a shell exist only if the file has `hop SHELL base` or
@@ -101,6 +106,7 @@ typedef struct pot_ctx {
     int at_model, at_floor, at_kind_step, at_kind_bulk;
     int at_sei[6]; /* sei rate, tunnel_length, site_thickness, transfer_factor,
                     * implant_factor, dissolve_rate */
+    int at_creep[5]; /* creep rate, stress, temperature, exponent, activation */
     int at_ea[LAT_NSHELL][POT_NKIND], at_forbid[LAT_NSHELL][POT_NKIND];
     /* Statements seen, valid or not, so a bad `lattice` line is not reported a
      * second time as a missing one. */
@@ -846,6 +852,52 @@ static void st_sei(pot_ctx *c, const pot_line *ln, const char *usage)
     }
 }
 
+/* `creep rate|stress|temperature|exponent|activation VALUE [UNIT]`: Li's power-law
+ * creep law, one parameter per line; pot_check_whole wants all five or none. */
+static void st_creep(pot_ctx *c, const pot_line *ln, const char *usage)
+{
+    static const char *const kw[5] = {"rate", "stress", "temperature", "exponent", "activation"};
+    static const unit_kind unit[5] = {UNIT_FREQUENCY, UNIT_PRESSURE, UNIT_TEMPERATURE,
+                                      UNIT_KIND_COUNT, UNIT_ENERGY};
+    static const char *const what[5] = {"the creep reference strain rate",
+                                        "the creep reference stress",
+                                        "the creep reference temperature",
+                                        "the creep stress exponent", "the creep activation energy"};
+    if (!need(c, ln, 1, "one of rate, stress, temperature, exponent, activation", usage))
+        return;
+    int k = 0;
+    while (k < 5 && strcmp(ln->tok[1].s, kw[k]) != 0)
+        ++k;
+    if (k == 5) {
+        pot_error(c, ln, 1, usage, "unknown creep parameter '%s'", ln->tok[1].s);
+        return;
+    }
+    double v;
+    if (unit[k] == UNIT_KIND_COUNT) {
+        if (!get_real(c, ln, 2, what[k], usage, &v))
+            return;
+        no_more(c, ln, 3, "the stress exponent has no unit");
+    } else {
+        if (!get_quantity(c, ln, 2, unit[k], what[k], usage, &v))
+            return;
+        no_more(c, ln, 4, usage);
+    }
+    bool ok = k == 3 ? v >= 1.0 && v <= 20.0 : k == 4 ? v >= 0.0 : v > 0.0;
+    if (!ok) {
+        pot_error(c, ln, 2, NULL, "%s must be %s, found %s", what[k],
+                  k == 3 ? "in [1, 20]" : k == 4 ? ">= 0" : "> 0", ln->tok[2].s);
+        return;
+    }
+    char name[40];
+    snprintf(name, sizeof name, "'creep %s'", kw[k]);
+    if (!first_time(c, ln, &c->at_creep[k], 0, name))
+        return;
+    pot_params *p = c->p;
+    double *dst[5] = {&p->creep_rate_per_s, &p->creep_stress_MPa, &p->creep_T0_K, &p->creep_n,
+                      &p->creep_Q_eV};
+    *dst[k] = v;
+}
+
 static const pot_stmt pot_stmts[] = {
     {"lattice", st_lattice, "usage: lattice sc|bcc|fcc a VALUE Ang|nm"},
     {"attempt_frequency", st_attempt_frequency, "usage: attempt_frequency VALUE Hz|1/s"},
@@ -867,6 +919,9 @@ static const pot_stmt pot_stmts[] = {
     {"sei", st_sei,
      "usage: sei rate K0 1/s | sei tunnel_length L nm | sei site_thickness D nm | sei "
      "transfer_factor F | sei implant_factor F | sei dissolve_rate K 1/s"},
+    {"creep", st_creep,
+     "usage: creep rate VALUE 1/s | creep stress VALUE MPa | creep temperature VALUE K | "
+     "creep exponent VALUE | creep activation VALUE eV"},
 };
 #define POT_NSTMTS (sizeof pot_stmts / sizeof pot_stmts[0])
 
@@ -1002,6 +1057,22 @@ static void pot_check_whole(pot_ctx *c)
                            "the SEI model needs 'sei %s', which the file does not give",
                            pot_sei_kw[q]);
         }
+    {   /* the creep law: all five parameters or none */
+        static const char *const kw[5] = {"rate", "stress", "temperature", "exponent", "activation"};
+        int given = 0, first = 0, missing = -1;
+        for (int k = 0; k < 5; ++k) {
+            given += c->at_creep[k] != 0;
+            if (c->at_creep[k] != 0 && first == 0)
+                first = c->at_creep[k];
+            if (c->at_creep[k] == 0 && missing < 0)
+                missing = k;
+        }
+        if (given > 0 && given < 5)
+            pot_error_file(c, first, "a creep law needs rate, stress, temperature, exponent "
+                                     "and activation",
+                           "incomplete creep law: 'creep %s' is missing", kw[missing]);
+        c->p->creep_set = given == 5;
+    }
     for (int k = 0; k < LAT_NSHELL; ++k)
         if (c->at_es[k] != 0 && !c->hop_tried[k]) {
             char note[160];

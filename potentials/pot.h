@@ -113,6 +113,13 @@ typedef struct pot_params {
     double sei_transfer;
     double sei_implant;
     double sei_dissolve_per_s;
+    /* Power-law creep of Li (kmc/press.h, kmc/evt_creep.c), used with stack pressure:
+     * strain rate eps0 (sigma / sigma0)^n exp(-(Q/k)(1/T - 1/T0)). `creep rate 5e-4 1/s`,
+     * `creep stress 0.8 MPa`, `creep temperature 298 K`, `creep exponent 6.6`,
+     * `creep activation 0.38 eV`: all five or none (creep_set). sigma0 is also the
+     * flow stress behind the separator's contact rule (hardness 3 sigma0). */
+    bool creep_set;
+    double creep_rate_per_s, creep_stress_MPa, creep_T0_K, creep_n, creep_Q_eV;
 } pot_params;
 
 /* Read and check a .pot file. Reports every error of the file through lg (rank 0

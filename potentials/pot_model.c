@@ -136,6 +136,12 @@ kmc_err pot_model_build(const pot_params *p, double temp_K, pot_model *m, kmc_st
         m->es_nmin[k] = p->es_nmin[k];
         m->es_factor[k] = exp(-p->es_eV[k] / m->kT_eV);
     }
+    if (p->creep_set) { /* the Arrhenius shift from the law's reference temperature */
+        m->creep_rate_T_per_s =
+            p->creep_rate_per_s * exp(-(p->creep_Q_eV / KB_EV_PER_K) * (1.0 / temp_K - 1.0 / p->creep_T0_K));
+        m->creep_stress_MPa = p->creep_stress_MPa;
+        m->creep_n = p->creep_n;
+    }
     m->dep_nc_len = p->dep_w_coord_len > 0 ? p->dep_w_coord_len : 1;
     for (int n = 0; n < POT_MAX_N; ++n)
         for (int sp = 0; sp < KMC_SP_COUNT; ++sp) {

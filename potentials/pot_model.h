@@ -71,6 +71,10 @@ typedef struct pot_model {
     double sei_transfer;
     double sei_dissolve_per_s;
     double sei_k0_per_s, sei_tunnel_A, sei_site_A, sei_implant;
+    /* power-law creep of Li (pot.h; kmc/press.h): the strain rate at the reference
+     * stress and the run's temperature, eps0 exp(-(Q/k)(1/T - 1/T0)) in 1/s (0: the
+     * .pot has no creep law), the reference stress (MPa) and the stress exponent */
+    double creep_rate_T_per_s, creep_stress_MPa, creep_n;
 } pot_model;
 
 /* Build the rate factors. Errors: KMC_ERR_INPUT for a temperature <= 0. Not collective. */

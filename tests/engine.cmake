@@ -23,3 +23,7 @@ kmc_unit_test(test_strip unit/test_strip.c unit)
 # SEI (kmc/evt_sei.c): rate law, waiting times, live/dead inventory, slowing growth,
 # plating and stripping through SEI, SEI shells keep dead Li dead.
 kmc_unit_test(test_sei unit/test_sei.c unit TIMEOUT 120)
+# Stack pressure (kmc/press.h, kmc/evt_creep.c): the creep law, the separator's place
+# and that no Li passes it, one creep event, and denser deposits / less dead Li with
+# pressure (statistical, fixed seeds).
+kmc_unit_test(test_press unit/test_press.c unit)

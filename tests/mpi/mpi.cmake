@@ -172,3 +172,30 @@ add_test(NAME mpi.sei_checkpoint
           -P ${PROJECT_SOURCE_DIR}/tests/cmake/sei_restart.cmake)
 set_tests_properties(mpi.sei_checkpoint PROPERTIES TIMEOUT 300 PROCESSORS 2
   LABELS "mpi" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+# Stack pressure (kmc/press.h, kmc/evt_creep.c): a film with pits plated under 100 MPa
+# (the separator moves, creep events happen) gives the same lattice on 1-4 ranks ...
+add_test(NAME mpi.rank_checksum_pressure
+  COMMAND ${CMAKE_COMMAND} -DMPIEXEC=${MPIEXEC_EXECUTABLE} "-DNPS=1;2;3;4"
+          -DKMC=$<TARGET_FILE:kmc> -DDECK=tests/decks/good/pressure_creep.deck
+          "-DARGS=-var seed 41" "-DARGS_OTHER=-var seed 41 -var pressure 2"
+          -P ${PROJECT_SOURCE_DIR}/tests/cmake/rank_checksum.cmake)
+set_tests_properties(mpi.rank_checksum_pressure PROPERTIES TIMEOUT 600 PROCESSORS 2
+  LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+# ... and `pressure 0` is the pressure-free model, bit for bit (the same deck without
+# the line), while 100 MPa changes the lattice.
+add_test(NAME validation.pressure_zero_checksum
+  COMMAND ${CMAKE_COMMAND} -DMPIEXEC=${MPIEXEC_EXECUTABLE} -DNP=2 -DKMC=$<TARGET_FILE:kmc>
+          -DDECK=tests/decks/good/pressure_creep.deck -DDECK_B=tests/decks/good/pressure_off.deck
+          "-DARGS_A=-var pressure 0" "-DARGS_B=" "-DARGS_C=-var pressure 100"
+          -P ${PROJECT_SOURCE_DIR}/tests/cmake/same_checksum.cmake)
+set_tests_properties(validation.pressure_zero_checksum PROPERTIES TIMEOUT 300 PROCESSORS 2
+  LABELS "validation;np2" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+# ... and a run with pressure restarted from a 2-rank checkpoint on 3 ranks continues
+# the straight run bit for bit (the separator is a function of the restored lattice).
+add_test(NAME mpi.restart_pressure_2_to_3
+  COMMAND ${CMAKE_COMMAND} -DMPIEXEC=${MPIEXEC_EXECUTABLE} -DNP_A=1 -DNP_B=2 -DNP_C=3
+          -DN=3000 -DKMC=$<TARGET_FILE:kmc> -DDECK=tests/decks/good/pressure_restart.deck
+          -DOUT=${CMAKE_CURRENT_BINARY_DIR}/restart_pressure
+          -P ${PROJECT_SOURCE_DIR}/tests/cmake/restart.cmake)
+set_tests_properties(mpi.restart_pressure_2_to_3 PROPERTIES TIMEOUT 600 PROCESSORS 2
+  LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})

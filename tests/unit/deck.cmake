@@ -122,3 +122,10 @@ kmc_deck_error_test(sei_without_model DECK tests/decks/bad/sei_without_model.dec
   MATCH "sei_without_model.deck:5: `sei on` needs the SEI model, but .*sc_bench.pot has no `sei rate`")
 kmc_deck_error_test(sei_accelerate DECK tests/decks/bad/sei_accelerate.deck EXIT 65
   MATCH "sei_accelerate.deck:5:19: the acceleration factor must be > 0, found 0")
+# `pressure P MPa` (kmc/press.h)
+kmc_deck_error_test(pressure_range DECK tests/decks/bad/pressure_range.deck EXIT 65
+  MATCH "pressure_range.deck:6:10: stack pressure must be in \\[0, 100\\] MPa, found 500 MPa")
+kmc_deck_error_test(pressure_no_creep DECK tests/decks/bad/pressure_no_creep.deck EXIT 65
+  MATCH "needs the creep law of Li in .*sc_test.pot")
+kmc_deck_error_test(pressure_column DECK tests/decks/bad/pressure_column.deck EXIT 65
+  MATCH "pressure_column.deck:6: `pressure` needs `deposit ... sites surface`")
