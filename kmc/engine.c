@@ -1250,6 +1250,18 @@ kmc_err eng_stats_global(const eng_run *r, eng_stats *o, kmc_status *st)
             rates[1] += tile_rate(r, &r->tiles[i], r->ch_dep);
     }
     MPI_Allreduce(MPI_IN_PLACE, rates, 2, MPI_DOUBLE, MPI_SUM, r->comm);
+    int64_t sei[3] = {0, 0, 0}; /* SEI on live Li, on dead Li, dissolved */
+    for (int c = 0; c < r->nch; ++c) {
+        const evt_ops *op = r->ch[c].ops;
+        int k = op->inv == EVT_INV_SEI ? 0 : op->inv == EVT_INV_SEI_DEAD ? 1
+              : op == &evt_sei_dissolve ? 2 : -1;
+        if (k >= 0)
+            sei[k] += eng_channel_events_local(r, c);
+    }
+    MPI_Allreduce(MPI_IN_PLACE, sei, 3, MPI_INT64_T, MPI_SUM, r->comm);
+    o->sei_li = sei[0];
+    o->sei_dead_li = sei[1];
+    o->sei_dissolved = sei[2];
     o->rate_hop_per_s = rates[0];
     o->rate_dep_per_s = rates[1];
     double area_m2 = (double)r->gn[0] * r->gn[1] * r->pm.a_A * r->pm.a_A * 1e-20;
@@ -1777,7 +1789,14 @@ kmc_err eng_run_deck(eng_run *r, kmc_status *st)
     MPI_Allreduce(&bytes, &all_bytes, 1, MPI_DOUBLE, MPI_SUM, r->comm);
     log_info(r->lg, "\nsummary\n");
     log_info(r->lg, "  simulated time   %.6e s\n", r->t_s);
-    if (r->ch_strip < 0) {
+    if (r->cfg.sei_on) { /* the inventory with SEI (exact: checked above and per line) */
+        log_info(r->lg, "  events           %" PRId64 " (hops %" PRId64 ", depositions %" PRId64
+                        ", strips %" PRId64 ", SEI %" PRId64 ")\n",
+                 s.events, s.hops, s.deposits, s.strips, s.sei_li + s.sei_dead_li + s.sei_dissolved);
+        log_info(r->lg, "  Li atoms         %" PRId64 " (= %" PRId64 " deposited - %" PRId64
+                        " stripped - %" PRId64 " to SEI + %" PRId64 " filled)\n",
+                 s.atoms, s.deposits, s.strips, s.sei_li + s.sei_dead_li, r->n_li_initial);
+    } else if (r->ch_strip < 0) {
         log_info(r->lg, "  events           %" PRId64 " (hops %" PRId64 ", depositions %" PRId64 ")\n",
                  s.events, s.hops, s.deposits);
         if (s.trapped == 0)
@@ -1796,6 +1815,10 @@ kmc_err eng_run_deck(eng_run *r, kmc_status *st)
                  s.atoms, s.deposits, s.strips, r->n_li_initial);
     }
     KMC_TRY(alloy_summary(r, &s, st));
+    if (r->cfg.sei_on) /* kmc/evt_sei.c: each converted site is one Li+ lost */
+        log_info(r->lg, "  SEI              %" PRId64 " Li converted (%" PRId64 " on live Li, %" PRId64
+                        " on dead Li), %" PRId64 " SEI sites dissolved\n",
+                 s.sei_li + s.sei_dead_li, s.sei_li, s.sei_dead_li, s.sei_dissolved);
     log_info(r->lg, "  wall time        %.3f s (%.4e events/s, %.4e per rank)\n", wall,
              (double)s.events / KMC_MAX(wall, 1e-9), (double)s.events / KMC_MAX(wall, 1e-9) / r->size);
     log_info(r->lg, "  memory           %.2f bytes/site\n", all_bytes / nsite);

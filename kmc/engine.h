@@ -62,6 +62,9 @@ typedef struct eng_stats {
     int64_t trapped;       /* Li atoms trapped by alloying (channels with inv EVT_INV_TRAP) */
     eng_surface surf;      /* the collector's surface (kmc/nucl.h) */
     int64_t nuclei;        /* Li nuclei (kmc/nucl.h); set at thermo lines only, else 0 */
+    /* SEI (`sei on`, kmc/evt_sei.c): Li sites converted to SEI, on live and on dead Li
+     * (channels by evt_ops.inv), and SEI sites dissolved */
+    int64_t sei_li, sei_dead_li, sei_dissolved;
 } eng_stats;
 
 /* The tile grid a deck asks for: `tiles NX NY` checked against the box and the

@@ -31,6 +31,15 @@
  *   transfer_coefficient VALUE             0 < alpha < 1, no unit (default 0.5)
  *   strip_weight theta VALUE               0 <= theta <= 2, no unit (default 0: stripping
  *                                          uniform over eligible atoms)
+ *   sei rate VALUE FREQ                    SEI growth on bare exposed Li, > 0 (1/s per site)
+ *   sei tunnel_length VALUE LENGTH         delta_t of k0 exp(-delta/delta_t), > 0
+ *   sei site_thickness VALUE LENGTH        SEI thickness one SEI site stands for, > 0
+ *   sei transfer_factor VALUE              plating/stripping through SEI, in (0, 1]
+ *   sei implant_factor VALUE               SEI growth next to implant sites, in (0, 1]
+ *                                          (default 1)
+ *   sei dissolve_rate VALUE FREQ           SEI dissolution at rest after discharge,
+ *                                          >= 0 (default 0); `sei rate` needs
+ *                                          tunnel_length, site_thickness, transfer_factor
  *   creep rate VALUE FREQ                  power-law creep of Li (stack pressure): the
  *   creep stress VALUE PRESSURE            strain rate eps0 > 0 at the stress sigma0 > 0
  *   creep temperature VALUE K              and temperature T0 > 0, the stress exponent
@@ -101,6 +110,8 @@ typedef struct pot_ctx {
     int at_bond[LAT_NSHELL][KMC_SP_COUNT];
     int at_wsp[KMC_SP_COUNT];
     int at_model, at_floor, at_kind_step, at_kind_bulk;
+    int at_sei[6]; /* sei rate, tunnel_length, site_thickness, transfer_factor,
+                    * implant_factor, dissolve_rate */
     int at_creep[5]; /* creep rate, stress, temperature, exponent, activation */
     int at_ea[LAT_NSHELL][POT_NKIND], at_forbid[LAT_NSHELL][POT_NKIND];
     /* Statements seen, valid or not, so a bad `lattice` line is not reported a
@@ -790,6 +801,63 @@ static void st_strip_weight(pot_ctx *c, const pot_line *ln, const char *usage)
         c->p->strip_theta = th;
 }
 
+/* `sei WHAT VALUE [UNIT]`: the SEI model (kmc/evt_sei.c). */
+static const char *const pot_sei_kw[6] = {"rate", "tunnel_length", "site_thickness",
+                                          "transfer_factor", "implant_factor", "dissolve_rate"};
+
+static void st_sei(pot_ctx *c, const pot_line *ln, const char *usage)
+{
+    if (!need(c, ln, 1, "what to set", usage))
+        return;
+    int q = -1;
+    for (int k = 0; k < 6; ++k)
+        if (strcmp(ln->tok[1].s, pot_sei_kw[k]) == 0)
+            q = k;
+    if (q < 0) {
+        const char *near = prs_nearest(ln->tok[1].s, pot_sei_kw, 6);
+        if (near != NULL)
+            pot_error(c, ln, 1, usage, "unknown SEI parameter '%s'; did you mean '%s'?",
+                      ln->tok[1].s, near);
+        else
+            pot_error(c, ln, 1, usage, "unknown SEI parameter '%s'", ln->tok[1].s);
+        return;
+    }
+    double v;
+    pot_params *p = c->p;
+    if (q == 3 || q == 4) { /* factors: no unit */
+        if (!get_real(c, ln, 2, "the factor", usage, &v))
+            return;
+        if (!(v > 0.0 && v <= 1.0)) {
+            pot_error(c, ln, 2, NULL, "the %s must be in (0, 1], found %s", pot_sei_kw[q],
+                      ln->tok[2].s);
+            return;
+        }
+        no_more(c, ln, 3, "a factor has no unit");
+    } else {
+        unit_kind kind = q == 1 || q == 2 ? UNIT_LENGTH : UNIT_FREQUENCY;
+        if (!get_quantity(c, ln, 2, kind, pot_sei_kw[q], usage, &v))
+            return;
+        if (q == 5 ? !(v >= 0.0) : !(v > 0.0)) {
+            pot_error(c, ln, 2, NULL, "the SEI %s must be %s, found %s %s", pot_sei_kw[q],
+                      q == 5 ? ">= 0" : "> 0", ln->tok[2].s, ln->tok[3].s);
+            return;
+        }
+        no_more(c, ln, 4, usage);
+    }
+    char what[64];
+    snprintf(what, sizeof what, "'sei %s'", pot_sei_kw[q]);
+    if (!first_time(c, ln, &c->at_sei[q], 0, what))
+        return;
+    switch (q) {
+    case 0: p->sei_k0_per_s = v; p->sei_set = true; break;
+    case 1: p->sei_tunnel_A = v; break;
+    case 2: p->sei_site_A = v; break;
+    case 3: p->sei_transfer = v; break;
+    case 4: p->sei_implant = v; break;
+    default: p->sei_dissolve_per_s = v; break;
+    }
+}
+
 /* `creep rate|stress|temperature|exponent|activation VALUE [UNIT]`: Li's power-law
  * creep law, one parameter per line; pot_check_whole wants all five or none. */
 static void st_creep(pot_ctx *c, const pot_line *ln, const char *usage)
@@ -899,6 +967,9 @@ static const pot_stmt pot_stmts[] = {
      "usage: exchange_current VALUE mA/cm2|A/cm2|A/m2"},
     {"transfer_coefficient", st_transfer_coefficient, "usage: transfer_coefficient VALUE"},
     {"strip_weight", st_strip_weight, "usage: strip_weight theta VALUE"},
+    {"sei", st_sei,
+     "usage: sei rate K0 1/s | sei tunnel_length L nm | sei site_thickness D nm | sei "
+     "transfer_factor F | sei implant_factor F | sei dissolve_rate K 1/s"},
     {"creep", st_creep,
      "usage: creep rate VALUE 1/s | creep stress VALUE MPa | creep temperature VALUE K | "
      "creep exponent VALUE | creep activation VALUE eV"},
@@ -919,6 +990,7 @@ static void pot_defaults(pot_params *p)
         p->dep_w_species[sp] = 1.0;
     p->i0_A_m2 = 10.0; /* 1 mA/cm2, the order of i0 for Li plating (McShane et al. 2020) */
     p->alpha = 0.5;
+    p->sei_implant = 1.0;
 }
 
 /* Split `work` (a copy of the line, comment removed) into fields. */
@@ -1025,6 +1097,18 @@ static void pot_check_whole(pot_ctx *c)
         pot_error_file(c, 0, "e.g. 'attempt_frequency 1e13 Hz'",
                        "missing required statement 'attempt_frequency'");
     pot_check_model(c);
+    /* any SEI line asks for the SEI model: its rate law needs all of these */
+    int sei_any = 0;
+    for (int q = 0; q < 6; ++q)
+        sei_any = sei_any != 0 ? sei_any : c->at_sei[q];
+    for (int q = 0; q < 4 && sei_any != 0; ++q)
+        if (c->at_sei[q] == 0) {
+            char note[96];
+            snprintf(note, sizeof note, "add 'sei %s ...' (potentials/README.md)", pot_sei_kw[q]);
+            pot_error_file(c, sei_any, note,
+                           "the SEI model needs 'sei %s', which the file does not give",
+                           pot_sei_kw[q]);
+        }
     {   /* the creep law: all five parameters or none */
         static const char *const kw[5] = {"rate", "stress", "temperature", "exponent", "activation"};
         int given = 0, first = 0, missing = -1;

@@ -95,6 +95,24 @@ typedef struct pot_params {
      * `strip_weight theta 0.5`; default 0: uniform over the eligible atoms (and a
      * potential without bonds strips uniformly whatever theta). */
     double strip_theta;
+    /* SEI (kmc/evt_sei.c, docs/model.md 'SEI'): with the deck's `sei on`, exposed Li
+     * converts to SEI at sei_k0_per_s exp(-delta / sei_tunnel_A), delta the SEI
+     * thickness between the atom and the electrolyte, counted in SEI sites of
+     * sei_site_A each; next to an `implant` site the rate is times sei_implant. Li+
+     * plates and strips through SEI with weight x sei_transfer; in a Rest
+     * step after a Discharge an SEI site facing the electrolyte dissolves at
+     * sei_dissolve_per_s.
+     *   sei rate K0 1/s | sei tunnel_length L nm | sei site_thickness D nm |
+     *   sei transfer_factor F | sei implant_factor F | sei dissolve_rate K 1/s
+     * sei_set: the file has `sei rate` (then tunnel_length, site_thickness and
+     * transfer_factor are required). Defaults: implant factor 1, no dissolution. */
+    bool sei_set;
+    double sei_k0_per_s;
+    double sei_tunnel_A;
+    double sei_site_A;
+    double sei_transfer;
+    double sei_implant;
+    double sei_dissolve_per_s;
     /* Power-law creep of Li (kmc/press.h, kmc/evt_creep.c), used with stack pressure:
      * strain rate eps0 (sigma / sigma0)^n exp(-(Q/k)(1/T - 1/T0)). `creep rate 5e-4 1/s`,
      * `creep stress 0.8 MPa`, `creep temperature 298 K`, `creep exponent 6.6`,

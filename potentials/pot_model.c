@@ -88,6 +88,25 @@ static void strip_build(const pot_params *p, pot_model *m)
     }
 }
 
+/* SEI: the tunnelling-limited rate by SEI sites crossed, built once (no exp() in a run). */
+static void sei_build(const pot_params *p, pot_model *m)
+{
+    m->sei_set = p->sei_set;
+    if (!p->sei_set)
+        return;
+    m->sei_k0_per_s = p->sei_k0_per_s;
+    m->sei_tunnel_A = p->sei_tunnel_A;
+    m->sei_site_A = p->sei_site_A;
+    m->sei_implant = p->sei_implant;
+    m->sei_transfer = p->sei_transfer;
+    m->sei_dissolve_per_s = p->sei_dissolve_per_s;
+    for (int n = 0; n <= POT_SEI_NMAX; ++n) {
+        double k = p->sei_k0_per_s * exp(-(double)n * p->sei_site_A / p->sei_tunnel_A);
+        m->sei_rate[0][n] = k;
+        m->sei_rate[1][n] = k * p->sei_implant;
+    }
+}
+
 kmc_err pot_model_build(const pot_params *p, double temp_K, pot_model *m, kmc_status *st)
 {
     memset(m, 0, sizeof *m);
@@ -146,6 +165,7 @@ kmc_err pot_model_build(const pot_params *p, double temp_K, pot_model *m, kmc_st
         m->alloy_ag_ea_meV = to_meV(p->alloy_ag_eV);
         m->alloy_ag_nu_ratio = p->alloy_ag_nu_per_s / p->nu_per_s;
     }
+    sei_build(p, m);
     KMC_TRY(kra_build(p, m, st));
     if (m->alloy_ag_on) {
         /* an exchange changes the bond sums of both ends: |dH| <= 2 bmax */
