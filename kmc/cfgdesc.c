@@ -90,6 +90,9 @@ static const cfgd_field config_fields[] = {
     CF("repeat", cycles, CFGD_INT64, int64_t, "cycles", FX, 1),
     /* output only (the cycler-format file's scale): a restart's deck may change it */
     CF("electrode_area", electrode_area_cm2, CFGD_DOUBLE, double, "cm2", MC, 1),
+    CF("sei", sei_on, CFGD_BOOL, bool, "", FX, 0),
+    CF("sei accelerate", sei_accel, CFGD_DOUBLE, double, "", FX, 1.0),
+    CF("sei", sei_line, CFGD_INT, int, "deck line", RC, 0),
     CF("pressure", pressure_MPa, CFGD_DOUBLE, double, "MPa", FX, 0),
 };
 
@@ -193,10 +196,24 @@ static const cfgd_field pot_fields[] = {
     PF("strip_weight theta", strip_q_meV, CFGD_INT, int32_t, "meV"),
     {"strip_weight theta", "strip_w", CFGD_DOUBLE, POT_STRIP_NCLASS, offsetof(pot_model, strip_w),
      "", FX, 1.0, 0},
+    /* SEI (kmc/evt_sei.c): absent from older checkpoints, which had no SEI model */
+    PF("sei rate", sei_set, CFGD_BOOL, bool, ""),
+    PF("sei rate", sei_rate, CFGD_DOUBLE, double, "1/s"),
+    PF("sei transfer_factor", sei_transfer, CFGD_DOUBLE, double, ""),
+    PF("sei dissolve_rate", sei_dissolve_per_s, CFGD_DOUBLE, double, "1/s"),
+    PF("sei rate", sei_k0_per_s, CFGD_DOUBLE, double, "1/s"),
+    PF("sei tunnel_length", sei_tunnel_A, CFGD_DOUBLE, double, "Ang"),
+    PF("sei site_thickness", sei_site_A, CFGD_DOUBLE, double, "Ang"),
+    PF("sei implant_factor", sei_implant, CFGD_DOUBLE, double, ""),
     /* creep (stack pressure); absent from older checkpoints: no creep law */
     PF("creep", creep_rate_T_per_s, CFGD_DOUBLE, double, "1/s"),
     PF("creep stress", creep_stress_MPa, CFGD_DOUBLE, double, "MPa"),
     PF("creep exponent", creep_n, CFGD_DOUBLE, double, ""),
+    /* alloying (kmc/evt_alloy.c): off in files written before it */
+    PF("alloy zn", alloy_zn_rate_per_s, CFGD_DOUBLE, double, "1/s"),
+    PF("alloy ag", alloy_ag_on, CFGD_BOOL, bool, ""),
+    PF("alloy ag", alloy_ag_ea_meV, CFGD_INT, int32_t, "meV"),
+    PF("alloy ag", alloy_ag_nu_ratio, CFGD_DOUBLE, double, ""),
 };
 const cfgd_table cfgd_pot_model = {"pot_model", pot_fields,
                                    (int)(sizeof pot_fields / sizeof pot_fields[0]), NULL, 0};

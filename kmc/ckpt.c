@@ -717,6 +717,15 @@ static kmc_err check_pot_model(const pot_model *m, const char *path, kmc_status 
     }
     KMC_TRY(real_in(path, g, "i0_A_m2", m->i0_A_m2, 0.0, CKPT_BIG, st));
     KMC_TRY(real_in(path, g, "alpha", m->alpha, 0.0, 1.0, st));
+    /* alloying (kmc/evt_alloy.c): the exchange barrier must stay inside the rate table */
+    KMC_TRY(real_in(path, g, "alloy_zn_rate_per_s", m->alloy_zn_rate_per_s, 0.0, CKPT_BIG, st));
+    KMC_TRY(real_in(path, g, "alloy_ag_nu_ratio", m->alloy_ag_nu_ratio, 0.0, CKPT_BIG, st));
+    KMC_TRY(int_in(path, g, "alloy_ag_ea_meV", m->alloy_ag_ea_meV, 0, POT_KRA_HI * POT_KRA_LO / 4, st));
+    if (m->alloy_ag_on) /* the largest exchange barrier (pot_model_build's bound) */
+        KMC_TRY(int_in(path, g, "alloy_ag_ea_meV",
+                       4 * (int64_t)m->kra_bmax_meV +
+                           2 * (int64_t)KMC_MAX(m->alloy_ag_ea_meV, m->kra_floor_meV),
+                       0, (int64_t)POT_KRA_HI * POT_KRA_LO - 1, st));
     return KMC_OK;
 }
 

@@ -125,6 +125,13 @@ typedef struct kmc_config {
     cfg_prof *prof;              /*   [nprof], a list like fills (cfg_add_prof); owned */
     double electrode_area_cm2;   /* `electrode_area A cm2`: the area the cycler-format output
                                   * (PREFIX.bdf.csv) scales currents and capacities to; default 1 */
+    bool sei_on;                 /* `sei on`: SEI growth, plating and stripping through SEI and
+                                  * (rest after discharge) dissolution, kmc/evt_sei.c, with the
+                                  * .pot's `sei` parameters; default off */
+    double sei_accel;            /*   `sei on accelerate F`: SEI growth and dissolution rates x F,
+                                  *   the time acceleration atomistic runs need (as their
+                                  *   currents); default 1 */
+    int sei_line;                /*   deck line of `sei` (0: not given), for messages */
     double pressure_MPa;         /* `pressure P MPa`: stack pressure on a compliant separator
                                   * above the deposit, and Li creep (kmc/press.h); 0 = off */
     const struct cfg_texts *texts; /* deck, include and .pot texts captured at load

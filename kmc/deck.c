@@ -113,6 +113,7 @@ static kmc_err cmd_strip(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_step(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_repeat(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_electrode_area(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
+static kmc_err cmd_sei(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 static kmc_err cmd_pressure(deck_ctx *dc, const deck_line *ln, kmc_config *cfg);
 
 #define DEPOSIT_USAGE                                                                          \
@@ -216,6 +217,12 @@ static const deck_cmd deck_cmds[] = {
     {"electrode_area", 2, 2, cmd_electrode_area, true, false, "electrode_area A cm2|mm2",
      "the electrode area the cycler-format output PREFIX.bdf.csv scales currents and "
      "capacities to (the box is a sample of it); default 1 cm2"},
+    {"sei", 1, 3, cmd_sei, true, false, "sei on [accelerate F] | sei off",
+     "SEI: exposed Li converts to SEI at the .pot's tunnelling-limited rate (live and dead Li "
+     "counted apart), Li+ plates and strips through SEI at the .pot's transfer factor, and SEI "
+     "facing the electrolyte dissolves in Rest steps after a Discharge; needs `sei rate` etc. "
+     "in the .pot; `accelerate F` multiplies the SEI growth and dissolution rates by F > 0 "
+     "(atomistic runs, like their currents); default off"},
     {"pressure", 1, 2, cmd_pressure, true, false, "pressure P MPa",
      "stack pressure 0 <= P <= 100 MPa (MPa, kPa, Pa) on a compliant separator resting on the "
      "deposit, with Li creep into voids and pits (the .pot's creep law); 0: off, the default"},
@@ -1348,6 +1355,34 @@ static kmc_err cmd_electrode_area(deck_ctx *dc, const deck_line *ln, kmc_config 
     return KMC_OK;
 }
 
+/* `sei on|off` */
+static kmc_err cmd_sei(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
+{
+    static const char *const modes[] = {"off", "on"};
+    int m;
+    KMC_TRY(deck_keyword(dc, ln, 1, modes, 2, "sei setting", "on, off", &m));
+    cfg->sei_on = m == 1;
+    cfg->sei_line = ln->line;
+    cfg->sei_accel = 1.0;
+    if (ln->ntok == 2)
+        return KMC_OK;
+    if (m == 0)
+        return deck_error(dc, ln, 2, "`sei off` takes nothing more, found '%.*s%s'",
+                          PRS_Q(ln->tok[2].s));
+    static const char *const acc[] = {"accelerate"};
+    int a;
+    KMC_TRY(deck_keyword(dc, ln, 2, acc, 1, "sei option", "accelerate", &a));
+    if (ln->ntok < 4)
+        return deck_usage_error(dc, ln, "sei on [accelerate F] | sei off");
+    double f;
+    KMC_TRY(deck_real(dc, ln, 3, &f));
+    if (!(f > 0.0))
+        return deck_error(dc, ln, 3, "the acceleration factor must be > 0, found %.*s%s",
+                          PRS_Q(ln->tok[3].s));
+    cfg->sei_accel = f;
+    return KMC_OK;
+}
+
 /* `pressure P MPa` (kmc/press.h) */
 static kmc_err cmd_pressure(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
 {
@@ -1480,6 +1515,7 @@ static void deck_config_defaults(kmc_config *cfg)
     cfg->electrode_area_cm2 = 1.0;
     cfg->seed = 12345;
     cfg->seed_set = false;
+    cfg->sei_accel = 1.0;
 }
 
 static void deck_ctx_free(deck_ctx *dc)

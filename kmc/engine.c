@@ -30,6 +30,7 @@
 #include "kmc/base/units.h"
 #include "kmc/ckpt.h"
 #include "kmc/engine_priv.h"
+#include "kmc/nucl.h"
 #include "kmc/obs.h"
 #include "kmc/proto.h"
 #include "lattice/build.h"
@@ -423,12 +424,14 @@ static void channels_reach(const kmc_config *cfg, const evt_ops *const *ops, int
     }
 }
 
-/* The built-in channels this deck turns on, in registry order; returns the count. */
-static int wanted_builtins(const kmc_config *cfg, const evt_ops **out)
+/* The built-in channels this deck (and, for the alloying channels, the rate model pm;
+ * NULL: those off) turns on, in registry order; returns the count. */
+static int wanted_builtins(const kmc_config *cfg, const pot_model *pm, const evt_ops **out)
 {
     int n = 0;
     for (int c = 0; evt_builtin[c] != NULL; ++c)
-        if (evt_builtin[c]->wanted == NULL || evt_builtin[c]->wanted(cfg))
+        if ((evt_builtin[c]->wanted == NULL || evt_builtin[c]->wanted(cfg)) &&
+            evt_alloy_wanted(evt_builtin[c], cfg, pm))
             out[n++] = evt_builtin[c];
     return n;
 }
@@ -436,10 +439,11 @@ static int wanted_builtins(const kmc_config *cfg, const evt_ops **out)
 /* Smallest legal tile edge (cells): a tile's writes (w) and a same-colour tile's
  * reads (r) must not meet in the tile between them, so the edge is >= w + r over the
  * channels in use; and a rank's extent must hold the ghost width. */
-static int min_tile_edge(const kmc_config *cfg, const evt_ops *const *extra, int nextra)
+static int min_tile_edge(const kmc_config *cfg, const pot_model *pm, const evt_ops *const *extra,
+                         int nextra)
 {
     const evt_ops *ops[SEL_MAX_CH];
-    int n = wanted_builtins(cfg, ops), w = 0, rr = 0;
+    int n = wanted_builtins(cfg, pm, ops), w = 0, rr = 0;
     channels_reach(cfg, ops, n, &w, &rr);
     channels_reach(cfg, extra, nextra, &w, &rr);
     return KMC_MAX(w + rr, ENG_HALO);
@@ -466,10 +470,10 @@ static int most_tiles(int cells, int min_edge)
 
 static int default_tiles(int cells, int min_edge) { return most_tiles(cells, KMC_MAX(8, min_edge)); }
 
-static kmc_err plan_tiles(const kmc_config *cfg, const evt_ops *const *extra, int nextra,
-                          int tiles[2], bool *exact, kmc_status *st)
+static kmc_err plan_tiles(const kmc_config *cfg, const pot_model *pm, const evt_ops *const *extra,
+                          int nextra, int tiles[2], bool *exact, kmc_status *st)
 {
-    int lmin = min_tile_edge(cfg, extra, nextra);
+    int lmin = min_tile_edge(cfg, pm, extra, nextra);
     kmc_loc loc = {cfg->deck_path, cfg->tiles_line, 0};
     *exact = false;
     if (cfg->tiles_mode == CFG_TILES_NONE) {
@@ -507,7 +511,7 @@ static kmc_err plan_tiles(const kmc_config *cfg, const evt_ops *const *extra, in
 
 kmc_err eng_plan_tiles(const kmc_config *cfg, int tiles[2], bool *exact, kmc_status *st)
 {
-    return plan_tiles(cfg, NULL, 0, tiles, exact, st);
+    return plan_tiles(cfg, NULL, NULL, 0, tiles, exact, st);
 }
 
 void eng_launch_global(MPI_Comm comm, eng_launch *out)
@@ -608,8 +612,8 @@ static kmc_err describe(const kmc_config *cfg, const pot_model *pm, const evt_op
                         int nextra, const eng_launch *la, eng_plan *o, kmc_status *st)
 {
     memset(o, 0, sizeof *o);
-    KMC_TRY(plan_tiles(cfg, extra, nextra, o->tiles, &o->exact, st));
-    o->min_tile_edge = min_tile_edge(cfg, extra, nextra);
+    KMC_TRY(plan_tiles(cfg, pm, extra, nextra, o->tiles, &o->exact, st));
+    o->min_tile_edge = min_tile_edge(cfg, pm, extra, nextra);
     int nb = lat_kind_nbasis(pm->lattice);
     int plane_half = pm->lattice == LAT_SC ? 2 : 1; /* atomic planes a (sc) or a/2 apart */
     /* in doubles first: a box the index check below refuses may overflow int64 */
@@ -676,7 +680,7 @@ static kmc_err describe(const kmc_config *cfg, const pot_model *pm, const evt_op
     evt_view v = {.pm = pm, .cfg = cfg, .exact = o->exact, .gn = {cfg->box[0], cfg->box[1], cfg->box[2]},
                   .ml_sites = o->ml_sites, .ncolumns = o->ncolumns};
     const evt_ops *ops[SEL_MAX_CH];
-    int n = wanted_builtins(cfg, ops);
+    int n = wanted_builtins(cfg, pm, ops);
     for (int c = 0; c < nextra && n < SEL_MAX_CH; ++c)
         ops[n++] = extra[c];
     for (int c = 0; c < n; ++c) {
@@ -762,7 +766,7 @@ kmc_err eng_create_ext(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm
     memcpy(r->gn, cfg->box, sizeof r->gn);
     {
         const evt_ops *ops[SEL_MAX_CH];
-        r->nch = wanted_builtins(&r->cfg, ops);
+        r->nch = wanted_builtins(&r->cfg, pm, ops);
         KMC_ASSERT(r->nch + nextra <= SEL_MAX_CH);
         for (int c = 0; c < nextra; ++c)
             ops[r->nch++] = extra[c];
@@ -1219,6 +1223,14 @@ kmc_err eng_stats_global(const eng_run *r, eng_stats *o, kmc_status *st)
     if (r->ch_strip >= 0)
         loc[7] = eng_channel_events_local(r, r->ch_strip);
     MPI_Allreduce(loc, glob, 8, MPI_INT64_T, MPI_SUM, r->comm);
+    /* alloying (kmc/evt_alloy.c) and the collector's surface (kmc/nucl.c) */
+    int64_t trap_loc = 0;
+    for (int c = 0; c < r->nch; ++c)
+        if (r->ch[c].ops->inv == EVT_INV_TRAP)
+            trap_loc -= r->ch[c].ops->li_delta * eng_channel_events_local(r, c);
+    nucl_surface_local(r, &o->surf);
+    MPI_Allreduce(MPI_IN_PLACE, &o->surf, 2 * ENG_SURF_NKIND, MPI_INT64_T, MPI_SUM, r->comm);
+    MPI_Allreduce(&trap_loc, &o->trapped, 1, MPI_INT64_T, MPI_SUM, r->comm);
     o->strips = glob[7];
     o->time_s = r->t_s;
     o->events = glob[0];
@@ -1238,6 +1250,18 @@ kmc_err eng_stats_global(const eng_run *r, eng_stats *o, kmc_status *st)
             rates[1] += tile_rate(r, &r->tiles[i], r->ch_dep);
     }
     MPI_Allreduce(MPI_IN_PLACE, rates, 2, MPI_DOUBLE, MPI_SUM, r->comm);
+    int64_t sei[3] = {0, 0, 0}; /* SEI on live Li, on dead Li, dissolved */
+    for (int c = 0; c < r->nch; ++c) {
+        const evt_ops *op = r->ch[c].ops;
+        int k = op->inv == EVT_INV_SEI ? 0 : op->inv == EVT_INV_SEI_DEAD ? 1
+              : op == &evt_sei_dissolve ? 2 : -1;
+        if (k >= 0)
+            sei[k] += eng_channel_events_local(r, c);
+    }
+    MPI_Allreduce(MPI_IN_PLACE, sei, 3, MPI_INT64_T, MPI_SUM, r->comm);
+    o->sei_li = sei[0];
+    o->sei_dead_li = sei[1];
+    o->sei_dissolved = sei[2];
     o->rate_hop_per_s = rates[0];
     o->rate_dep_per_s = rates[1];
     double area_m2 = (double)r->gn[0] * r->gn[1] * r->pm.a_A * r->pm.a_A * 1e-20;
@@ -1386,6 +1410,7 @@ static kmc_err thermo_line(eng_run *r, double *w_last, int64_t *ev_last, kmc_sta
                         PRId64 " filled %+" PRId64 " from the channels' events (%" PRId64
                         " deposited, %" PRId64 " stripped)",
                         r->t_s, s.atoms, r->n_li_initial, delta, s.deposits, s.strips);
+    KMC_TRY(nucl_count_global(r, &s.nuclei, st));
     double rate = (double)(s.events - *ev_last) / KMC_MAX(w0 - *w_last, 1e-9);
     double v[OBS_N];
     /* the last scheduled pass: output never runs one of its own here */
@@ -1603,6 +1628,45 @@ static kmc_err run_loop(eng_run *r, double *w_last, int64_t *ev_last, double wal
     return KMC_OK;
 }
 
+/* Alloying and nucleation lines of the summary (kmc/evt_alloy.c, kmc/nucl.h): the Li
+ * trapped apart from the metal inventory, and the collector's coverage by kind of
+ * surface site (runs with a collector). Collective (the nuclei pass). */
+static kmc_err alloy_summary(eng_run *r, const eng_stats *s, kmc_status *st)
+{
+    bool alloy = false;
+    for (int c = 0; c < r->nch; ++c) {
+        const evt_ops *o = r->ch[c].ops;
+        if (o != &evt_trap && o != &evt_exchange)
+            continue;
+        alloy = true;
+        int64_t loc = eng_channel_events_local(r, c), n = 0;
+        MPI_Allreduce(&loc, &n, 1, MPI_INT64_T, MPI_SUM, r->comm);
+        log_info(r->lg, "  %-16s %" PRId64 " events (%s)\n", o->name, n,
+                 o == &evt_trap ? "Li trapped in Zn sites as LiZn, lost to the metal inventory"
+                                : "Li-Ag exchanges; the Li stays active metal");
+    }
+    if (alloy)
+        log_info(r->lg, "  Li inventory     %" PRId64 " Li metal = %" PRId64 " filled + %" PRId64
+                        " deposited - %" PRId64 " stripped - %" PRId64 " trapped\n",
+                 s->atoms, r->n_li_initial, s->deposits, s->strips, s->trapped);
+    if ((r->cfg.collector_cells == 0 && !coll_any(&r->cfg.coll)) || s->surf.sites[ENG_SURF_ALL] == 0)
+        return KMC_OK;
+    int64_t nuclei = 0;
+    KMC_TRY(nucl_count_global(r, &nuclei, st));
+    static const char *const kw[ENG_SURF_NKIND] = {"all", "seed (ag, zn, lizn)", "oxide",
+                                                   "bare (cu, implant)"};
+    log_info(r->lg, "  nucleation       collector surface sites covered by Li:");
+    for (int k = 0; k < ENG_SURF_NKIND; ++k)
+        if (s->surf.sites[k] > 0)
+            log_info(r->lg, "%s %s %" PRId64 "/%" PRId64 " (%.4f)", k ? ";" : "", kw[k],
+                     s->surf.covered[k], s->surf.sites[k],
+                     (double)s->surf.covered[k] / (double)s->surf.sites[k]);
+    log_info(r->lg, "\n");
+    if (r->perc != NULL)
+        log_info(r->lg, "  Li nuclei        %" PRId64 " (connected Li clusters on the collector)\n", nuclei);
+    return KMC_OK;
+}
+
 static void print_diagnostics(const eng_run *r, const eng_stats *s)
 {
     double loc[4] = {r->w_kmc, r->w_exch, r->w_red, r->w_out}, sum[4], max[4];
@@ -1725,11 +1789,23 @@ kmc_err eng_run_deck(eng_run *r, kmc_status *st)
     MPI_Allreduce(&bytes, &all_bytes, 1, MPI_DOUBLE, MPI_SUM, r->comm);
     log_info(r->lg, "\nsummary\n");
     log_info(r->lg, "  simulated time   %.6e s\n", r->t_s);
-    if (r->ch_strip < 0) {
+    if (r->cfg.sei_on) { /* the inventory with SEI (exact: checked above and per line) */
+        log_info(r->lg, "  events           %" PRId64 " (hops %" PRId64 ", depositions %" PRId64
+                        ", strips %" PRId64 ", SEI %" PRId64 ")\n",
+                 s.events, s.hops, s.deposits, s.strips, s.sei_li + s.sei_dead_li + s.sei_dissolved);
+        log_info(r->lg, "  Li atoms         %" PRId64 " (= %" PRId64 " deposited - %" PRId64
+                        " stripped - %" PRId64 " to SEI + %" PRId64 " filled)\n",
+                 s.atoms, s.deposits, s.strips, s.sei_li + s.sei_dead_li, r->n_li_initial);
+    } else if (r->ch_strip < 0) {
         log_info(r->lg, "  events           %" PRId64 " (hops %" PRId64 ", depositions %" PRId64 ")\n",
                  s.events, s.hops, s.deposits);
-        log_info(r->lg, "  Li atoms         %" PRId64 " (= %" PRId64 " deposited + %" PRId64 " filled)\n",
-                 s.atoms, dep, r->n_li_initial);
+        if (s.trapped == 0)
+            log_info(r->lg, "  Li atoms         %" PRId64 " (= %" PRId64 " deposited + %" PRId64 " filled)\n",
+                     s.atoms, dep, r->n_li_initial);
+        else
+            log_info(r->lg, "  Li atoms         %" PRId64 " (= %" PRId64 " deposited - %" PRId64
+                            " trapped + %" PRId64 " filled)\n",
+                     s.atoms, s.deposits, s.trapped, r->n_li_initial);
     } else {
         log_info(r->lg, "  events           %" PRId64 " (hops %" PRId64 ", depositions %" PRId64
                         ", strips %" PRId64 ")\n",
@@ -1738,6 +1814,11 @@ kmc_err eng_run_deck(eng_run *r, kmc_status *st)
                         " stripped + %" PRId64 " filled)\n",
                  s.atoms, s.deposits, s.strips, r->n_li_initial);
     }
+    KMC_TRY(alloy_summary(r, &s, st));
+    if (r->cfg.sei_on) /* kmc/evt_sei.c: each converted site is one Li+ lost */
+        log_info(r->lg, "  SEI              %" PRId64 " Li converted (%" PRId64 " on live Li, %" PRId64
+                        " on dead Li), %" PRId64 " SEI sites dissolved\n",
+                 s.sei_li + s.sei_dead_li, s.sei_li, s.sei_dead_li, s.sei_dissolved);
     log_info(r->lg, "  wall time        %.3f s (%.4e events/s, %.4e per rank)\n", wall,
              (double)s.events / KMC_MAX(wall, 1e-9), (double)s.events / KMC_MAX(wall, 1e-9) / r->size);
     log_info(r->lg, "  memory           %.2f bytes/site\n", all_bytes / nsite);

@@ -39,6 +39,16 @@ typedef struct eng_event { /* what the last step did (for tests and diagnostics)
     double dt_s;           /* waiting time drawn for this event */
 } eng_event;
 
+/* Nucleation on the collector (docs/model.md, 'Nucleation statistics'). A surface site
+ * is a collector site (any species but empty, li, sei) with every 1NN below it (lower
+ * height) a collector site and some 1NN above it not; it is covered if a 1NN above it
+ * is Li. Kinds: seed (lithiophilic: ag, zn, lizn), oxide, bare (cu, implant). */
+enum { ENG_SURF_ALL, ENG_SURF_SEED, ENG_SURF_OXIDE, ENG_SURF_BARE, ENG_SURF_NKIND };
+typedef struct eng_surface {
+    int64_t sites[ENG_SURF_NKIND];
+    int64_t covered[ENG_SURF_NKIND];
+} eng_surface;
+
 typedef struct eng_stats {
     double time_s;
     int64_t events, hops, deposits;
@@ -49,6 +59,12 @@ typedef struct eng_stats {
     double mean_height_A;
     double eta_V;          /* Butler–Volmer overpotential (plating < 0) */
     double rate_hop_per_s, rate_dep_per_s;
+    int64_t trapped;       /* Li atoms trapped by alloying (channels with inv EVT_INV_TRAP) */
+    eng_surface surf;      /* the collector's surface (kmc/nucl.h) */
+    int64_t nuclei;        /* Li nuclei (kmc/nucl.h); set at thermo lines only, else 0 */
+    /* SEI (`sei on`, kmc/evt_sei.c): Li sites converted to SEI, on live and on dead Li
+     * (channels by evt_ops.inv), and SEI sites dissolved */
+    int64_t sei_li, sei_dead_li, sei_dissolved;
 } eng_stats;
 
 /* The tile grid a deck asks for: `tiles NX NY` checked against the box and the

@@ -74,6 +74,8 @@ typedef struct evt_view {
     int gn[3];                 /* the whole box, cells */
     int64_t ml_sites;          /* sites per monolayer (one atomic plane), whole box */
     int64_t ncolumns;          /* columns (x, y, basis), whole box */
+    bool sei_dissolving;       /* SEI dissolves now: a Rest step after a Discharge (set by
+                                * kmc/proto.c, which rebuilds the classes when it changes) */
     /* Stack pressure (`pressure P MPa`, kmc/press.h); all 0 without it. sep_z: the
      * separator's lowest cell layer (Li never enters z >= sep_z; Li entering the
      * contact layer sep_z - 1 carries sep_factor); 0: no separator. */
@@ -134,7 +136,19 @@ extern const evt_ops *const evt_builtin[];
 extern const evt_ops evt_hop;
 extern const evt_ops evt_deposit;
 extern const evt_ops evt_strip;
+extern const evt_ops evt_sei, evt_sei_dead, evt_sei_dissolve;
 extern const evt_ops evt_creep;
+extern const evt_ops evt_trap;     /* kmc/evt_alloy.c: Li trapped into Zn (LiZn) */
+extern const evt_ops evt_exchange; /* kmc/evt_alloy.c: Li-Ag exchange */
+
+/* Does a run of this deck and rate model have built-in channel ops? ops->wanted(cfg),
+ * and for the alloying channels (kmc/evt_alloy.c) also the .pot's parameters (pm NULL:
+ * they are off). Not collective. */
+bool evt_alloy_wanted(const evt_ops *ops, const kmc_config *cfg, const pot_model *pm);
+/* Li-Ag exchange (kmc/evt_alloy.c): the rate (1/s) at which the Li atom at owned site
+ * i (basis b) swaps with the Ag atom at its k-th 1NN (which must be Ag). Not
+ * collective. */
+double evt_exchange_rate(const evt_view *v, int64_t i, int b, int k);
 
 /* Stripping (kmc/evt_strip.c): does the deck strip; the weight class (1..
  * POT_STRIP_NCLASS) of owned site i of basis b, 0 if it is not eligible (not Li,
@@ -143,6 +157,35 @@ extern const evt_ops evt_creep;
 bool evt_strip_on(const kmc_config *cfg);
 int evt_strip_class(const evt_view *v, int64_t i, int b);
 double evt_strip_rate_per_s(const evt_view *v, double j_A_m2);
+
+/* SEI (kmc/evt_sei.c): does the deck turn SEI on; and the SEI sites between owned Li
+ * site i (basis b) and the electrolyte, as the SEI channels estimate it: 0 for Li
+ * with an electrolyte 1NN (empty, not flagged void), n >= 1 when the thinnest
+ * straight 1NN path out of the atom crosses n SEI sites before the electrolyte, capped
+ * at the last step inside the read reach (evt_sei_nsteps: 4 on bcc and fcc, 2 on sc)
+ * when a path is still in SEI there; -1 when no path leaves through SEI or
+ * electrolyte (buried, or facing only voids). Not collective. */
+bool evt_sei_on(const kmc_config *cfg);
+int evt_sei_nsteps(const lat_geom *g);
+int evt_sei_depth(const evt_view *v, int64_t i, int b);
+/* Plating through SEI (with SEI on): is SEI site j (basis bj) one where Li+ can be
+ * reduced (evt_sei_plate_site: it touches a conductor not flagged dead and no dead Li,
+ * since SEI around dead Li blocks its reconnection); and its straight 1NN rays that
+ * cross only SEI to the electrolyte (empty, not void) within the read reach
+ * (evt_sei_plate_rays: their count; with k_out, m_out (LAT_MAX_NBR entries) each
+ * ray's 1NN index and the step of its electrolyte site). Not collective. */
+bool evt_sei_plate_site(const evt_view *v, int64_t j, int bj);
+int evt_sei_plate_rays(const evt_view *v, int64_t j, int bj, int *k_out, int *m_out);
+/* The electrolyte site at step m of 1NN ray k from a site of basis b: its local cell
+ * offset and basis. Not collective. */
+void evt_sei_ray_end(const lat_geom *g, int b, int k, int m, int dc[3], int *to_basis);
+/* The SEI growth rate (1/s) of Li site i (basis b): the "sei" or "sei_dead" channel's
+ * propensity, whichever its flag selects; 0 if it is not exposed. Not collective. */
+double evt_sei_rate(const evt_view *v, int64_t i, int b);
+/* The dissolution rate (1/s) of SEI site i (basis b): the .pot's rate (x the deck's
+ * acceleration) when v->sei_dissolving and a 1NN is electrolyte (empty, not void);
+ * else 0. Not collective. */
+double evt_sei_dissolve_rate(const evt_view *v, int64_t i, int b);
 
 /* The hops of a lone Li adatom in the hollow site of a flat (100) surface of
  * `substrate` (every site below the adatom's plane is substrate, everything else

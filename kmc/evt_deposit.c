@@ -11,7 +11,14 @@
  *       it (random deposition).
  * Total rate: the deck's flux (ML/s times sites per monolayer) or current (I/e).
  *
- * Reach: writes the anchor only (w = 0); eligibility reads the 1NN (r = 1). */
+ * With SEI on (`sei on`, kmc/evt_sei.c), an SEI site that touches live metal (and no
+ * dead Li) and has a straight 1NN ray through SEI to the electrolyte within the reach is
+ * eligible too, in one class of weight 1 x the .pot's `sei transfer_factor`: the Li+
+ * crosses the film and is reduced there, the film shifting out by one site
+ * (dep_through_sei). Without `sei on` an SEI site is never eligible.
+ *
+ * Reach: writes the anchor only (w = 0); eligibility reads the 1NN (r = 1). With SEI
+ * on: writes the ray's end too (w = 2), reads the rays (r = 2). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -21,6 +28,9 @@
 #include "kmc/press.h"
 
 
+/* Deposition through SEI (deck `sei on`): the class after the coordination classes. */
+#define DEP_SEI_CLASS (2 * POT_NWCLASS + 1)
+
 /* On with `deposit`, or with a protocol that plates (its steps set the box rate). */
 static bool dep_wanted(const kmc_config *cfg)
 {
@@ -29,8 +39,9 @@ static bool dep_wanted(const kmc_config *cfg)
 
 static void dep_reach(const kmc_config *cfg, int *w, int *r)
 {
-    *w = 0;
-    *r = cfg->dep_sites == CFG_SITES_SURFACE ? 1 : 0; /* column: no rate reads the lattice */
+    bool sei = cfg->sei_on && cfg->dep_sites == CFG_SITES_SURFACE;
+    *w = sei ? 2 : 0;                                     /* through SEI: the ray's end */
+    *r = cfg->dep_sites == CFG_SITES_SURFACE ? 1 + sei : 0; /* column: no rate reads the lattice */
 }
 
 static void dep_reads(const kmc_config *cfg, const pot_model *pm, const lat_geom *g, int b,
@@ -42,6 +53,8 @@ static void dep_reads(const kmc_config *cfg, const pot_model *pm, const lat_geom
     for (int k = 0; k < g->nnbr[0]; ++k) {
         const lat_vec *v = &g->vec[0][b][k];
         add(ctx, v->dx2, v->dy2, v->dz2);
+        for (int j = 2; j <= evt_sei_nsteps(g) && cfg->sei_on; ++j) /* an SEI anchor's rays */
+            add(ctx, j * v->dx2, j * v->dy2, j * v->dz2);
     }
 }
 
@@ -98,6 +111,13 @@ static double dep_eval(const void *self, const evt_view *v, int64_t i, int b)
     const dep_self *d = self;
     if (v->cfg->dep_sites != CFG_SITES_SURFACE)
         return 0.0;
+    /* an SEI anchor (only with SEI on): Li+ crosses the film and is reduced here, at
+     * live metal under it; one class, weight 1 x the .pot's transfer factor */
+    if (sp_of(v->site[i]) == KMC_SP_SEI) {
+        if (!v->cfg->sei_on || (v->sep_z > 0 && press_blocked(v, press_z_of(v->g, i))))
+            return 0.0; /* (the film's shift does not feel the separator: not modelled) */
+        return evt_sei_plate_rays(v, i, b, NULL, NULL) > 0 ? (double)DEP_SEI_CLASS : 0.0;
+    }
     /* an empty site the last pass found sealed off from the electrolyte (a void) has
      * no ion path: no Li+ reaches it */
     if (flag_of(v->site[i]) == KMC_FLAG_VOID)
@@ -127,14 +147,18 @@ static double dep_eval(const void *self, const evt_view *v, int64_t i, int b)
 }
 
 /* With stack pressure, classes POT_NWCLASS + k are class k in the separator's contact
- * layer. */
+ * layer; with SEI on, DEP_SEI_CLASS (after both) is plating through SEI. */
 static int dep_nclass(const evt_view *v)
 {
+    if (v->cfg->sei_on)
+        return DEP_SEI_CLASS;
     return v->cfg->pressure_MPa > 0.0 ? 2 * POT_NWCLASS : POT_NWCLASS;
 }
 
 static double dep_class_weight(const evt_view *v, int cls)
 {
+    if (cls == DEP_SEI_CLASS)
+        return v->pm->sei_transfer; /* the reference weight 1 x the transfer factor */
     if (cls > POT_NWCLASS)
         return pot_dep_weight(v->pm, (uint16_t)(cls - POT_NWCLASS)) * v->sep_factor;
     return pot_dep_weight(v->pm, (uint16_t)cls);
@@ -171,6 +195,40 @@ static double dep_max_rate(const evt_view *v)
     return (box > proto ? box : proto) / (double)v->ml_sites;
 }
 
+/* Li+ crosses the SEI along one of SEI site i's straight rays to the electrolyte
+ * (evt_sei_plate_rays, chosen uniformly from the tile's stream) and is reduced at site
+ * i, on live metal: site i becomes Li and the ray's electrolyte site becomes SEI, so the
+ * film's column shifts out by one site and stays on top of the metal growing under it
+ * (the SEI count is kept). */
+static bool dep_through_sei(eng_run *r, tile *t, int64_t i, int x, int y, int z, int b,
+                            eng_event *ev)
+{
+    const evt_view *v = eng_view(r);
+    const lat_geom *g = v->g;
+    int ks[LAT_MAX_NBR], ms[LAT_MAX_NBR];
+    int n = evt_sei_plate_rays(v, i, b, ks, ms);
+    KMC_ASSERT(n > 0);
+    int q = n == 1 ? 0 : (int)pcg32_bounded(&t->rng, (uint32_t)n);
+    int dc[3], eb;
+    evt_sei_ray_end(g, b, ks[q], ms[q], dc, &eb);
+    int ex = x + dc[0], ey = y + dc[1], ez = z + dc[2];
+    if (v->exact) {
+        ex = (ex % g->n[0] + g->n[0]) % g->n[0];
+        ey = (ey % g->n[1] + g->n[1]) % g->n[1];
+    }
+    ev->kind = ENG_EV_DEPOSIT;
+    ev->to[0] = x + v->c0[0];
+    ev->to[1] = y + v->c0[1];
+    ev->to[2] = z;
+    ev->to[3] = b;
+    eng_put_site(r, x, y, z, b, KMC_SP_LI);
+    eng_put_site(r, ex, ey, ez, eb, KMC_SP_SEI);
+    eng_refresh_around(r, t, x, y, z, b);
+    eng_refresh_around(r, t, ex, ey, ez, eb);
+    eng_note_solid(r, ez > z ? ez : z);
+    return true;
+}
+
 static bool dep_apply(void *self, eng_run *r, tile *t, int ch, eng_event *ev)
 {
     (void)self;
@@ -197,6 +255,8 @@ static bool dep_apply(void *self, eng_run *r, tile *t, int ch, eng_event *ev)
         double target = (1.0 - pcg32_double_oc(&t->rng)) * sel_total(&t->sel, ch);
         int64_t i = sel_pick(&t->sel, ch, target, &t->rng);
         lat_coords(g, i, &x, &y, &z, &b);
+        if (sp_of(v->site[i]) == KMC_SP_SEI)
+            return dep_through_sei(r, t, i, x, y, z, b, ev);
     }
     ev->kind = ENG_EV_DEPOSIT;
     ev->to[0] = x + v->c0[0];
@@ -214,7 +274,7 @@ const evt_ops evt_deposit = {
     .kind = ENG_EV_DEPOSIT,
     .total = EVT_SHARE,
     .li_delta = 1,
-    .anchor_species = 1u << KMC_SP_EMPTY,
+    .anchor_species = (1u << KMC_SP_EMPTY) | (1u << KMC_SP_SEI), /* SEI: with `sei on` only */
     .wanted = dep_wanted,
     .reach = dep_reach,
     .reads = dep_reads,

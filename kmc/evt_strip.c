@@ -15,8 +15,14 @@
  * class (the same on any rank count). A .pot without bonds, or with theta = 0, strips
  * uniformly.
  *
+ * With SEI on (`sei on`, kmc/evt_sei.c), Li+ also leaves through SEI: a live Li atom
+ * without an open 1NN but under SEI (evt_sei_depth >= 1: a straight 1NN ray crosses
+ * SEI to the electrolyte, or is still in SEI at the read reach) is eligible with its
+ * weight times the .pot's `sei transfer_factor` (classes POT_STRIP_NCLASS + k), and its
+ * site becomes a void under the SEI shell.
+ *
  * Reach: writes the anchor only (w = 0); the weight reads the 1NN and 2NN (r = 1 cell
- * on sc, bcc and fcc). */
+ * on sc, bcc and fcc); with SEI on also the rays (r = 2). */
 #include "kmc/base/units.h"
 #include "kmc/engine.h"
 #include "kmc/evt.h"
@@ -29,21 +35,27 @@ bool evt_strip_on(const kmc_config *cfg)
 
 static void strip_reach(const kmc_config *cfg, int *w, int *r)
 {
-    (void)cfg;
     *w = 0;
-    *r = 1;
+    *r = cfg->sei_on ? 2 : 1; /* through SEI: an SEI neighbour's 1NN */
 }
 
 static void strip_reads(const kmc_config *cfg, const pot_model *pm, const lat_geom *g, int b,
                         evt_add_pos add, void *ctx)
 {
-    (void)cfg;
     (void)pm;
     for (int s = 0; s < LAT_NSHELL; ++s)
         for (int k = 0; k < g->nnbr[s]; ++k) {
             const lat_vec *v = &g->vec[s][b][k];
             add(ctx, v->dx2, v->dy2, v->dz2);
         }
+    if (!cfg->sei_on)
+        return;
+    int ns = evt_sei_nsteps(g); /* through SEI: the straight 1NN rays (evt_sei_depth) */
+    for (int k = 0; k < g->nnbr[0]; ++k) {
+        const lat_vec *v = &g->vec[0][b][k];
+        for (int j = 2; j <= ns; ++j)
+            add(ctx, j * v->dx2, j * v->dy2, j * v->dz2);
+    }
 }
 
 int evt_strip_class(const evt_view *v, int64_t i, int b)
@@ -61,16 +73,19 @@ int evt_strip_class(const evt_view *v, int64_t i, int b)
         else if (s < KMC_SP_COUNT)
             bind += m->strip_bond_meV[0][s];
     }
-    if (!open)
+    int sei = 0; /* with SEI on: the ion path may cross the SEI (weight x transfer) */
+    if (!open && !(v->cfg->sei_on && evt_sei_depth(v, i, b) >= 1))
         return 0; /* buried, or facing only sealed voids: no ion path */
+    if (!open)
+        sei = POT_STRIP_NCLASS;
     if (m->strip_q_meV <= 0)
-        return 1;
+        return 1 + sei;
     for (int k = 0; k < g->nnbr[1]; ++k) {
         uint8_t s = sp_of(v->site[i + g->off[1][b][k]]);
         if (s != KMC_SP_EMPTY && s < KMC_SP_COUNT)
             bind += m->strip_bond_meV[1][s];
     }
-    return pot_strip_wclass(m, bind);
+    return pot_strip_wclass(m, bind) + sei;
 }
 
 static double strip_eval(const void *self, const evt_view *v, int64_t i, int b)
@@ -79,13 +94,15 @@ static double strip_eval(const void *self, const evt_view *v, int64_t i, int b)
     return (double)evt_strip_class(v, i, b);
 }
 
-static int strip_nclass(const evt_view *v)
-{
-    (void)v;
-    return POT_STRIP_NCLASS;
-}
+/* With SEI on, classes POT_STRIP_NCLASS + k are class k through SEI. */
+static int strip_nclass(const evt_view *v) { return v->cfg->sei_on ? 2 * POT_STRIP_NCLASS : POT_STRIP_NCLASS; }
 
-static double strip_class_weight(const evt_view *v, int cls) { return v->pm->strip_w[cls - 1]; }
+static double strip_class_weight(const evt_view *v, int cls)
+{
+    if (cls > POT_STRIP_NCLASS)
+        return v->pm->strip_w[cls - POT_STRIP_NCLASS - 1] * v->pm->sei_transfer;
+    return v->pm->strip_w[cls - 1];
+}
 
 double evt_strip_rate_per_s(const evt_view *v, double j_A_m2)
 {
@@ -116,8 +133,12 @@ static bool strip_apply(void *self, eng_run *r, tile *t, int ch, eng_event *ev)
     ev->from[1] = y + v->c0[1];
     ev->from[2] = z;
     ev->from[3] = b;
-    /* the site joins the electrolyte it faced: empty, no flag */
-    eng_put_site(r, x, y, z, b, KMC_SP_EMPTY);
+    /* the site joins the electrolyte it faced: empty, no flag; stripped through SEI,
+     * it is a vacancy under the SEI that touches no electrolyte: a void (the next
+     * pass confirms it), so the SEI stays as a shell over it */
+    bool under_sei = v->cfg->sei_on && evt_strip_class(v, i, b) > POT_STRIP_NCLASS;
+    eng_put_site(r, x, y, z, b,
+                 under_sei ? with_flag(KMC_SP_EMPTY, KMC_FLAG_VOID) : (uint8_t)KMC_SP_EMPTY);
     eng_refresh_around(r, t, x, y, z, b);
     return true;
 }

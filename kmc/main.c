@@ -296,6 +296,13 @@ static void print_setup(const kmc_log *lg, const kmc_config *cfg, const pot_mode
         log_info(lg, "  stripping    %.4g atoms/s (%.4g mA/cm2), weights exp(-%.3g B/kT)%s\n",
                  cfg->strip_A_m2 * plan.area_m2 / KMC_E_CHARGE_C, cfg->strip_A_m2 / 10.0,
                  pm->strip_theta, pm->strip_q_meV > 0 ? "" : ": uniform");
+    if (cfg->sei_on) /* kmc/evt_sei.c */
+        log_info(lg, "  SEI          k0 = %.4g 1/s x exp(-n %.4g nm / %.4g nm) (n SEI sites to the "
+                     "electrolyte, n <= %d), x %.3g next to implant; through SEI x %.3g; "
+                     "dissolves at %.4g 1/s in Rest after Discharge; rates x %.4g (accelerate)\n",
+                 pm->sei_k0_per_s, pm->sei_site_A / 10.0, pm->sei_tunnel_A / 10.0,
+                 pm->lattice == LAT_SC ? 2 : POT_SEI_NMAX, pm->sei_implant, pm->sei_transfer,
+                 pm->sei_dissolve_per_s, cfg->sei_accel);
     print_adatoms(lg, cfg, pm, nshell, dep_per_s > 0.0 ? f_site : 0.0);
     double bps = plan.bytes_per_site;
     log_info(lg, "  memory       %.1f MB estimated (%.2f bytes/site%s + event classes); "
@@ -405,6 +412,12 @@ static kmc_err load_inputs(const cli *c, const kmc_log *lg, kmc_config *cfg, pot
                           cfg->deck_path, nshell == 1 ? "1nn" : "1nn+2nn", k == 0 ? "1nn" : "2nn",
                           cfg->pot_path, k == 0 ? "1nn" : "2nn", k == 0 ? "1nn" : "2nn",
                           k == 0 ? "off" : "1nn");
+    if (rc == KMC_OK && cfg->sei_on && !pm->sei_set) /* kmc/evt_sei.c */
+        rc = kmc_fail(st, KMC_ERR_INPUT, KMC_NOLOC,
+                      "%s:%d: `sei on` needs the SEI model, but %s has no `sei rate`; add `sei "
+                      "rate K0 1/s`, `sei tunnel_length L nm`, `sei site_thickness D nm` and `sei "
+                      "transfer_factor F` to it (potentials/README.md), or use `sei off`",
+                      cfg->deck_path, cfg->sei_line, cfg->pot_path);
     if (rc == KMC_OK && coll_any(&cfg->coll)) {
         /* a species the builders place must bond with Li, when the .pot counts bonds */
         bool bonded[KMC_SP_COUNT] = {false}, any = false;

@@ -18,6 +18,14 @@ const obs_def obs_table[OBS_N] = {
     [OBS_VOIDS] = {"voids", "", "voids", 7, 'd', 0, true, "pass", false},
     [OBS_DEPOSITED] = {"deposited", "", "deposited", 10, 'd', 0, false, "sum", true},
     [OBS_STRIPPED] = {"stripped", "", "stripped", 10, 'd', 0, false, "sum", true},
+    [OBS_NUCLEI] = {"nuclei", "", "nuclei", 7, 'd', 0, true, "pass", false},
+    [OBS_SURF_SITES] = {"surface_sites", "", "surf", 7, 'd', 0, true, "sum", false},
+    [OBS_SURF_COVERED] = {"surface_covered", "", "surf_cov", 8, 'd', 0, true, "sum", false},
+    [OBS_SEED_SITES] = {"seed_sites", "", "seed", 6, 'd', 0, true, "sum", false},
+    [OBS_SEED_COVERED] = {"seed_covered", "", "seed_cov", 8, 'd', 0, true, "sum", false},
+    [OBS_OXIDE_SITES] = {"oxide_sites", "", "oxide", 6, 'd', 0, true, "sum", false},
+    [OBS_OXIDE_COVERED] = {"oxide_covered", "", "ox_cov", 6, 'd', 0, true, "sum", false},
+    [OBS_TRAPPED] = {"trapped", "", "trapped", 8, 'd', 0, true, "sum", false},
 };
 
 void obs_fill(const eng_stats *s, const perc_result *pass, int64_t step, double events_per_s,
@@ -36,6 +44,14 @@ void obs_fill(const eng_stats *s, const perc_result *pass, int64_t step, double 
     v[OBS_VOIDS] = pass != NULL ? (double)pass->voids : 0.0;
     v[OBS_DEPOSITED] = (double)s->deposits;
     v[OBS_STRIPPED] = (double)s->strips;
+    v[OBS_NUCLEI] = (double)s->nuclei;
+    v[OBS_SURF_SITES] = (double)s->surf.sites[ENG_SURF_ALL];
+    v[OBS_SURF_COVERED] = (double)s->surf.covered[ENG_SURF_ALL];
+    v[OBS_SEED_SITES] = (double)s->surf.sites[ENG_SURF_SEED];
+    v[OBS_SEED_COVERED] = (double)s->surf.covered[ENG_SURF_SEED];
+    v[OBS_OXIDE_SITES] = (double)s->surf.sites[ENG_SURF_OXIDE];
+    v[OBS_OXIDE_COVERED] = (double)s->surf.covered[ENG_SURF_OXIDE];
+    v[OBS_TRAPPED] = (double)s->trapped;
 }
 
 void obs_thermo_header(const kmc_log *lg, bool exact, bool perc)

@@ -32,6 +32,15 @@ enum obs_id {
     OBS_VOIDS,
     OBS_DEPOSITED, /* from here on: in the thermo line only when the run strips */
     OBS_STRIPPED,
+    /* nucleation on the collector (kmc/nucl.h), with `percolate`: */
+    OBS_NUCLEI,        /* Li nuclei (connected Li clusters) */
+    OBS_SURF_SITES,    /* collector surface sites */
+    OBS_SURF_COVERED,  /*   of them covered by Li */
+    OBS_SEED_SITES,    /* lithiophilic (ag, zn, lizn) surface sites */
+    OBS_SEED_COVERED,
+    OBS_OXIDE_SITES,   /* oxide surface sites */
+    OBS_OXIDE_COVERED,
+    OBS_TRAPPED,       /* Li trapped by alloying (kmc/evt_alloy.c) */
     OBS_N
 };
 

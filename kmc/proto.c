@@ -74,6 +74,33 @@ static void describe(const cfg_step *s, char *buf, size_t cap)
         snprintf(buf + n, cap - (size_t)n, " until %.6g mAh/cm2", s->q_C_m2 / C_M2_PER_MAH_CM2);
 }
 
+/* SEI dissolves in the discharged state (kmc/evt_sei.c): a Rest step whose latest
+ * step with current, looking back through the protocol (across the cycle boundary
+ * after the first cycle), is a Discharge. */
+static bool discharged_rest(const eng_run *r)
+{
+    if (r->cfg.steps[r->ps_step].kind != CFG_STEP_REST)
+        return false;
+    int64_t pos = r->ps_cycle * r->cfg.nsteps + r->ps_step;
+    for (int64_t p = pos - 1; p >= 0 && p >= pos - r->cfg.nsteps; --p) {
+        int kind = r->cfg.steps[p % r->cfg.nsteps].kind;
+        if (kind != CFG_STEP_REST)
+            return kind == CFG_STEP_DISCHARGE;
+    }
+    return false;
+}
+
+/* Switch SEI dissolution for the running step; the classes follow at once (rebuild)
+ * unless the caller rebuilds them itself (a restart). */
+static void set_dissolving(eng_run *r, bool on, bool rebuild)
+{
+    if (!r->cfg.sei_on || r->view.sei_dissolving == on)
+        return;
+    r->view.sei_dissolving = on;
+    if (rebuild)
+        eng_rebuild_all(r);
+}
+
 /* A profile step's running segment at the clock: the last point k (of the first
  * nprof - 1) whose time, from the step's start, has been reached. Its end, ps_t0 +
  * t_(k+1), is computed by the same expression the next lookup compares against, so a
@@ -119,6 +146,7 @@ static kmc_err start_step(eng_run *r, const int64_t tot[2], kmc_status *st)
     const cfg_step *s = &r->cfg.steps[r->ps_step];
     r->ps_t0 = r->t_s;
     set_step_rates(r);
+    set_dissolving(r, discharged_rest(r), true);
     r->ps_base[0] = tot[0];
     r->ps_base[1] = tot[1];
     if (r->ps_step == 0) {
@@ -199,6 +227,7 @@ kmc_err proto_plan_global(eng_run *r, double t_next, double *t_end, bool *stop, 
             if (r->ch_strip >= 0)
                 r->ch[r->ch_strip].box_rate_per_s = 0.0;
             r->ps_j = 0.0;
+            set_dissolving(r, false, true);
             *stop = true;
             return KMC_OK;
         }
@@ -253,8 +282,10 @@ void proto_restore(eng_run *r, const int64_t *ps, double t0_s)
     r->cyc_dead0 = ps[ENG_IO_PS_CYC_DEAD0];
     r->strip_exhausted = ps[ENG_IO_PS_EXHAUSTED] != 0;
     r->ps_t0 = t0_s;
-    if (r->ps_started && !r->ps_done) /* as start_step left them; else the next plan sets them */
+    if (r->ps_started && !r->ps_done) { /* as start_step left them; else the next plan sets them */
         set_step_rates(r);
+        set_dissolving(r, discharged_rest(r), false); /* the restart rebuilds every class */
+    }
 }
 
 double proto_current_A_m2(const eng_run *r)

@@ -24,7 +24,7 @@
 
 typedef uint16_t sel_slot; /* class slot; 0 = the site has no event */
 #define SEL_MAX_SLOTS 65535
-#define SEL_MAX_CH 8       /* event channels per run at most */
+#define SEL_MAX_CH 16      /* event channels per run at most */
 
 #define SEL_CHUNK 256 /* members per chunk at most */
 

@@ -31,11 +31,25 @@
  *   transfer_coefficient VALUE             0 < alpha < 1, no unit (default 0.5)
  *   strip_weight theta VALUE               0 <= theta <= 2, no unit (default 0: stripping
  *                                          uniform over eligible atoms)
+ *   sei rate VALUE FREQ                    SEI growth on bare exposed Li, > 0 (1/s per site)
+ *   sei tunnel_length VALUE LENGTH         delta_t of k0 exp(-delta/delta_t), > 0
+ *   sei site_thickness VALUE LENGTH        SEI thickness one SEI site stands for, > 0
+ *   sei transfer_factor VALUE              plating/stripping through SEI, in (0, 1]
+ *   sei implant_factor VALUE               SEI growth next to implant sites, in (0, 1]
+ *                                          (default 1)
+ *   sei dissolve_rate VALUE FREQ           SEI dissolution at rest after discharge,
+ *                                          >= 0 (default 0); `sei rate` needs
+ *                                          tunnel_length, site_thickness, transfer_factor
  *   creep rate VALUE FREQ                  power-law creep of Li (stack pressure): the
  *   creep stress VALUE PRESSURE            strain rate eps0 > 0 at the stress sigma0 > 0
  *   creep temperature VALUE K              and temperature T0 > 0, the stress exponent
  *   creep exponent VALUE                   1 <= n <= 20 and the activation energy Q >= 0;
  *   creep activation VALUE ENERGY          all five or none (default none)
+ *   alloy zn|ag barrier VALUE ENERGY [attempt VALUE FREQ]
+ *                                          alloying events (kmc/evt_alloy.c): zn, Li
+ *                                          trapped into LiZn; ag (kra only), Li-Ag
+ *                                          exchange; barrier >= 0, attempt > 0
+ *                                          (default attempt_frequency); default off
  *
  *   SHELL is `1nn` or `2nn`; SP a species keyword of kmc/base/species.h other than
  *   `empty`. Hops of a shell exist only if the file has `hop SHELL base` or
@@ -91,10 +105,13 @@ typedef struct pot_ctx {
     /* Line where each setting was given (0: not yet), for "given twice" and for
      * the checks that run after the whole file is read. */
     int at_lattice, at_nu, at_i0, at_alpha, at_wcoord, at_theta;
+    int at_alloy[2]; /* alloy zn, alloy ag */
     int at_base[LAT_NSHELL], at_table[LAT_NSHELL], at_es[LAT_NSHELL];
     int at_bond[LAT_NSHELL][KMC_SP_COUNT];
     int at_wsp[KMC_SP_COUNT];
     int at_model, at_floor, at_kind_step, at_kind_bulk;
+    int at_sei[6]; /* sei rate, tunnel_length, site_thickness, transfer_factor,
+                    * implant_factor, dissolve_rate */
     int at_creep[5]; /* creep rate, stress, temperature, exponent, activation */
     int at_ea[LAT_NSHELL][POT_NKIND], at_forbid[LAT_NSHELL][POT_NKIND];
     /* Statements seen, valid or not, so a bad `lattice` line is not reported a
@@ -784,6 +801,63 @@ static void st_strip_weight(pot_ctx *c, const pot_line *ln, const char *usage)
         c->p->strip_theta = th;
 }
 
+/* `sei WHAT VALUE [UNIT]`: the SEI model (kmc/evt_sei.c). */
+static const char *const pot_sei_kw[6] = {"rate", "tunnel_length", "site_thickness",
+                                          "transfer_factor", "implant_factor", "dissolve_rate"};
+
+static void st_sei(pot_ctx *c, const pot_line *ln, const char *usage)
+{
+    if (!need(c, ln, 1, "what to set", usage))
+        return;
+    int q = -1;
+    for (int k = 0; k < 6; ++k)
+        if (strcmp(ln->tok[1].s, pot_sei_kw[k]) == 0)
+            q = k;
+    if (q < 0) {
+        const char *near = prs_nearest(ln->tok[1].s, pot_sei_kw, 6);
+        if (near != NULL)
+            pot_error(c, ln, 1, usage, "unknown SEI parameter '%s'; did you mean '%s'?",
+                      ln->tok[1].s, near);
+        else
+            pot_error(c, ln, 1, usage, "unknown SEI parameter '%s'", ln->tok[1].s);
+        return;
+    }
+    double v;
+    pot_params *p = c->p;
+    if (q == 3 || q == 4) { /* factors: no unit */
+        if (!get_real(c, ln, 2, "the factor", usage, &v))
+            return;
+        if (!(v > 0.0 && v <= 1.0)) {
+            pot_error(c, ln, 2, NULL, "the %s must be in (0, 1], found %s", pot_sei_kw[q],
+                      ln->tok[2].s);
+            return;
+        }
+        no_more(c, ln, 3, "a factor has no unit");
+    } else {
+        unit_kind kind = q == 1 || q == 2 ? UNIT_LENGTH : UNIT_FREQUENCY;
+        if (!get_quantity(c, ln, 2, kind, pot_sei_kw[q], usage, &v))
+            return;
+        if (q == 5 ? !(v >= 0.0) : !(v > 0.0)) {
+            pot_error(c, ln, 2, NULL, "the SEI %s must be %s, found %s %s", pot_sei_kw[q],
+                      q == 5 ? ">= 0" : "> 0", ln->tok[2].s, ln->tok[3].s);
+            return;
+        }
+        no_more(c, ln, 4, usage);
+    }
+    char what[64];
+    snprintf(what, sizeof what, "'sei %s'", pot_sei_kw[q]);
+    if (!first_time(c, ln, &c->at_sei[q], 0, what))
+        return;
+    switch (q) {
+    case 0: p->sei_k0_per_s = v; p->sei_set = true; break;
+    case 1: p->sei_tunnel_A = v; break;
+    case 2: p->sei_site_A = v; break;
+    case 3: p->sei_transfer = v; break;
+    case 4: p->sei_implant = v; break;
+    default: p->sei_dissolve_per_s = v; break;
+    }
+}
+
 /* `creep rate|stress|temperature|exponent|activation VALUE [UNIT]`: Li's power-law
  * creep law, one parameter per line; pot_check_whole wants all five or none. */
 static void st_creep(pot_ctx *c, const pot_line *ln, const char *usage)
@@ -830,6 +904,51 @@ static void st_creep(pot_ctx *c, const pot_line *ln, const char *usage)
     *dst[k] = v;
 }
 
+/* `alloy zn|ag barrier E eV [attempt NU Hz]`: the alloying events of a species. */
+static void st_alloy(pot_ctx *c, const pot_line *ln, const char *usage)
+{
+    if (!need(c, ln, 1, "'zn' or 'ag'", usage))
+        return;
+    int which = strcmp(ln->tok[1].s, "zn") == 0 ? 0 : strcmp(ln->tok[1].s, "ag") == 0 ? 1 : -1;
+    if (which < 0) {
+        pot_error(c, ln, 1, usage,
+                  "expected 'zn' (Li trapped into LiZn) or 'ag' (Li-Ag exchange), found '%s'",
+                  ln->tok[1].s);
+        return;
+    }
+    double e, nu = 0.0;
+    if (!get_keyword(c, ln, 2, "barrier", usage) ||
+        !get_quantity(c, ln, 3, UNIT_ENERGY, "the alloying barrier", usage, &e))
+        return;
+    if (!(e >= 0.0)) {
+        pot_error(c, ln, 3, NULL, "the alloying barrier must be >= 0, found %s %s", ln->tok[3].s,
+                  ln->tok[4].s);
+        return;
+    }
+    if (ln->ntok > 5) {
+        if (!get_keyword(c, ln, 5, "attempt", usage) ||
+            !get_quantity(c, ln, 6, UNIT_FREQUENCY, "the attempt frequency", usage, &nu))
+            return;
+        if (!(nu > 0.0)) {
+            pot_error(c, ln, 6, NULL, "the attempt frequency must be > 0, found %s %s",
+                      ln->tok[6].s, ln->tok[7].s);
+            return;
+        }
+        no_more(c, ln, 8, usage);
+    }
+    if (!first_time(c, ln, &c->at_alloy[which], 0, which == 0 ? "'alloy zn'" : "'alloy ag'"))
+        return;
+    if (which == 0) {
+        c->p->alloy_zn_set = true;
+        c->p->alloy_zn_eV = e;
+        c->p->alloy_zn_nu_per_s = nu; /* 0: attempt_frequency, filled after the file */
+    } else {
+        c->p->alloy_ag_set = true;
+        c->p->alloy_ag_eV = e;
+        c->p->alloy_ag_nu_per_s = nu;
+    }
+}
+
 static const pot_stmt pot_stmts[] = {
     {"lattice", st_lattice, "usage: lattice sc|bcc|fcc a VALUE Ang|nm"},
     {"attempt_frequency", st_attempt_frequency, "usage: attempt_frequency VALUE Hz|1/s"},
@@ -848,9 +967,13 @@ static const pot_stmt pot_stmts[] = {
      "usage: exchange_current VALUE mA/cm2|A/cm2|A/m2"},
     {"transfer_coefficient", st_transfer_coefficient, "usage: transfer_coefficient VALUE"},
     {"strip_weight", st_strip_weight, "usage: strip_weight theta VALUE"},
+    {"sei", st_sei,
+     "usage: sei rate K0 1/s | sei tunnel_length L nm | sei site_thickness D nm | sei "
+     "transfer_factor F | sei implant_factor F | sei dissolve_rate K 1/s"},
     {"creep", st_creep,
      "usage: creep rate VALUE 1/s | creep stress VALUE MPa | creep temperature VALUE K | "
      "creep exponent VALUE | creep activation VALUE eV"},
+    {"alloy", st_alloy, "usage: alloy zn|ag barrier VALUE eV|meV [attempt VALUE Hz|1/s]"},
 };
 #define POT_NSTMTS (sizeof pot_stmts / sizeof pot_stmts[0])
 
@@ -867,6 +990,7 @@ static void pot_defaults(pot_params *p)
         p->dep_w_species[sp] = 1.0;
     p->i0_A_m2 = 10.0; /* 1 mA/cm2, the order of i0 for Li plating (McShane et al. 2020) */
     p->alpha = 0.5;
+    p->sei_implant = 1.0;
 }
 
 /* Split `work` (a copy of the line, comment removed) into fields. */
@@ -973,6 +1097,18 @@ static void pot_check_whole(pot_ctx *c)
         pot_error_file(c, 0, "e.g. 'attempt_frequency 1e13 Hz'",
                        "missing required statement 'attempt_frequency'");
     pot_check_model(c);
+    /* any SEI line asks for the SEI model: its rate law needs all of these */
+    int sei_any = 0;
+    for (int q = 0; q < 6; ++q)
+        sei_any = sei_any != 0 ? sei_any : c->at_sei[q];
+    for (int q = 0; q < 4 && sei_any != 0; ++q)
+        if (c->at_sei[q] == 0) {
+            char note[96];
+            snprintf(note, sizeof note, "add 'sei %s ...' (potentials/README.md)", pot_sei_kw[q]);
+            pot_error_file(c, sei_any, note,
+                           "the SEI model needs 'sei %s', which the file does not give",
+                           pot_sei_kw[q]);
+        }
     {   /* the creep law: all five parameters or none */
         static const char *const kw[5] = {"rate", "stress", "temperature", "exponent", "activation"};
         int given = 0, first = 0, missing = -1;
@@ -989,6 +1125,14 @@ static void pot_check_whole(pot_ctx *c)
                            "incomplete creep law: 'creep %s' is missing", kw[missing]);
         c->p->creep_set = given == 5;
     }
+    if (c->at_alloy[1] != 0 && !c->p->kra)
+        pot_error_file(c, c->at_alloy[1], "add 'barrier_model kra'",
+                       "'alloy ag' takes its energy change from the kra bond sums, but the file "
+                       "uses the initial-state model");
+    if (c->p->alloy_zn_set && !(c->p->alloy_zn_nu_per_s > 0.0))
+        c->p->alloy_zn_nu_per_s = c->p->nu_per_s;
+    if (c->p->alloy_ag_set && !(c->p->alloy_ag_nu_per_s > 0.0))
+        c->p->alloy_ag_nu_per_s = c->p->nu_per_s;
     for (int k = 0; k < LAT_NSHELL; ++k)
         if (c->at_es[k] != 0 && !c->hop_tried[k]) {
             char note[160];

@@ -95,6 +95,24 @@ typedef struct pot_params {
      * `strip_weight theta 0.5`; default 0: uniform over the eligible atoms (and a
      * potential without bonds strips uniformly whatever theta). */
     double strip_theta;
+    /* SEI (kmc/evt_sei.c, docs/model.md 'SEI'): with the deck's `sei on`, exposed Li
+     * converts to SEI at sei_k0_per_s exp(-delta / sei_tunnel_A), delta the SEI
+     * thickness between the atom and the electrolyte, counted in SEI sites of
+     * sei_site_A each; next to an `implant` site the rate is times sei_implant. Li+
+     * plates and strips through SEI with weight x sei_transfer; in a Rest
+     * step after a Discharge an SEI site facing the electrolyte dissolves at
+     * sei_dissolve_per_s.
+     *   sei rate K0 1/s | sei tunnel_length L nm | sei site_thickness D nm |
+     *   sei transfer_factor F | sei implant_factor F | sei dissolve_rate K 1/s
+     * sei_set: the file has `sei rate` (then tunnel_length, site_thickness and
+     * transfer_factor are required). Defaults: implant factor 1, no dissolution. */
+    bool sei_set;
+    double sei_k0_per_s;
+    double sei_tunnel_A;
+    double sei_site_A;
+    double sei_transfer;
+    double sei_implant;
+    double sei_dissolve_per_s;
     /* Power-law creep of Li (kmc/press.h, kmc/evt_creep.c), used with stack pressure:
      * strain rate eps0 (sigma / sigma0)^n exp(-(Q/k)(1/T - 1/T0)). `creep rate 5e-4 1/s`,
      * `creep stress 0.8 MPa`, `creep temperature 298 K`, `creep exponent 6.6`,
@@ -102,6 +120,16 @@ typedef struct pot_params {
      * flow stress behind the separator's contact rule (hardness 3 sigma0). */
     bool creep_set;
     double creep_rate_per_s, creep_stress_MPa, creep_T0_K, creep_n, creep_Q_eV;
+    /* Alloying (kmc/evt_alloy.c, docs/model.md 'Alloying on engineered collectors'):
+     * `alloy zn barrier E eV [attempt NU Hz]`: a Li atom next to a Zn site is absorbed
+     * into it (LiZn, one Li per Zn site; the Li is trapped), rate NU exp(-E/kT) per
+     * Li-Zn pair; `alloy ag barrier EA eV [attempt NU Hz]` (kra only): a Li atom and
+     * a 1NN Ag atom exchange places (Li-Ag solid solution; the Li stays Li), with the
+     * kra barrier of activation EA and the bond-counting energy change. NU defaults to
+     * attempt_frequency. Not set: no such events. */
+    bool alloy_zn_set, alloy_ag_set;
+    double alloy_zn_eV, alloy_zn_nu_per_s;
+    double alloy_ag_eV, alloy_ag_nu_per_s;
 } pot_params;
 
 /* Read and check a .pot file. Reports every error of the file through lg (rank 0

@@ -88,6 +88,25 @@ static void strip_build(const pot_params *p, pot_model *m)
     }
 }
 
+/* SEI: the tunnelling-limited rate by SEI sites crossed, built once (no exp() in a run). */
+static void sei_build(const pot_params *p, pot_model *m)
+{
+    m->sei_set = p->sei_set;
+    if (!p->sei_set)
+        return;
+    m->sei_k0_per_s = p->sei_k0_per_s;
+    m->sei_tunnel_A = p->sei_tunnel_A;
+    m->sei_site_A = p->sei_site_A;
+    m->sei_implant = p->sei_implant;
+    m->sei_transfer = p->sei_transfer;
+    m->sei_dissolve_per_s = p->sei_dissolve_per_s;
+    for (int n = 0; n <= POT_SEI_NMAX; ++n) {
+        double k = p->sei_k0_per_s * exp(-(double)n * p->sei_site_A / p->sei_tunnel_A);
+        m->sei_rate[0][n] = k;
+        m->sei_rate[1][n] = k * p->sei_implant;
+    }
+}
+
 kmc_err pot_model_build(const pot_params *p, double temp_K, pot_model *m, kmc_status *st)
 {
     memset(m, 0, sizeof *m);
@@ -139,7 +158,25 @@ kmc_err pot_model_build(const pot_params *p, double temp_K, pot_model *m, kmc_st
     m->i0_A_m2 = p->i0_A_m2;
     m->alpha = p->alpha;
     strip_build(p, m);
-    return kra_build(p, m, st);
+    if (p->alloy_zn_set)
+        m->alloy_zn_rate_per_s = p->alloy_zn_nu_per_s * exp(-p->alloy_zn_eV / m->kT_eV);
+    if (p->alloy_ag_set) {
+        m->alloy_ag_on = true;
+        m->alloy_ag_ea_meV = to_meV(p->alloy_ag_eV);
+        m->alloy_ag_nu_ratio = p->alloy_ag_nu_per_s / p->nu_per_s;
+    }
+    sei_build(p, m);
+    KMC_TRY(kra_build(p, m, st));
+    if (m->alloy_ag_on) {
+        /* an exchange changes the bond sums of both ends: |dH| <= 2 bmax */
+        int64_t jmax = 4 * (int64_t)m->kra_bmax_meV + 2 * (int64_t)KMC_MAX(m->alloy_ag_ea_meV, m->kra_floor_meV);
+        if (jmax >= (int64_t)POT_KRA_HI * POT_KRA_LO)
+            return kmc_fail(st, KMC_ERR_INPUT, KMC_NOLOC,
+                            "Li-Ag exchange barriers could reach %.3f eV, above the %.3f eV the "
+                            "rate table holds; use smaller bonds or a smaller 'alloy ag' barrier",
+                            (double)jmax / 2000.0, (double)POT_KRA_HI * POT_KRA_LO / 2000.0);
+    }
+    return KMC_OK;
 }
 
 void pot_model_add_species(pot_model *m, int nsp_stored)

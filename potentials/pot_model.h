@@ -16,6 +16,7 @@
 
 #define POT_NWCLASS (POT_MAX_N * KMC_SP_COUNT) /* deposition weight classes */
 #define POT_STRIP_NCLASS 256 /* stripping weight classes, by binding (pot_strip_wclass) */
+#define POT_SEI_NMAX 4 /* SEI sites the thickness estimate can count (kmc/evt_sei.c) */
 
 /* kra barriers are integers in half-meV (energies are quantised to 1 meV, and the
  * barrier holds half an energy difference); the rate of barrier j is the product
@@ -60,10 +61,28 @@ typedef struct pot_model {
     int32_t strip_bond_meV[LAT_NSHELL][KMC_SP_COUNT];
     int32_t strip_q_meV;
     double strip_w[POT_STRIP_NCLASS];          /* exp(-theta B_k / kT), B_k class k's binding */
+    /* SEI (kmc/evt_sei.c; pot.h): sei_rate[impl][n] = k0 exp(-n d / delta_t) (x the
+     * implant factor when impl), 1/s, for n SEI sites between the atom and the
+     * electrolyte; the transfer factor through SEI and the dissolution rate (1/s). All
+     * 0 (sei_set false) for a .pot without `sei`; the parameters are kept for the
+     * set-up report. */
+    bool sei_set;
+    double sei_rate[2][POT_SEI_NMAX + 1];
+    double sei_transfer;
+    double sei_dissolve_per_s;
+    double sei_k0_per_s, sei_tunnel_A, sei_site_A, sei_implant;
     /* power-law creep of Li (pot.h; kmc/press.h): the strain rate at the reference
      * stress and the run's temperature, eps0 exp(-(Q/k)(1/T - 1/T0)) in 1/s (0: the
      * .pot has no creep law), the reference stress (MPa) and the stress exponent */
     double creep_rate_T_per_s, creep_stress_MPa, creep_n;
+    /* alloying (kmc/evt_alloy.c): the rate of one Li-Zn trapping (nu exp(-E/kT), 1/s;
+     * 0: off), and the Li-Ag exchange (on, its activation in whole meV, and the ratio
+     * of its attempt frequency to nu_per_s, which scales the kra rate table). Defaults
+     * (cfgdesc.c, older checkpoints): off. */
+    double alloy_zn_rate_per_s;
+    bool alloy_ag_on;
+    int32_t alloy_ag_ea_meV;
+    double alloy_ag_nu_ratio;
 } pot_model;
 
 /* Build the rate factors. Errors: KMC_ERR_INPUT for a temperature <= 0. Not collective. */

@@ -23,7 +23,12 @@ kmc_unit_test(test_strip unit/test_strip.c unit)
 # The cycle bookkeeping (kmc/book.h): channels tagged SEI / trap counted by their tag, a
 # channel without its tag breaks the closure, recovered Li on a bridged dead patch.
 kmc_unit_test(test_book unit/test_book.c unit)
+# SEI (kmc/evt_sei.c): rate law, waiting times, live/dead inventory, slowing growth,
+# plating and stripping through SEI, SEI shells keep dead Li dead.
+kmc_unit_test(test_sei unit/test_sei.c unit TIMEOUT 120)
 # Stack pressure (kmc/press.h, kmc/evt_creep.c): the creep law, the separator's place
 # and that no Li passes it, one creep event, and denser deposits / less dead Li with
 # pressure (statistical, fixed seeds).
 kmc_unit_test(test_press unit/test_press.c unit)
+# Alloying (kmc/evt_alloy.c): exchange detailed balance, trap capacity and inventory.
+kmc_unit_test(test_alloy unit/test_alloy.c unit)

@@ -78,8 +78,10 @@ def main(argv):
                                          cyc["dead_li_mAh_cm2"][i], cyc["sei_li_mAh_cm2"][i],
                                          cyc["thickness_um"][i]))
     for index, t, sp, fl in run["snapshots"]:
-        print("snapshot %12d  t = %.6e s  shape %s  Li %d  dead %d  void %d" % (
-            index, t, sp.shape, int((sp == 1).sum()), int((fl == 2).sum()), int((fl == 3).sum())))
+        # species 8 is lizn: a Zn site holding one trapped Li (kmc/evt_alloy.c)
+        print("snapshot %12d  t = %.6e s  shape %s  Li %d  dead %d  void %d  LiZn %d" % (
+            index, t, sp.shape, int((sp == 1).sum()), int((fl == 2).sum()), int((fl == 3).sum()),
+            int((sp == 8).sum())))
     return 0
 
 

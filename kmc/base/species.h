@@ -16,7 +16,8 @@
     X(IMPL, "implant", true)                                                                   \
     X(ZN, "zn", true)     /* brass */                                                          \
     X(SEI, "sei", false)                                                                       \
-    X(OXIDE, "oxide", false) /* native oxide of a collector: insulating, Li-inert */
+    X(OXIDE, "oxide", false) /* native oxide of a collector: insulating, Li-inert */      \
+    X(LIZN, "lizn", true) /* a Zn site holding one trapped Li (LiZn): kmc/evt_alloy.c */
 
 enum kmc_species {
 #define KMC_SP_ENUM(id, kw, conducts) KMC_SP_##id,

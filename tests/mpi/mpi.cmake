@@ -160,6 +160,32 @@ foreach(mode ranks restart ckpt)
   set_tests_properties(mpi.cycle_book_${mode} PROPERTIES TIMEOUT 600 PROCESSORS 2
     LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 endforeach()
+# SEI (kmc/evt_sei.c) in a plate / rest / strip / rest protocol with hops and passes:
+# growth, plating and stripping through SEI, dissolution at rest after the discharge;
+# the same lattice on 1-4 ranks.
+add_test(NAME mpi.rank_checksum_sei
+  COMMAND ${CMAKE_COMMAND} -DMPIEXEC=${MPIEXEC_EXECUTABLE} "-DNPS=1;2;3;4"
+          -DKMC=$<TARGET_FILE:kmc> -DDECK=tests/decks/good/sei.deck
+          "-DARGS=-var seed 41" "-DARGS_OTHER=-var seed 42"
+          -P ${PROJECT_SOURCE_DIR}/tests/cmake/rank_checksum.cmake)
+set_tests_properties(mpi.rank_checksum_sei PROPERTIES TIMEOUT 600 PROCESSORS 2
+  LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+# SEI dissolves in a Rest after a Discharge and nowhere else (2 ranks).
+add_test(NAME mpi.sei_dissolve_after_discharge
+  COMMAND ${CMAKE_COMMAND} -DMPIEXEC=${MPIEXEC_EXECUTABLE} -DNP=2
+          -DKMC=$<TARGET_FILE:kmc> -DDECK=tests/decks/good/sei.deck "-DARGS=-var seed 41"
+          -P ${PROJECT_SOURCE_DIR}/tests/cmake/sei_dissolve.cmake)
+set_tests_properties(mpi.sei_dissolve_after_discharge PROPERTIES TIMEOUT 300 PROCESSORS 2
+  LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+# An SEI run restarts inside the Rest after the Discharge (dissolution on) on 3 ranks
+# with the deck and on 1 without it, to the straight 2-rank run's checksum.
+add_test(NAME mpi.sei_checkpoint
+  COMMAND ${CMAKE_COMMAND} -DMPIEXEC=${MPIEXEC_EXECUTABLE} -DKMC=$<TARGET_FILE:kmc>
+          -DDECK=${PROJECT_SOURCE_DIR}/tests/decks/good/sei.deck -DSRC=${PROJECT_SOURCE_DIR}
+          -DOUT=${CMAKE_CURRENT_BINARY_DIR}/sei_ckpt
+          -P ${PROJECT_SOURCE_DIR}/tests/cmake/sei_restart.cmake)
+set_tests_properties(mpi.sei_checkpoint PROPERTIES TIMEOUT 300 PROCESSORS 2
+  LABELS "mpi" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 # Stack pressure (kmc/press.h, kmc/evt_creep.c): a film with pits plated under 100 MPa
 # (the separator moves, creep events happen) gives the same lattice on 1-4 ranks ...
 add_test(NAME mpi.rank_checksum_pressure
@@ -187,3 +213,14 @@ add_test(NAME mpi.restart_pressure_2_to_3
           -P ${PROJECT_SOURCE_DIR}/tests/cmake/restart.cmake)
 set_tests_properties(mpi.restart_pressure_2_to_3 PROPERTIES TIMEOUT 600 PROCESSORS 2
   LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+# Nucleation and alloying on engineered collectors (tests/alloy_cases.sh): Li prefers Ag
+# seeds (> 5 sigma), oxide suppresses nucleation, Zn traps Li up to its capacity and more
+# with more Zn, the Li-Ag exchange conserves Ag and Li, and a builder deck with both
+# alloying channels killed after a checkpoint restarts on 3 ranks to the straight run.
+foreach(mode seeds implant oxide trap exchange restart)
+  add_test(NAME mpi.alloy_${mode}
+    COMMAND bash ${PROJECT_SOURCE_DIR}/tests/alloy_cases.sh ${mode} $<TARGET_FILE:kmc>
+            ${CMAKE_CURRENT_BINARY_DIR}/alloy_${mode})
+  set_tests_properties(mpi.alloy_${mode} PROPERTIES TIMEOUT 300 PROCESSORS 2
+    LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+endforeach()

@@ -130,6 +130,11 @@ kmc_deck_error_test(profile_missing DECK tests/decks/bad/profile_missing.deck EX
   MATCH "profile_missing.deck:5:11: cannot read the profile 'tests/decks/bad/profile_does_not_exist.csv'")
 kmc_deck_error_test(profile_unit DECK tests/decks/bad/profile_unit.deck EXIT 65
   MATCH "profile_unit.deck:5:32: unit 'mA/cm' is not a current density")
+# `sei on [accelerate F]` (kmc/evt_sei.c)
+kmc_deck_error_test(sei_without_model DECK tests/decks/bad/sei_without_model.deck EXIT 65
+  MATCH "sei_without_model.deck:5: `sei on` needs the SEI model, but .*sc_bench.pot has no `sei rate`")
+kmc_deck_error_test(sei_accelerate DECK tests/decks/bad/sei_accelerate.deck EXIT 65
+  MATCH "sei_accelerate.deck:5:19: the acceleration factor must be > 0, found 0")
 # `pressure P MPa` (kmc/press.h)
 kmc_deck_error_test(pressure_range DECK tests/decks/bad/pressure_range.deck EXIT 65
   MATCH "pressure_range.deck:6:10: stack pressure must be in \\[0, 100\\] MPa, found 500 MPa")

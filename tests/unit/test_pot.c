@@ -125,6 +125,82 @@ static void test_li_bcc(void **state)
     assert_true(p.bond_eV[0][KMC_SP_AG] > p.bond_eV[0][KMC_SP_LI]);
     assert_true(p.bond_eV[0][KMC_SP_ZN] > p.bond_eV[0][KMC_SP_LI]);
     KT_ASSERT_NEAR(p.strip_theta, 0.5, EPS); /* stripping favours weakly bound atoms */
+    /* alloying: Zn traps Li, Ag exchanges with it; LiZn binds Li as Zn does */
+    assert_true(p.alloy_zn_set && p.alloy_ag_set);
+    assert_true(p.alloy_zn_eV > 0.0 && p.alloy_ag_eV > 0.0);
+    KT_ASSERT_NEAR(p.alloy_zn_nu_per_s, p.nu_per_s, 1.0); /* default: attempt_frequency */
+    KT_ASSERT_NEAR(p.bond_eV[0][KMC_SP_LIZN], p.bond_eV[0][KMC_SP_ZN], EPS);
+    /* SEI: tunnelling length 1-2 nm, transfer factor in 1e-3 .. 1e-1, slower on implant */
+    assert_true(p.sei_set);
+    assert_true(p.sei_tunnel_A >= 10.0 && p.sei_tunnel_A <= 20.0);
+    KT_ASSERT_NEAR(p.sei_site_A, 0.5 * p.a_A, EPS); /* one (100) plane */
+    assert_true(p.sei_transfer >= 1e-3 && p.sei_transfer <= 1e-1);
+    assert_true(p.sei_implant < 1.0);
+    assert_true(p.sei_dissolve_per_s > 0.0);
+    /* the calibration (docs/model.md): a compact 1 mAh/cm2 film under SEI thicker than
+     * the 4 sites the estimate sees loses 2-3 % in 24 h */
+    double ns_cm2 = 1.0 / (p.a_A * p.a_A * 1e-16), li_cm2 = 3.6 / 1.602176634e-19;
+    double loss = p.sei_k0_per_s * exp(-4.0 * p.sei_site_A / p.sei_tunnel_A) * ns_cm2 * 86400.0 / li_cm2;
+    assert_true(loss >= 0.02 && loss <= 0.03);
+}
+
+/* `alloy zn|ag barrier E eV [attempt NU Hz]`: values, default attempt frequency,
+ * `ag` only with kra, and the errors. */
+static void test_alloy(void **state)
+{
+    (void)state;
+    pot_params p;
+    kmc_status st;
+    char out[4096], path[64];
+    assert_int_equal(read_text(HEAD "hop_table 1nn 0.1 eV\nalloy zn barrier 300 meV attempt 2e12 Hz\n",
+                               &p, &st, out, sizeof out, path),
+                     KMC_OK);
+    assert_true(p.alloy_zn_set && !p.alloy_ag_set);
+    KT_ASSERT_NEAR(p.alloy_zn_eV, 0.3, EPS);
+    KT_ASSERT_NEAR(p.alloy_zn_nu_per_s, 2e12, 1.0);
+    assert_int_equal(read_text(HEAD "hop_table 1nn 0.1 eV\nalloy zn barrier 0.5 eV\n", &p, &st, out,
+                               sizeof out, path),
+                     KMC_OK);
+    KT_ASSERT_NEAR(p.alloy_zn_nu_per_s, 1e13, 1.0);
+    expect_error(HEAD "alloy cu barrier 0.3 eV\n", "3:7", "expected 'zn' (Li trapped into LiZn) or 'ag'");
+    expect_error(HEAD "alloy zn barrier -0.3 eV\n", "3:18", "the alloying barrier must be >= 0");
+    expect_error(HEAD "alloy zn energy 0.3 eV\n", "3:10", "expected 'barrier', found 'energy'");
+    expect_error(HEAD "alloy zn barrier 0.3 eV attempt 0 Hz\n", "3:33",
+                 "the attempt frequency must be > 0");
+    expect_error(HEAD "alloy zn barrier 0.3 eV\nalloy zn barrier 0.2 eV\n", "4:1",
+                 "'alloy zn' given twice (first on line 3)");
+    expect_error(HEAD "hop_table 1nn 0.1 eV\nalloy ag barrier 0.3 eV\n", "4:1",
+                 "'alloy ag' takes its energy change from the kra bond sums");
+}
+
+/* `sei WHAT VALUE [UNIT]`: units, ranges, once each; the rate law needs four of them. */
+static void test_sei_statements(void **state)
+{
+    (void)state;
+    pot_params p;
+    kmc_status st;
+    char out[4096], path[64];
+#define SEI4 "sei rate 10 1/s\nsei tunnel_length 1.5 nm\nsei site_thickness 2 Ang\nsei transfer_factor 0.01\n"
+    assert_int_equal(read_text(HEAD "hop_table 1nn 0.1 eV\n" SEI4, &p, &st, out, sizeof out, path),
+                     KMC_OK);
+    assert_true(p.sei_set);
+    KT_ASSERT_NEAR(p.sei_k0_per_s, 10.0, EPS);
+    KT_ASSERT_NEAR(p.sei_tunnel_A, 15.0, EPS);
+    KT_ASSERT_NEAR(p.sei_site_A, 2.0, EPS);
+    KT_ASSERT_NEAR(p.sei_transfer, 0.01, EPS);
+    KT_ASSERT_NEAR(p.sei_implant, 1.0, EPS); /* defaults */
+    KT_ASSERT_NEAR(p.sei_dissolve_per_s, 0.0, EPS);
+    assert_int_equal(read_text(HEAD "hop_table 1nn 0.1 eV\n", &p, &st, out, sizeof out, path), KMC_OK);
+    assert_false(p.sei_set);
+    expect_error(HEAD "sei rate 10 1/s\n", "3:1", "the SEI model needs 'sei tunnel_length'");
+    expect_error(HEAD SEI4 "sei transfer_factor 2\n", "7:21", "the transfer_factor must be in (0, 1], found 2");
+    expect_error(HEAD SEI4 "sei implant_factor 0.5 eV\n", "7:24", "unexpected 'eV'");
+    expect_error(HEAD SEI4 "sei dissolve_rate -1 1/s\n", "7:19", "the SEI dissolve_rate must be >= 0");
+    expect_error(HEAD "sei rate 10 eV\n", "3:13", "'eV' is an energy, not a frequency");
+    expect_error(HEAD "sei tunel_length 1 nm\n", "3:5",
+                 "unknown SEI parameter 'tunel_length'; did you mean 'tunnel_length'?");
+    expect_error(HEAD SEI4 "sei rate 5 1/s\n", "7:1", "'sei rate' given twice (first on line 3)");
+#undef SEI4
 }
 
 /* `strip_weight theta V`: default 0 (uniform), range [0, 2], no unit, once. */
@@ -438,6 +514,8 @@ int main(void)
         cmocka_unit_test(test_li_bcc),
         cmocka_unit_test(test_kra_syntax),
         cmocka_unit_test(test_strip_weight),
+        cmocka_unit_test(test_alloy),
+        cmocka_unit_test(test_sei_statements),
         cmocka_unit_test(test_sc_bench),
         cmocka_unit_test(test_sc_test),
         cmocka_unit_test(test_units_and_syntax),
