@@ -685,7 +685,7 @@ static kmc_err describe(const kmc_config *cfg, const pot_model *pm, const evt_op
         if (ops[c]->max_rate != NULL) /* F over the fastest single event of any channel */
             o->max_rate_per_s = fmax(o->max_rate_per_s, ops[c]->max_rate(&v));
     }
-    split_scale sc = {0.0, 0.0};
+    split_scale sc = {0.0, 0.0, 1.0};
     if (!o->exact) {
         int tile_cells[2] = {cfg->box[0] / o->tiles[0], cfg->box[1] / o->tiles[1]};
         sc = split_scale_of(cfg, pm, tile_cells);

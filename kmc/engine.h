@@ -95,7 +95,7 @@ typedef struct eng_plan {
      * its inputs, and the target (`window accuracy E`, else the default 2 %) */
     double split_error;     /* estimated deficit in events per simulated time (0..1) */
     double split_target;
-    double split_hops;      /* lone-adatom hops per window */
+    double split_hops;      /* lone-adatom hops per block of four phases */
     double split_edge_hops; /* the shorter tile edge in adatom hops */
     double accuracy_window_s; /* the window of the target (0: no model, no adatom hops) */
     int min_tile_edge;      /* cells: w + r of the channels in use */

@@ -266,7 +266,7 @@ static void print_splitting(const kmc_log *lg, const kmc_config *cfg, const eng_
         return;
     }
     log_info(lg, "  splitting    ~%.2g %% fewer events per simulated time than exact BKL "
-                 "(estimate: %.3g lone-adatom hops per window, tiles %.3g hops wide; target %.3g %%)\n",
+                 "(estimate: %.3g lone-adatom hops per block of 4 phases, tiles %.3g hops wide; target %.3g %%)\n",
              100.0 * plan->split_error, plan->split_hops, plan->split_edge_hops,
              100.0 * plan->split_target);
     if (plan->split_error > plan->split_target * (1.0 + 1e-9))

@@ -7,7 +7,7 @@
 
 split_scale split_scale_of(const kmc_config *cfg, const pot_model *pm, const int tile_cells[2])
 {
-    split_scale s = {0.0, 0.0};
+    split_scale s = {0.0, 0.0, cfg->order == CFG_ORDER_STRANG ? 0.5 : 1.0};
     int nshell = cfg->hops == CFG_HOPS_OFF ? 0 : cfg->hops == CFG_HOPS_1NN ? 1 : 2;
     uint8_t surf[2];
     int nsurf = 0;
@@ -31,7 +31,7 @@ split_scale split_scale_of(const kmc_config *cfg, const pot_model *pm, const int
 
 double split_hops_per_window(const split_scale *s, double window_s)
 {
-    return s->adatom_per_s * window_s;
+    return s->adatom_per_s * s->block * window_s;
 }
 
 double split_error(const split_scale *s, double window_s)
@@ -46,5 +46,5 @@ double split_window_s(const split_scale *s, double target)
     if (!(s->adatom_per_s > 0.0) || !(s->edge_hops > 0.0))
         return 0.0;
     double root_n = -log1p(-target) * s->edge_hops / SPLIT_C; /* sqrt(N) at the target */
-    return root_n * root_n / s->adatom_per_s;
+    return root_n * root_n / (s->adatom_per_s * s->block);
 }

@@ -12,7 +12,11 @@
  *
  *     m = C sqrt(N) / L,      deficit = 1 - exp(-m)
  *
- * (the exponential keeps it below 1 at huge windows). C is measured, not derived:
+ * (the exponential keeps it below 1 at huge windows). N counts the hops of one block
+ * of four phases: a window in random order, half a window in Strang order (0 1 2 3
+ * over the first half, 3 2 1 0 over the second), which measures as a random-order
+ * run at half the window (12 % against 18 % at `window auto 4` on the benchmark
+ * model; the model gives 12 % and 17 %). C is measured, not derived:
  * SPLIT_C fits the benchmark model (bench/bench_model.deck, sc, 8-cell tiles) for
  * windows of N = 0.25 to 400 adatom hops, within the scatter of 3 seeds per point;
  * the quick start (bcc, kra barriers, 6-cell tiles) is checked against it by
@@ -34,12 +38,14 @@ typedef struct split_scale {
     double adatom_per_s; /* total hop rate of a lone adatom on the fastest surface
                           * present at the start (1/s); 0: adatoms cannot move */
     double edge_hops;    /* the shorter tile edge in in-plane adatom hop lengths */
+    double block;        /* a block of four colours spans this share of the window:
+                          * 1 in random order, 1/2 in Strang order (two blocks) */
 } split_scale;
 
 /* The scale of a deck on tiles of tile_cells[0] x tile_cells[1] cells. Not collective. */
 split_scale split_scale_of(const kmc_config *cfg, const pot_model *pm, const int tile_cells[2]);
 
-/* Adatom hops per window. */
+/* Adatom hops per block of four colours (per window in random order). */
 double split_hops_per_window(const split_scale *s, double window_s);
 
 /* The estimated deficit (0..1) at a window; 0 when adatoms cannot move. */
