@@ -892,7 +892,7 @@ kmc_err eng_create_ext(MPI_Comm comm, const kmc_config *cfg, const pot_model *pm
     if (!r->exact) {
         r->window_s = plan.window_s;
         r->split_error = plan.split_error;
-        r->split_target = plan.split_target;
+        r->split_target = plan.accuracy_window_s > 0.0 ? plan.split_target : -1.0; /* no model */
     }
     rc = apply_collector(r, st);
     if (rc == KMC_OK)
@@ -1638,11 +1638,15 @@ static void print_diagnostics(const eng_run *r, const eng_stats *s)
              r->phases > 0 ? (double)s->events / ((double)ntiles * (double)r->phases) : 0.0);
     log_info(r->lg, "  tile-edge hops   %.4f of hops land outside their tile (%" PRId64 ")\n",
              s->hops > 0 ? (double)cross / (double)s->hops : 0.0, cross);
-    log_info(r->lg, "  splitting error  ~%.2g %% fewer events per simulated time than exact BKL "
-                    "(model estimate; target %.3g %%)%s\n",
-             100.0 * r->split_error, 100.0 * r->split_target,
-             r->split_error > r->split_target * (1.0 + 1e-9) ? ": the window exceeds the target"
-                                                             : "");
+    if (r->split_target < 0.0)
+        log_info(r->lg, "  splitting error  no estimate: lone adatoms cannot hop with these hops\n");
+    else
+        log_info(r->lg, "  splitting error  ~%.2g %% fewer events per simulated time than exact BKL "
+                        "(model estimate; target %.3g %%)%s\n",
+                 100.0 * r->split_error, 100.0 * r->split_target,
+                 r->split_error > r->split_target * (1.0 + 1e-9)
+                     ? ": the window exceeds the target"
+                     : "");
 }
 
 /* The dead-lithium summary from an extra pass on the final lattice: it reports, and
