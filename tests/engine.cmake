@@ -27,7 +27,7 @@ add_test(NAME validation.window_accuracy_quickstart
   COMMAND bash tests/validation/window_accuracy.sh $<TARGET_FILE:kmc> inputs/quickstart.deck
           24 "4 4" 5e-8 4 0.02 "200 2000")
 set_tests_properties(validation.window_accuracy_bench validation.window_accuracy_quickstart
-  PROPERTIES TIMEOUT 300 LABELS "validation;np1"
+  PROPERTIES TIMEOUT 600 LABELS "validation;np1"
   ENVIRONMENT "${KMC_MPI_ENV};MPIEXEC=${MPIEXEC_EXECUTABLE}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 kmc_unit_test(test_perc_threshold validation/test_perc_threshold.c validation TIMEOUT 300)
 # Stripping (kmc/evt_strip.c): weight classes, adatom-first statistics, dead Li kept.
