@@ -53,9 +53,11 @@ static const cfgd_field config_fields[] = {
     CF("tiles", tiles_mode, CFGD_INT, int, "cfg_tiles", FX, CFG_TILES_DEFAULT),
     CF("tiles", tiles, CFGD_INT, int, "tiles", FX, 0),
     CF("tiles", tiles_line, CFGD_INT, int, "deck line", RC, 0),
-    CF("window", window_mode, CFGD_INT, int, "cfg_window", FX, CFG_WINDOW_AUTO),
+    CF("window", window_mode, CFGD_INT, int, "cfg_window", FX, CFG_WINDOW_ACCURACY),
     CF("window", window_s, CFGD_DOUBLE, double, "s", FX, 0),
     CF("window auto", window_factor, CFGD_DOUBLE, double, "", FX, 4.0),
+    /* absent from older checkpoints, whose window mode is auto or a time */
+    CF("window accuracy", window_accuracy, CFGD_DOUBLE, double, "", FX, 0.02),
     CF("order", order, CFGD_INT, int, "cfg_order", FX, CFG_ORDER_RANDOM),
     CF("percolate every", perc_every, CFGD_INT64, int64_t, "sweeps or events", FX, 0),
     CF("output prefix", prefix, CFGD_STR, char, "", MC, 0),

@@ -668,7 +668,8 @@ static kmc_err check_config(const kmc_config *c, const char *path, kmc_status *s
     KMC_TRY(int_in(path, g, "tiles_mode", c->tiles_mode, CFG_TILES_DEFAULT, CFG_TILES_SET, st));
     for (int k = 0; k < 2; ++k)
         KMC_TRY(int_in(path, g, "tiles", c->tiles[k], 0, c->box[k], st));
-    KMC_TRY(int_in(path, g, "window_mode", c->window_mode, CFG_WINDOW_AUTO, CFG_WINDOW_FIXED, st));
+    KMC_TRY(int_in(path, g, "window_mode", c->window_mode, CFG_WINDOW_AUTO, CFG_WINDOW_ACCURACY, st));
+    KMC_TRY(real_in(path, g, "window_accuracy", c->window_accuracy, CKPT_TINY, 0.5, st));
     KMC_TRY(real_in(path, g, "window_s", c->window_s, 0.0, CKPT_BIG, st));
     KMC_TRY(real_in(path, g, "window_factor", c->window_factor, CKPT_TINY, CKPT_BIG, st));
     KMC_TRY(int_in(path, g, "order", c->order, CFG_ORDER_RANDOM, CFG_ORDER_STRANG, st));

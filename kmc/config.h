@@ -68,7 +68,7 @@ typedef enum cfg_dep_mode { CFG_DEP_OFF, CFG_DEP_FLUX, CFG_DEP_CURRENT } cfg_dep
 typedef enum cfg_dep_sites { CFG_SITES_SURFACE, CFG_SITES_COLUMN } cfg_dep_sites;
 typedef enum cfg_stop { CFG_STOP_NONE, CFG_STOP_TIME, CFG_STOP_EVENTS } cfg_stop;
 typedef enum cfg_tiles { CFG_TILES_DEFAULT, CFG_TILES_NONE, CFG_TILES_SET } cfg_tiles;
-typedef enum cfg_window { CFG_WINDOW_AUTO, CFG_WINDOW_FIXED } cfg_window;
+typedef enum cfg_window { CFG_WINDOW_AUTO, CFG_WINDOW_FIXED, CFG_WINDOW_ACCURACY } cfg_window;
 typedef enum cfg_order { CFG_ORDER_RANDOM, CFG_ORDER_STRANG } cfg_order;
 
 typedef struct kmc_config {
@@ -93,9 +93,11 @@ typedef struct kmc_config {
     cfg_tiles tiles_mode;        /* `tiles NX NY` | `tiles none` (exact BKL, one rank) */
     int tiles[2];                /*   even counts, dividing the box; default from the box */
     int tiles_line;              /*   deck line (0: not given), for messages */
-    cfg_window window_mode;      /* `window T s` | `window auto F`; default auto 4 */
+    cfg_window window_mode;      /* `window T s` | `window auto F` | `window accuracy E`;
+                                  * default accuracy 0.02 */
     double window_s;             /*   fixed phase window */
     double window_factor;        /*   auto: window = F / (fastest single-event rate) */
+    double window_accuracy;      /*   accuracy: target deficit E (kmc/split.h) */
     cfg_order order;             /* `order random | strang`; default random */
     int nfills;                  /* `fill` commands, applied in deck order after the collector */
     cfg_fill *fills;             /*   [nfills], owned (cfg_add_fill) */

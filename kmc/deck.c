@@ -29,6 +29,7 @@
 #include "kmc/base/species.h"
 #include "kmc/base/units.h"
 #include "kmc/cfgdesc.h"
+#include "kmc/split.h"
 
 #define DECK_MAX_ERRORS 20 /* stop reading after this many */
 #define DECK_MAX_DEPTH 16  /* include nesting */
@@ -149,8 +150,8 @@ static const deck_cmd deck_cmds[] = {
     {"tiles", 1, 2, cmd_tiles, true, false, "tiles NX NY | tiles none",
      "global tile grid (even counts dividing the box; never set by the rank count); `none`: "
      "one tile, exact BKL, one rank; default: the most tiles with edges >= 8 cells"},
-    {"window", 2, 2, cmd_window, true, false, "window T s | window auto F",
-     "phase window of the tiled engine: a time, or F / (the fastest single-event rate of the model); default auto 4"},
+    {"window", 2, 2, cmd_window, true, false, "window T s | window auto F | window accuracy E",
+     "phase window of the tiled engine: a time, F / (the fastest single-event rate of the model), or the window whose estimated splitting error is E; default accuracy 0.02"},
     {"order", 1, 1, cmd_order, true, false, "order random|strang",
      "colour order of each sweep: random (a global stream), or symmetric Strang splitting "
      "0 1 2 3 3 2 1 0 with half windows; default random"},
@@ -1508,8 +1509,9 @@ static void deck_config_defaults(kmc_config *cfg)
     cfg->dep_sites = CFG_SITES_SURFACE;
     cfg->stop = CFG_STOP_NONE;
     cfg->thermo_every = 1000;
-    cfg->window_mode = CFG_WINDOW_AUTO;
+    cfg->window_mode = CFG_WINDOW_ACCURACY;
     cfg->window_factor = 4.0;
+    cfg->window_accuracy = SPLIT_TARGET_DEFAULT;
     cfg->ckpt_keep = 2;
     cfg->cycles = 1;
     cfg->electrode_area_cm2 = 1.0;
@@ -1671,6 +1673,17 @@ static kmc_err cmd_window(deck_ctx *dc, const deck_line *ln, kmc_config *cfg)
             return deck_error(dc, ln, 2, "window auto factor must be > 0, found %g", f);
         cfg->window_mode = CFG_WINDOW_AUTO;
         cfg->window_factor = f;
+        return KMC_OK;
+    }
+    if (strcmp(ln->tok[1].s, "accuracy") == 0) { /* kmc/split.h */
+        double e = 0.0;
+        KMC_TRY(deck_real(dc, ln, 2, &e));
+        if (!(e > 0.0 && e <= 0.5))
+            return deck_error(dc, ln, 2,
+                              "window accuracy is the splitting error allowed, a fraction in "
+                              "(0, 0.5] (0.02 = 2 %% fewer events than exact BKL), found %g", e);
+        cfg->window_mode = CFG_WINDOW_ACCURACY;
+        cfg->window_accuracy = e;
         return KMC_OK;
     }
     double t = 0.0;

@@ -107,6 +107,13 @@ typedef struct eng_plan {
     double dep_rate_per_s;  /* deposition: atoms per second into the box (0: off) */
     double max_rate_per_s;  /* the fastest single event of any channel */
     double window_s;        /* the phase window (tiled mode) */
+    /* the splitting error (kmc/split.h; tiled mode): the model's estimate at window_s,
+     * its inputs, and the target (`window accuracy E`, else the default 2 %) */
+    double split_error;     /* estimated deficit in events per simulated time (0..1) */
+    double split_target;
+    double split_hops;      /* lone-adatom hops per block of four phases */
+    double split_edge_hops; /* the shorter tile edge in adatom hops */
+    double accuracy_window_s; /* the window of the target (0: no model, no adatom hops) */
     int min_tile_edge;      /* cells: w + r of the channels in use */
     int ranks;              /* the launch's rank count */
     int dims[2];            /* rank grid (1 x 1 in exact mode) */

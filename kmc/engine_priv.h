@@ -53,6 +53,8 @@ struct eng_run {
     int64_t ncolumns;      /* deposition columns (x, y, basis), whole box */
     int plane_half;        /* spacing of atomic planes in z, in a/2 */
     double window_s;       /* phase window (tiled) */
+    double split_error, split_target; /* estimated splitting error and its target (eng_plan);
+                                       * target < 0: no estimate (adatoms cannot hop) */
     pcg32 order_rng;       /* colour order of sweeps: one global stream */
     double t_s;
     int64_t n_sweeps;

@@ -255,6 +255,28 @@ static void print_adatoms(const kmc_log *lg, const kmc_config *cfg, const pot_mo
                  f_site);
 }
 
+/* The splitting error the window gives (kmc/split.h), and a warning when it is
+ * worse than the target: `window accuracy E`, or 2 % for a deck that sets the window
+ * itself. */
+static void print_splitting(const kmc_log *lg, const kmc_config *cfg, const eng_plan *plan)
+{
+    if (!(plan->accuracy_window_s > 0.0)) {
+        log_info(lg, "  splitting    no estimate: lone adatoms cannot hop with these hops%s\n",
+                 cfg->window_mode == CFG_WINDOW_ACCURACY ? "; window 4 / fastest event" : "");
+        return;
+    }
+    log_info(lg, "  splitting    ~%.2g %% fewer events per simulated time than exact BKL "
+                 "(estimate: %.3g lone-adatom hops per block of 4 phases, tiles %.3g hops wide; target %.3g %%)\n",
+             100.0 * plan->split_error, plan->split_hops, plan->split_edge_hops,
+             100.0 * plan->split_target);
+    if (plan->split_error > plan->split_target * (1.0 + 1e-9))
+        log_warn(lg, "%s: the window %.4g s exceeds the %.3g %% accuracy target: about %.2g %% "
+                     "fewer events per simulated time than exact BKL; `window accuracy %g` "
+                     "gives %.4g s (docs/performance.md)\n",
+                 cfg->deck_path, plan->window_s, 100.0 * plan->split_target,
+                 100.0 * plan->split_error, plan->split_target, plan->accuracy_window_s);
+}
+
 /* The set-up block, from the engine's own plan (eng_describe), never a second
  * computation. */
 static void print_setup(const kmc_log *lg, const kmc_config *cfg, const pot_model *pm,
@@ -280,6 +302,8 @@ static void print_setup(const kmc_log *lg, const kmc_config *cfg, const pot_mode
                  plan.tiles[0], plan.tiles[1], cfg->box[0] / plan.tiles[0],
                  cfg->box[1] / plan.tiles[1], plan.min_tile_edge, plan.window_s,
                  plan.window_s * plan.max_rate_per_s);
+    if (!exact)
+        print_splitting(lg, cfg, &plan);
     log_info(lg, "  hops         %s\n", nshell == 0 ? "off" : nshell == 1 ? "1nn" : "1nn+2nn");
     if (cfg->collector_cells > 0)
         log_info(lg, "  collector    %s, %d cells\n", sp_keyword((uint8_t)cfg->collector_species),

@@ -17,6 +17,18 @@ add_test(NAME validation.checksum_repro_thermo
 set_tests_properties(validation.checksum_repro_thermo PROPERTIES TIMEOUT 300
   LABELS "validation;np1" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 kmc_unit_test(test_window_convergence validation/test_window_convergence.c validation TIMEOUT 120)
+# The window of `window accuracy E` (kmc/split.h) against exact BKL with the same deck:
+# the deficit in events per simulated time <= E within 2 standard errors, and the
+# printed estimate within a factor 2 of the measured deficit at larger windows.
+add_test(NAME validation.window_accuracy_bench
+  COMMAND bash tests/validation/window_accuracy.sh $<TARGET_FILE:kmc> bench/bench_model.deck
+          32 "4 4" 3e-8 12 0.02 "4")
+add_test(NAME validation.window_accuracy_quickstart
+  COMMAND bash tests/validation/window_accuracy.sh $<TARGET_FILE:kmc> inputs/quickstart.deck
+          24 "4 4" 5e-8 4 0.02 "200 2000")
+set_tests_properties(validation.window_accuracy_bench validation.window_accuracy_quickstart
+  PROPERTIES TIMEOUT 600 LABELS "validation;np1"
+  ENVIRONMENT "${KMC_MPI_ENV};MPIEXEC=${MPIEXEC_EXECUTABLE}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 kmc_unit_test(test_perc_threshold validation/test_perc_threshold.c validation TIMEOUT 300)
 # Stripping (kmc/evt_strip.c): weight classes, adatom-first statistics, dead Li kept.
 kmc_unit_test(test_strip unit/test_strip.c unit)

@@ -82,7 +82,7 @@ if [ "$mode" = run ]; then
   build "$here/build" -DCMAKE_BUILD_TYPE=Release
   cd "$here"
   # Two ranks: the tiled engine gives the same lattice (checksum) on any rank count.
-  say "running: mpirun -np 2 build/bin/kmc inputs/quickstart.deck (1.2 million events)"
+  say "running: mpirun -np 2 build/bin/kmc inputs/quickstart.deck (300 000 events, about half a minute)"
   exec mpirun -np 2 build/bin/kmc inputs/quickstart.deck
 fi
 

@@ -16,7 +16,7 @@ endforeach()
 add_test(NAME mpi.rank_checksum_quickstart
   COMMAND ${CMAKE_COMMAND} -DMPIEXEC=${MPIEXEC_EXECUTABLE} "-DNPS=1;2;3;4"
           -DKMC=$<TARGET_FILE:kmc> -DDECK=inputs/quickstart.deck
-          "-DARGS=-var events 150000" "-DARGS_OTHER=-var events 150000 -seed 5"
+          "-DARGS=-var events 5000" "-DARGS_OTHER=-var events 5000 -seed 5"
           -P ${PROJECT_SOURCE_DIR}/tests/cmake/rank_checksum.cmake)
 set_tests_properties(mpi.rank_checksum_quickstart PROPERTIES TIMEOUT 600 PROCESSORS 2
   LABELS "mpi;validation" ENVIRONMENT "${KMC_MPI_ENV}" WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
