@@ -287,7 +287,12 @@ static void test_long_lists_round_trip(void **state)
     H5Fclose(f);
     unlink(path);
     assert_int_equal(d.nfills, 12);
-    assert_memory_equal(d.fills, c.fills, 12 * sizeof *c.fills);
+    for (int i = 0; i < 12; ++i) { /* field by field: the padding after species is unset */
+        assert_int_equal(d.fills[i].species, c.fills[i].species);
+        assert_true(d.fills[i].fraction == c.fills[i].fraction);
+        assert_int_equal(d.fills[i].zlo, c.fills[i].zlo);
+        assert_int_equal(d.fills[i].zhi, c.fills[i].zhi);
+    }
     assert_int_equal(d.nincludes, 10);
     assert_string_equal(d.includes[9], "inc/9.deck");
     const char *cmd = NULL;
