@@ -431,7 +431,7 @@ def execute(plan, out, runs, args):
                              % (run_dir(out, r), old.get("vars"), old.get("seed"),
                                 old.get("deck")), EX_DATAERR)
     states = {r["name"]: run_state(out, r) for r in runs}
-    todo = []
+    pending = []
     for r in runs:
         st = states[r["name"]]
         if st == "done":
@@ -441,9 +441,9 @@ def execute(plan, out, runs, args):
             say("skip %s: failed before (exit %s; log %s); --retry-failed runs it again"
                 % (r["name"], f.get("exit_code", "?"), os.path.join(run_dir(out, r), "run.log")))
         else:
-            todo.append(r)
+            pending.append(r)
     ndone = sum(1 for s in states.values() if s == "done")
-    nfail = sum(1 for r in runs if states[r["name"]] == "failed" and r not in todo)
+    nfail = sum(1 for r in runs if states[r["name"]] == "failed" and r not in pending)
     prog = Progress(len(runs), args.jobs, ndone, nfail)
     stop = {"n": 0}
     running, attempts, interrupted, busy = [], {}, [], []
@@ -461,9 +461,9 @@ def execute(plan, out, runs, args):
 
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1)}
     try:
-        while (todo and not stop["n"]) or running:
-            while todo and len(running) < args.jobs and not stop["n"]:
-                r = todo.pop(0)
+        while (pending and not stop["n"]) or running:
+            while pending and len(running) < args.jobs and not stop["n"]:
+                r = pending.pop(0)
                 j = Job(plan, r, out)
                 if not j.lock():
                     say("skip %s: another process is running it (its folder is locked)"
@@ -475,7 +475,7 @@ def execute(plan, out, runs, args):
                 say("%s %s%s" % ("resume" if ckpt else "start", r["name"],
                                  " from %s" % ckpt if ckpt else ""))
                 running.append(j)
-                prog.maybe_print(running, len(todo), 0, force=True)
+                prog.maybe_print(running, len(pending), 0, force=True)
             time.sleep(0.1)
             for j in list(running):
                 rc = j.proc.poll()
@@ -496,7 +496,7 @@ def execute(plan, out, runs, args):
                 elif rc == KMC_STOPPED and not stop["n"] and attempts[name] < MAX_ATTEMPTS:
                     say("%s stopped with a checkpoint (exit 75, e.g. `checkpoint walltime`): "
                         "continuing it" % name)
-                    todo.insert(0, j.run)
+                    pending.insert(0, j.run)
                 elif rc == KMC_STOPPED or stop["n"]:
                     interrupted.append(name)
                     say("%s stopped (exit %d); it continues from its checkpoint next time"
@@ -509,13 +509,13 @@ def execute(plan, out, runs, args):
                     say("FAILED %s (exit %d); log: %s" % (name, rc, os.path.abspath(log)))
                     for l in log_tail(log):
                         print("    | " + l, flush=True)
-                prog.maybe_print(running, len(todo), 0, force=True)
-            prog.maybe_print(running, len(todo), args.status_every)
+                prog.maybe_print(running, len(pending), 0, force=True)
+            prog.maybe_print(running, len(pending), args.status_every)
     finally:
         for s, h in old.items():
             signal.signal(s, h)
     if stop["n"]:
-        left = len(todo) + len(interrupted)
+        left = len(pending) + len(interrupted)
         say("interrupted: %d runs left (%d with a checkpoint or partial output); "
             "run the same command again to continue" % (left, len(interrupted)))
         return EX_TEMPFAIL
